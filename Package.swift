@@ -1,0 +1,108 @@
+// swift-tools-version:6.0
+import PackageDescription
+
+let swiftSettings: [SwiftSetting] = [.swiftLanguageMode(.v6)]
+
+/// A library under Shared/<name>.
+func shared(_ name: String, _ deps: [Target.Dependency]) -> Target {
+    .target(name: name, dependencies: deps, path: "Shared/\(name)", swiftSettings: swiftSettings)
+}
+
+/// A thin executable under Services/<dir>.
+func service(_ dir: String, _ lib: String) -> Target {
+    .executableTarget(name: dir, dependencies: [.byName(name: lib), "GyreServiceKit"],
+                      path: "Services/\(dir)", swiftSettings: swiftSettings)
+}
+
+let hb = Target.Dependency.product(name: "Hummingbird", package: "hummingbird")
+let log = Target.Dependency.product(name: "Logging", package: "swift-log")
+let pg = Target.Dependency.product(name: "PostgresNIO", package: "postgres-nio")
+let lifecycle = Target.Dependency.product(name: "ServiceLifecycle", package: "swift-service-lifecycle")
+let metrics = Target.Dependency.product(name: "Metrics", package: "swift-metrics")
+let prom = Target.Dependency.product(name: "Prometheus", package: "swift-prometheus")
+let yams = Target.Dependency.product(name: "Yams", package: "Yams")
+let argp = Target.Dependency.product(name: "ArgumentParser", package: "swift-argument-parser")
+
+let serviceNames: [(dir: String, lib: String)] = [
+    ("frontend", "FrontendService"),
+    ("dispatcher", "DispatcherService"),
+    ("picard-scheduler", "SchedulerService"),
+    ("output-processor", "OutputProcessorService"),
+    ("contexts", "ContextsService"),
+    ("domain", "DomainService"),
+    ("permissions", "PermissionsService"),
+    ("audit-log", "AuditLogService"),
+    ("vm-service", "VMService"),
+    ("build-agent", "BuildAgentService"),
+    ("ready-agent", "ReadyAgentService"),
+]
+
+let package = Package(
+    name: "gyre",
+    platforms: [.macOS(.v15)],
+    products: serviceNames.map { .executable(name: $0.dir, targets: [$0.dir]) }
+        + [.executable(name: "gyre", targets: ["gyre"])],
+    dependencies: [
+        .package(url: "https://github.com/hummingbird-project/hummingbird.git", from: "2.0.0"),
+        .package(url: "https://github.com/vapor/postgres-nio.git", from: "1.21.0"),
+        .package(url: "https://github.com/swift-server/swift-service-lifecycle.git", from: "2.0.0"),
+        .package(url: "https://github.com/apple/swift-log.git", from: "1.5.0"),
+        .package(url: "https://github.com/apple/swift-metrics.git", from: "2.4.0"),
+        .package(url: "https://github.com/swift-server/swift-prometheus.git", from: "2.0.0"),
+        .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.3.0"),
+        .package(url: "https://github.com/jpsim/Yams.git", from: "6.0.0"),
+    ],
+    targets: [
+        // C libraries and the non-variadic shims Swift can call.
+        .systemLibrary(name: "CRabbitMQ", path: "Shared/CRabbitMQ", pkgConfig: "librabbitmq",
+                       providers: [.apt(["librabbitmq-dev"])]),
+        .systemLibrary(name: "CHiredis", path: "Shared/CHiredis", pkgConfig: "hiredis",
+                       providers: [.apt(["libhiredis-dev"])]),
+        .target(name: "CGyreShims", dependencies: ["CRabbitMQ", "CHiredis"], path: "Shared/CGyreShims"),
+
+        // Bottom layer: types without I/O.
+        shared("GyreModel", []),
+        shared("GyreProtocol", ["GyreModel"]),
+        shared("GyreConfig", ["GyreModel", yams]),
+
+        // Adapters.
+        shared("GyreAMQP", ["CRabbitMQ", "CGyreShims", log]),
+        shared("GyreRedis", ["CHiredis", "CGyreShims", log]),
+        shared("GyreStore", ["GyreModel", "GyreProtocol", pg, log]),
+        shared("GyreProcess", [log]),
+        shared("GyreGit", ["GyreProcess"]),
+        shared("GyreDocker", ["GyreProcess"]),
+
+        // Service runtime: env config, health, metrics, HTTP, outbox relay, consumers.
+        shared("GyreServiceKit", ["GyreModel", "GyreProtocol", "GyreStore", "GyreAMQP", "GyreRedis",
+                                  hb, lifecycle, log, metrics, prom, pg]),
+
+        // Service logic, one library per service.
+        shared("FrontendService", ["GyreServiceKit", "GyreStore", "GyreRedis", "GyreProtocol", hb]),
+        shared("DispatcherService", ["GyreServiceKit", "GyreConfig", "GyreGit", "GyreStore"]),
+        shared("SchedulerService", ["GyreServiceKit", "GyreStore"]),
+        shared("OutputProcessorService", ["GyreServiceKit", "GyreStore", "GyreRedis"]),
+        shared("BuildAgentService", ["GyreServiceKit", "GyreGit", "GyreDocker", "GyreProcess"]),
+        shared("ReadyAgentService", ["GyreServiceKit", hb]),
+        shared("ContextsService", ["GyreServiceKit"]),
+        shared("DomainService", ["GyreServiceKit", "GyreStore", "GyreModel", hb]),
+        shared("PermissionsService", ["GyreServiceKit"]),
+        shared("AuditLogService", ["GyreServiceKit"]),
+        shared("VMService", ["GyreServiceKit", "GyreDocker"]),
+
+        // Local launcher and API client used by the CLI, the benchmark and the tests.
+        shared("GyreLocal", ["GyreProcess", "GyreModel", log]),
+
+        .executableTarget(name: "gyre", dependencies: ["GyreLocal", "GyreConfig", "GyreModel", argp],
+                          path: "Services/gyre", swiftSettings: swiftSettings),
+
+        .testTarget(name: "GyreModelTests", dependencies: ["GyreModel"], path: "Tests/GyreModelTests",
+                    swiftSettings: swiftSettings),
+        .testTarget(name: "GyreConfigTests", dependencies: ["GyreConfig", "GyreModel"],
+                    path: "Tests/GyreConfigTests", swiftSettings: swiftSettings),
+        .testTarget(name: "GyreAdapterTests", dependencies: ["GyreAMQP", "GyreRedis"],
+                    path: "Tests/GyreAdapterTests", swiftSettings: swiftSettings),
+        .testTarget(name: "GyreSystemTests", dependencies: ["GyreLocal", "GyreModel"],
+                    path: "Tests/GyreSystemTests", swiftSettings: swiftSettings),
+    ] + serviceNames.map { service($0.dir, $0.lib) }
+)

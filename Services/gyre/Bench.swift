@@ -1,0 +1,124 @@
+import ArgumentParser
+import Foundation
+import GyreLocal
+
+/// Triggers trivial pipelines against a running local installation and
+/// prints latency, throughput, CPU and memory figures.
+struct Bench: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Measure trigger→first step latency, jobs/s, CPU per job and memory (a benchmark, not a test).")
+
+    @OptionGroup var options: LocalOptions
+
+    @Option(help: "Pipelines triggered one after another for the latency figures.")
+    var latencyPipelines: Int = 50
+
+    @Option(help: "Pipelines triggered at once for the throughput figures.")
+    var throughputPipelines: Int = 20
+
+    @Option(help: "Independent trivial jobs in each throughput pipeline.")
+    var jobsPerPipeline: Int = 10
+
+    @Option(help: "Executor of the trivial job: host (self-hosted runner gyre/host) or docker (gyre/base:bookworm).")
+    var executor: String = "host"
+
+    func run() async throws {
+        let system = try options.system()
+        let client = APIClient(base: system.apiURL)
+        let repos = "\(options.runDir)/bench-repos"
+        let idle = system.residentMemory()
+
+        let latencySlug = "gh/bench/latency-\(executor)"
+        try await prepare(client, slug: latencySlug, repos: repos, jobs: 1)
+        print("latency: \(latencyPipelines) pipelines of one trivial \(executor) job, one at a time")
+        var toFirstStep: [Double] = []
+        var toJobStart: [Double] = []
+        var toFinish: [Double] = []
+        for _ in 0..<latencyPipelines {
+            let sent = Date()
+            let created = try await client.trigger(latencySlug)
+            let outcome = try await client.wait(for: created.id, timeout: .seconds(120), poll: .milliseconds(20))
+            guard outcome.status == "success", let job = outcome.workflows.first?.jobs.first, let number = job.job_number else {
+                throw ValidationError("a benchmark pipeline did not succeed: \(outcome.status) \(outcome.pipeline.errors)")
+            }
+            let steps = try await client.steps(latencySlug, job: number)
+            if let setup = steps.first(where: { $0.type == "setup" })?.started_at { toJobStart.append(setup.timeIntervalSince(sent)) }
+            if let first = steps.first(where: { $0.type != "setup" })?.started_at { toFirstStep.append(first.timeIntervalSince(sent)) }
+            if let stopped = job.stopped_at { toFinish.append(stopped.timeIntervalSince(sent)) }
+        }
+        print(Self.row("trigger → job picked up (setup step)", toJobStart))
+        print(Self.row("trigger → first step running", toFirstStep))
+        print(Self.row("trigger → job finished", toFinish))
+
+        let throughputSlug = "gh/bench/throughput-\(executor)"
+        try await prepare(client, slug: throughputSlug, repos: repos, jobs: jobsPerPipeline)
+        let jobs = throughputPipelines * jobsPerPipeline
+        print("\nthroughput: \(throughputPipelines) pipelines × \(jobsPerPipeline) trivial jobs = \(jobs) jobs, triggered at once")
+        let cpuBefore = system.cpuSeconds()
+        let start = Date()
+        let ids = try await withThrowingTaskGroup(of: UUID.self) { group in
+            for _ in 0..<throughputPipelines {
+                group.addTask { try await client.trigger(throughputSlug).id }
+            }
+            return try await group.reduce(into: []) { $0.append($1) }
+        }
+        var lastStop = start
+        var succeeded = 0
+        for id in ids {
+            let outcome = try await client.wait(for: id, timeout: .seconds(600), poll: .milliseconds(100))
+            for (_, jobs) in outcome.workflows {
+                for job in jobs {
+                    if job.status == "success" { succeeded += 1 }
+                    if let stopped = job.stopped_at, stopped > lastStop { lastStop = stopped }
+                }
+            }
+        }
+        let elapsed = lastStop.timeIntervalSince(start)
+        let cpuAfter = system.cpuSeconds()
+        let cpu = cpuAfter.reduce(0.0) { $0 + $1.value - (cpuBefore[$1.key] ?? 0) }
+        print("  jobs succeeded: \(succeeded)/\(jobs) in \(String(format: "%.2f", elapsed)) s")
+        print("  jobs per second: \(String(format: "%.1f", Double(succeeded) / max(elapsed, 0.001)))")
+        print("  CPU of all services per job: \(String(format: "%.2f", cpu * 1000 / Double(max(jobs, 1)))) ms")
+        for (name, seconds) in cpuAfter.sorted(by: { $0.key < $1.key }) {
+            let used = seconds - (cpuBefore[name] ?? 0)
+            if used > 0.001 { print("    \(name): \(String(format: "%.2f", used * 1000 / Double(max(jobs, 1)))) ms/job") }
+        }
+
+        let loaded = system.residentMemory()
+        print("\nresident memory (MB), idle before → after the runs:")
+        for entry in ServiceCatalog.all {
+            print("  \(entry.name.padding(toLength: 18, withPad: " ", startingAt: 0)) \(Self.mb(idle[entry.name])) → \(Self.mb(loaded[entry.name]))")
+        }
+        print("  total              \(Self.mb(idle.values.reduce(0, +))) → \(Self.mb(loaded.values.reduce(0, +)))")
+    }
+
+    /// A repository whose config has `jobs` independent trivial jobs, followed by the API.
+    func prepare(_ client: APIClient, slug: String, repos: String, jobs: Int) async throws {
+        let name = slug.split(separator: "/").last.map(String.init) ?? "bench"
+        let repo = "\(repos)/\(name)"
+        let job: String
+        if executor == "docker" {
+            job = "    docker:\n      - image: gyre/base:bookworm\n    steps:\n      - run: echo ok\n"
+        } else {
+            job = "    machine: true\n    resource_class: gyre/host\n    steps:\n      - run: echo ok\n"
+        }
+        var config = "version: 2.1\njobs:\n"
+        for index in 0..<jobs { config += "  trivial-\(index):\n" + job }
+        config += "workflows:\n  bench:\n    jobs:\n"
+        for index in 0..<jobs { config += "      - trivial-\(index)\n" }
+        try SampleRepository.create(at: repo, files: [".circleci/config.yml": config])
+        _ = try await client.follow(slug, vcsURL: "file://\(repo)")
+    }
+
+    static func row(_ label: String, _ seconds: [Double]) -> String {
+        guard !seconds.isEmpty else { return "  \(label): no samples" }
+        let sorted = seconds.sorted()
+        func at(_ q: Double) -> Double { sorted[min(sorted.count - 1, Int((Double(sorted.count - 1) * q).rounded()))] * 1000 }
+        return "  \(label): median \(String(format: "%.1f", at(0.5))) ms, p99 \(String(format: "%.1f", at(0.99))) ms, max \(String(format: "%.1f", at(1))) ms (n=\(sorted.count))"
+    }
+
+    static func mb(_ bytes: Int?) -> String {
+        guard let bytes else { return "  -  " }
+        return String(format: "%5.1f", Double(bytes) / 1_048_576)
+    }
+}

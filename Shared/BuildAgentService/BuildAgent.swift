@@ -1,0 +1,80 @@
+import Foundation
+import GyreAMQP
+import GyreDocker
+import GyreGit
+import GyreProtocol
+import GyreServiceKit
+import Logging
+
+/// Runs jobs on a builder host: in Docker containers, and (for self-hosted
+/// runner resource classes) as processes on the host itself.
+public enum BuildAgent {
+    public static func build(environment: ServiceEnvironment = ServiceEnvironment()) -> GyreApplication {
+        let app = GyreApplication(name: "build-agent", defaultPort: 3002, environment: environment)
+        let topology = app.topology
+        let agentId = UUID()
+        var logger = app.logger
+        logger[metadataKey: "agent_id"] = "\(agentId)"
+
+        let useDocker = environment.bool("GYRE_AGENT_DOCKER", default: true)
+        let runnerClasses = environment.list("GYRE_AGENT_RUNNER_CLASSES", default: [])
+        for resourceClass in runnerClasses where resourceClass.split(separator: "/").count != 2 {
+            environment.problem("GYRE_AGENT_RUNNER_CLASSES: \"\(resourceClass)\" is not of the form namespace/name")
+        }
+        if !useDocker && runnerClasses.isEmpty {
+            environment.problem("the agent offers nothing: set GYRE_AGENT_DOCKER=true or GYRE_AGENT_RUNNER_CLASSES")
+        }
+        var docker: Docker?
+        if useDocker {
+            do {
+                let found = try Docker(executable: environment.optionalString("GYRE_DOCKER_BIN"))
+                docker = found
+                app.health.add("docker") { try await found.ping() }
+            } catch {
+                environment.problem("docker: \(error.message)")
+            }
+        }
+        let git: Git?
+        do {
+            git = try Git()
+        } catch {
+            environment.problem("git: \(error.message)")
+            git = nil
+        }
+        let capabilities = (useDocker ? ["docker"] : []) + runnerClasses.map { "machine:\($0)" }
+        let state = AgentState(
+            agentId: agentId,
+            name: environment.string("GYRE_AGENT_NAME", default: ProcessInfo.processInfo.hostName),
+            capabilities: capabilities,
+            capacity: environment.int("GYRE_AGENT_CAPACITY", default: 2, range: 1...1000))
+        let publisher = app.amqpPublisher()
+        let events = EventPublisher(publisher: publisher, exchange: topology.exchange, logger: logger)
+        let runner = JobRunner(
+            events: events, docker: docker, git: git,
+            workDirectory: environment.string("GYRE_AGENT_WORK_DIR", default: "/var/lib/gyre/agent"),
+            agentId: agentId, logger: logger)
+
+        let consumer = app.amqpConsumer(queues: [], prefetch: UInt16(min(state.capacity, 1000)))
+        let queue = topology.agentQueue(agentId.uuidString.lowercased())
+        consumer.addQueue(AMQPQueue(name: queue, durable: false, exclusive: true, autoDelete: true),
+                          bindings: [AMQPBinding(queue: queue, exchange: topology.exchange,
+                                                 routingKey: Topology.RoutingKey.agent(agentId.uuidString.lowercased()))])
+        app.add(events)
+        app.add(HeartbeatService(
+            state: state, publisher: publisher, exchange: topology.exchange,
+            interval: .milliseconds(environment.int("GYRE_AGENT_HEARTBEAT_MS", default: 2000, range: 100...60000)),
+            logger: logger))
+        app.add(QueueConsumerService(
+            consumer: consumer,
+            handlers: [queue: { delivery in
+                let assignment = try MessageCodec.decode(JobAssignment.self, from: delivery.body)
+                let attempt = JobAttempt(jobId: assignment.job.jobId, attempt: assignment.job.attempt)
+                // A relayed duplicate of an assignment this session already took.
+                guard state.begin(attempt) else { return }
+                await runner.run(assignment.job)
+                state.finish(attempt)
+            }],
+            concurrency: state.capacity, gate: nil, logger: logger))
+        return app
+    }
+}

@@ -1,0 +1,196 @@
+import Foundation
+import GyreDocker
+import GyreGit
+import GyreModel
+import GyreProtocol
+import Logging
+import Synchronization
+
+/// Runs one job attempt: sets up its workspace, runs its steps in order with
+/// their `when` conditions, streams every step's output and status as events,
+/// and always cleans up.
+struct JobRunner: Sendable {
+    let events: EventPublisher
+    let docker: Docker?
+    let git: Git?
+    let workDirectory: String
+    let agentId: UUID
+    let logger: Logger
+
+    static func containerPrefix(_ job: UUID, _ attempt: Int) -> String {
+        "gyre-\(job.uuidString.lowercased().prefix(13))-\(attempt)"
+    }
+
+    func run(_ job: AgentJob) async {
+        var logger = self.logger
+        logger[metadataKey: "job_id"] = "\(job.jobId)"
+        let emitter = StepEmitter(events: events, job: job)
+        emitter.send(.jobStarted(agentId: agentId))
+        let jobDirectory = "\(workDirectory)/\(job.jobId.uuidString.lowercased())-\(job.attempt)"
+        let workspace: any Workspace
+        switch job.plan.executor {
+        case .docker(let images):
+            guard let docker else {
+                emitter.send(.jobFinished(status: .infrastructureFail, message: "this agent has no Docker engine"))
+                await events.flush()
+                return
+            }
+            workspace = DockerWorkspace(docker: docker, images: images, name: Self.containerPrefix(job.jobId, job.attempt),
+                                        jobDirectory: jobDirectory, configuredDirectory: job.plan.workingDirectory,
+                                        labels: ["gyre.job": job.jobId.uuidString.lowercased(),
+                                                 "gyre.agent": agentId.uuidString.lowercased()])
+        case .machine:
+            workspace = HostWorkspace(jobDirectory: jobDirectory, configuredDirectory: job.plan.workingDirectory)
+        }
+
+        let (status, message) = await runSteps(job, in: workspace, emitter: emitter, logger: logger)
+        await workspace.cleanUp()
+        try? FileManager.default.removeItem(atPath: jobDirectory)
+        emitter.send(.jobFinished(status: status, message: message))
+        await events.flush()
+        logger.info("job finished", metadata: ["status": "\(status.rawValue)"])
+    }
+
+    func runSteps(_ job: AgentJob, in workspace: any Workspace, emitter: StepEmitter,
+                  logger: Logger) async -> (JobStatus, String?) {
+        // Step 0 sets the environment up, as on CircleCI.
+        let setup = emitter.start(index: 0, name: "Spin up environment", kind: "setup")
+        do {
+            try await workspace.prepare(output: setup.output)
+            emitter.finish(setup, status: .success, exitCode: 0)
+        } catch {
+            setup.output(Array("\(error)\n".utf8))
+            emitter.finish(setup, status: .failed, exitCode: nil)
+            return (.failed, "\(error)")
+        }
+        let environment = BuiltinEnvironment.variables(for: job, workingDirectory: workspace.workingDirectory)
+            + job.plan.environment
+        var failed = false
+        for (offset, step) in job.plan.steps.enumerated() {
+            let index = offset + 1
+            switch step {
+            case .checkout(let checkout):
+                guard !failed else { continue }
+                let handle = emitter.start(index: index, name: step.displayName, kind: step.kind)
+                do {
+                    guard let git else { throw WorkspaceError(message: "git is not installed on this agent") }
+                    let path = checkout.path.map { DockerWorkspace.expand($0, home: workspace.hostWorkingDirectory) }
+                        ?? workspace.hostWorkingDirectory
+                    try await git.checkout(url: job.vcsURL, revision: job.revision, branch: job.branch, into: path,
+                                           onOutput: handle.output)
+                    emitter.finish(handle, status: .success, exitCode: 0)
+                } catch {
+                    handle.output(Array("\(error)\n".utf8))
+                    emitter.finish(handle, status: .failed, exitCode: 1)
+                    failed = true
+                }
+            case .run(let run):
+                switch run.when {
+                case .onSuccess where failed, .onFail where !failed: continue
+                default: break
+                }
+                let handle = emitter.start(index: index, name: step.displayName, kind: step.kind)
+                let (status, code) = await execute(run, shell: job.plan.shell, environment: environment, in: workspace,
+                                                   handle: handle)
+                emitter.finish(handle, status: status, exitCode: code)
+                if status != .success { failed = true }
+            }
+        }
+        return (failed ? .failed : .success, nil)
+    }
+
+    func execute(_ run: RunStep, shell: String?, environment: [EnvVar], in workspace: any Workspace,
+                 handle: StepHandle) async -> (StepStatus, Int32?) {
+        let timeout = Duration.seconds(run.noOutputTimeout ?? 600)
+        let lastOutput = OutputClock()
+        let output: @Sendable ([UInt8]) -> Void = { bytes in
+            lastOutput.touch()
+            handle.output(bytes)
+        }
+        let result: (StepStatus, Int32?) = await withTaskGroup(of: (StepStatus, Int32?)?.self) { group in
+            group.addTask {
+                do {
+                    let code = try await workspace.run(command: run.command, shell: run.shell ?? shell,
+                                                       environment: environment + run.environment,
+                                                       workingDirectory: run.workingDirectory, output: output)
+                    return (code == 0 ? .success : .failed, code)
+                } catch {
+                    output(Array("\(error)\n".utf8))
+                    return (.failed, nil)
+                }
+            }
+            group.addTask {
+                // Watchdog for `no_output_timeout`; not on any latency path.
+                while !Task.isCancelled {
+                    try? await Task.sleep(for: .seconds(1))
+                    if lastOutput.silence > timeout { return (.timedout, nil) }
+                }
+                return nil
+            }
+            let first = await group.next() ?? nil
+            group.cancelAll()
+            if let first, first.0 == .timedout {
+                output(Array("\nToo long with no output (exceeded \(timeout)): the step was stopped\n".utf8))
+            }
+            return first ?? (.failed, nil)
+        }
+        return result
+    }
+}
+
+/// Writes one job's step events with per-step output offsets.
+struct StepEmitter: Sendable {
+    let events: EventPublisher
+    let job: AgentJob
+
+    func send(_ kind: JobEvent.Kind) {
+        events.send(JobEvent(jobId: job.jobId, attempt: job.attempt, at: Self.now(), kind: kind))
+    }
+
+    static func now() -> Int64 {
+        Int64((Date().timeIntervalSince1970 * 1000).rounded())
+    }
+
+    func start(index: Int, name: String, kind: String) -> StepHandle {
+        send(.stepStarted(index: index, name: name, kind: kind))
+        return StepHandle(emitter: self, index: index)
+    }
+
+    func finish(_ handle: StepHandle, status: StepStatus, exitCode: Int32?) {
+        send(.stepFinished(index: handle.index, status: status, exitCode: exitCode, bytes: handle.bytes))
+    }
+}
+
+/// A running step: its output goes out as offset-stamped chunks.
+final class StepHandle: Sendable {
+    let emitter: StepEmitter
+    let index: Int
+    private let offset = Mutex<Int64>(0)
+
+    init(emitter: StepEmitter, index: Int) {
+        self.emitter = emitter
+        self.index = index
+    }
+
+    var bytes: Int64 { offset.withLock { $0 } }
+
+    func output(_ bytes: [UInt8]) {
+        guard !bytes.isEmpty else { return }
+        // Taking the offset and queueing the event under one lock keeps chunks in order.
+        offset.withLock { offset in
+            emitter.send(.output(index: index, offset: offset, data: Data(bytes)))
+            offset += Int64(bytes.count)
+        }
+    }
+}
+
+/// When a step last wrote output (for `no_output_timeout`).
+final class OutputClock: Sendable {
+    private let last = Mutex(ContinuousClock.now)
+
+    func touch() {
+        last.withLock { $0 = .now }
+    }
+
+    var silence: Duration { ContinuousClock.now - last.withLock { $0 } }
+}

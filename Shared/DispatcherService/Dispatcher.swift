@@ -1,0 +1,93 @@
+import Foundation
+import GyreConfig
+import GyreGit
+import GyreModel
+import GyreProtocol
+import GyreServiceKit
+import GyreStore
+import Logging
+
+/// Config processing and workflow orchestration.
+public enum Dispatcher {
+    public static func build(environment: ServiceEnvironment = ServiceEnvironment()) -> GyreApplication {
+        let app = GyreApplication(name: "dispatcher", defaultPort: 9999, environment: environment)
+        let (database, gate) = app.postgres()
+        let relay = app.outboxRelay(database: database, gate: gate, publisher: app.amqpPublisher())
+        let git: Git?
+        do {
+            git = try Git()
+        } catch {
+            environment.problem("git: \(error.message)")
+            git = nil
+        }
+        let processor = PipelineProcessor(
+            store: DispatcherStore(database: database), git: git,
+            cacheDirectory: environment.string("GYRE_GIT_CACHE", default: "/var/cache/gyre/git"), logger: app.logger)
+        let topology = app.topology
+        let consumer = app.amqpConsumer(queues: [topology.dispatcherPipelineCreated, topology.dispatcherJobFinished],
+                                        prefetch: 32)
+        app.add(QueueConsumerService(
+            consumer: consumer,
+            handlers: [
+                topology.dispatcherPipelineCreated: { delivery in
+                    try await processor.process(MessageCodec.decode(PipelineCreated.self, from: delivery.body).pipelineId)
+                },
+                topology.dispatcherJobFinished: { delivery in
+                    let finished = try MessageCodec.decode(JobFinished.self, from: delivery.body)
+                    try await processor.store.advance(workflow: finished.workflowId)
+                },
+            ],
+            concurrency: environment.int("GYRE_DISPATCHER_CONCURRENCY", default: 8, range: 1...256),
+            gate: gate, logger: app.logger, afterHandling: { relay.notify() }))
+        return app
+    }
+}
+
+/// Turns a pending pipeline into workflows and jobs, or into an errored
+/// pipeline whose errors say what to fix.
+struct PipelineProcessor: Sendable {
+    let store: DispatcherStore
+    let git: Git?
+    let cacheDirectory: String
+    let logger: Logger
+    let compiler = ConfigCompiler()
+
+    func process(_ id: UUID) async throws {
+        guard let pipeline = try await store.pendingPipeline(id) else { return }
+        var logger = self.logger
+        logger[metadataKey: "pipeline_id"] = "\(id)"
+        guard let git else {
+            try await store.storeErrored(pipeline: id, revision: nil,
+                                         errors: [PipelineError(type: "config-fetch", message: "git is not installed on the dispatcher")])
+            return
+        }
+        let revision: String
+        let source: String?
+        do {
+            let mirror = try await git.updateMirror(url: pipeline.vcsURL, cacheDirectory: cacheDirectory)
+            revision = try await git.resolve(mirror: mirror, branch: pipeline.branch, tag: pipeline.tag)
+            source = try await git.show(mirror: mirror, revision: revision, path: ".circleci/config.yml")
+        } catch {
+            logger.info("cannot fetch the config", metadata: ["error": "\(error)"])
+            try await store.storeErrored(pipeline: id, revision: nil, errors: [
+                PipelineError(type: "config-fetch", message: "cannot read the repository \(pipeline.vcsURL): \(error)"),
+            ])
+            return
+        }
+        guard let source else {
+            try await store.storeErrored(pipeline: id, revision: revision, errors: [
+                PipelineError(type: "config", message: ".circleci/config.yml was not found at revision \(revision)"),
+            ])
+            return
+        }
+        do {
+            let plan = try compiler.compile(yaml: source)
+            try await store.storeCompiled(pipeline: id, revision: revision, plan: plan)
+            logger.info("pipeline compiled", metadata: ["workflows": "\(plan.workflows.count)"])
+        } catch let errors as ConfigErrors {
+            try await store.storeErrored(pipeline: id, revision: revision,
+                                         errors: errors.errors.map { PipelineError(type: "config", message: $0.description) })
+            logger.info("pipeline config is invalid", metadata: ["errors": "\(errors.errors.count)"])
+        }
+    }
+}

@@ -1,0 +1,26 @@
+import Foundation
+import GyreModel
+import GyreRedis
+import GyreServiceKit
+import GyreStore
+import Hummingbird
+
+/// The web UI/API service: REST API v2 (and the v1.1 calls older clients use).
+public enum Frontend {
+    public static func build(environment: ServiceEnvironment = ServiceEnvironment()) -> GyreApplication {
+        let app = GyreApplication(name: "frontend", defaultPort: 80, environment: environment)
+        let (database, gate) = app.postgres()
+        let relay = app.outboxRelay(database: database, gate: gate, publisher: app.amqpPublisher())
+        let api = FrontendAPI(
+            store: PipelineStore(database: database, topology: app.topology),
+            logs: StepLogStorage(root: environment.storageDirectory),
+            redis: app.redis(),
+            relay: relay,
+            vcsBase: environment.string("GYRE_VCS_BASE", default: "file:///var/lib/gyre/repos"),
+            adminToken: environment.optionalString("GYRE_ADMIN_TOKEN"),
+            maxBody: environment.int("GYRE_MAX_BODY_BYTES", default: 1 << 20, range: 1024...(64 << 20)),
+            namespace: environment.namespace)
+        app.routes { router in api.register(on: router) }
+        return app
+    }
+}

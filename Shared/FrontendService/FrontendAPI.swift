@@ -1,0 +1,289 @@
+import Foundation
+import GyreModel
+import GyreProtocol
+import GyreRedis
+import GyreServiceKit
+import GyreStore
+import Hummingbird
+
+/// The HTTP handlers. Shapes follow the CircleCI API v2 document.
+struct FrontendAPI: Sendable {
+    let store: PipelineStore
+    let logs: StepLogStorage
+    let redis: RedisClient
+    let relay: OutboxRelay
+    let vcsBase: String
+    let adminToken: String?
+    let maxBody: Int
+    let namespace: String
+
+    typealias Context = BasicRequestContext
+
+    func register(on router: Router<Context>) {
+        let v2 = router.group("api/v2")
+        v2.get("project/:vcs/:org/:repo") { request, context in try await getProject(request, context) }
+        v2.post("project/:vcs/:org/:repo/pipeline") { request, context in try await triggerPipeline(request, context) }
+        v2.get("pipeline/:id") { request, context in try await getPipeline(request, context) }
+        v2.get("pipeline/:id/workflow") { request, context in try await getPipelineWorkflows(request, context) }
+        v2.get("workflow/:id") { request, context in try await getWorkflow(request, context) }
+        v2.get("workflow/:id/job") { request, context in try await getWorkflowJobs(request, context) }
+        v2.get("project/:vcs/:org/:repo/job/:number") { request, context in try await getJob(request, context) }
+        v2.get("project/:vcs/:org/:repo/job/:number/steps") { request, context in try await getSteps(request, context) }
+        v2.get("project/:vcs/:org/:repo/job/:number/steps/:index/output") { request, context in
+            try await getStepOutput(request, context)
+        }
+        router.post("api/v1.1/project/:vcs/:org/:repo/follow") { request, context in try await follow(request, context) }
+    }
+
+    // MARK: parameters
+
+    func slug(_ context: Context) throws -> ProjectSlug {
+        guard let vcs = context.parameters.get("vcs"), let org = context.parameters.get("org"),
+              let repo = context.parameters.get("repo"), let slug = ProjectSlug(vcs: vcs, org: org, repo: repo)
+        else {
+            throw APIError.badRequest("project slug must look like gh/{org}/{repo} (or github/, bb/, bitbucket/)")
+        }
+        return slug
+    }
+
+    func uuid(_ context: Context, _ what: String) throws -> UUID {
+        guard let text = context.parameters.get("id"), let id = UUID(uuidString: text) else {
+            throw APIError.badRequest("\(what) id must be a UUID")
+        }
+        return id
+    }
+
+    func int(_ context: Context, _ name: String) throws -> Int {
+        guard let text = context.parameters.get(name), let value = Int(text), value >= 0 else {
+            throw APIError.badRequest("\(name) must be a whole number")
+        }
+        return value
+    }
+
+    func body<T: Decodable>(_ type: T.Type, _ request: Request, allowEmpty: Bool) async throws -> T? {
+        var request = request
+        let buffer: ByteBuffer
+        do {
+            buffer = try await request.collectBody(upTo: maxBody)
+        } catch {
+            throw APIError(.contentTooLarge, "request body is larger than \(maxBody) bytes")
+        }
+        if buffer.readableBytes == 0 {
+            if allowEmpty { return nil }
+            throw APIError.badRequest("request body is empty; send a JSON object")
+        }
+        do {
+            return try JSONDecoder().decode(T.self, from: Data(buffer.readableBytesView))
+        } catch {
+            throw APIError.badRequest("request body is not valid JSON for this call: \(Self.describe(error))")
+        }
+    }
+
+    static func describe(_ error: Error) -> String {
+        switch error {
+        case DecodingError.typeMismatch(_, let context), DecodingError.valueNotFound(_, let context),
+             DecodingError.dataCorrupted(let context):
+            let path = context.codingPath.map(\.stringValue).joined(separator: ".")
+            return path.isEmpty ? context.debugDescription : "\(path): \(context.debugDescription)"
+        case DecodingError.keyNotFound(let key, _):
+            return "missing key \(key.stringValue)"
+        default:
+            return "unreadable"
+        }
+    }
+
+    /// Storage errors become 503 with a message, never SQL.
+    func guarded<T>(_ body: () async throws -> T) async throws -> T {
+        do {
+            return try await body()
+        } catch let error as APIError {
+            throw error
+        } catch {
+            throw APIError.unavailable("the database is not reachable right now; try again shortly")
+        }
+    }
+
+    // MARK: projects
+
+    struct FollowBody: Decodable {
+        var vcs_url: String?
+    }
+
+    func follow(_ request: Request, _ context: Context) async throws -> Response {
+        let slug = try slug(context)
+        let body = try await body(FollowBody.self, request, allowEmpty: true)
+        if let url = body?.vcs_url {
+            try requireAdmin(request, because: "setting a project's git URL")
+            guard Self.isGitURL(url) else {
+                throw APIError.badRequest("vcs_url must be a file://, http(s)://, ssh:// or user@host:path git URL")
+            }
+        }
+        let base = vcsBase.hasSuffix("/") ? String(vcsBase.dropLast()) : vcsBase
+        let url = body?.vcs_url ?? "\(base)/\(slug.org)/\(slug.repo).git"
+        let project = try await guarded { try await store.follow(slug: slug, vcsURL: url) }
+        struct Out: Encodable {
+            var following: Bool
+            var first_build: String?
+            var slug: String
+            var vcs_url: String
+        }
+        return JSONResponse.make(Out(following: true, first_build: nil, slug: project.slug, vcs_url: project.vcsURL))
+    }
+
+    static func isGitURL(_ url: String) -> Bool {
+        ["file://", "http://", "https://", "ssh://", "git://"].contains { url.hasPrefix($0) }
+            || url.range(of: #"^[A-Za-z0-9._-]+@[A-Za-z0-9._-]+:"#, options: .regularExpression) != nil
+    }
+
+    func requireAdmin(_ request: Request, because action: String) throws {
+        guard let adminToken else { return }
+        let given = request.headers.first { $0.name.canonicalName == "circle-token" }?.value
+        guard given == adminToken else {
+            throw APIError(.forbidden, "\(action) needs the admin token in the Circle-Token header")
+        }
+    }
+
+    func getProject(_ request: Request, _ context: Context) async throws -> Response {
+        let slug = try slug(context)
+        guard let project = try await guarded({ try await store.project(slug) }) else { throw APIError.notFound("project \(slug)") }
+        return JSONResponse.make(APIProject(project, slug: slug))
+    }
+
+    // MARK: pipelines
+
+    struct TriggerBody: Decodable {
+        var branch: String?
+        var tag: String?
+        var parameters: [String: ParameterValue]?
+    }
+
+    func triggerPipeline(_ request: Request, _ context: Context) async throws -> Response {
+        let slug = try slug(context)
+        let body = try await body(TriggerBody.self, request, allowEmpty: true)
+        if body?.branch != nil && body?.tag != nil {
+            throw APIError.badRequest("give either branch or tag, not both")
+        }
+        for ref in [body?.branch, body?.tag].compactMap({ $0 }) where !Self.isSafeRef(ref) {
+            throw APIError.badRequest("\"\(ref)\" is not a valid branch or tag name")
+        }
+        let branch = body?.tag == nil ? (body?.branch ?? "main") : nil
+        let parameters = (body?.parameters ?? [:]).mapValues(\.text)
+        let pipeline = try await guarded {
+            try await store.createPipeline(project: slug, branch: branch, tag: body?.tag, parameters: parameters,
+                                           triggerType: "api", actor: "api")
+        }
+        guard let pipeline else {
+            throw APIError.notFound("project \(slug) (follow it first: POST /api/v1.1/project/\(slug)/follow)")
+        }
+        relay.notify()
+        struct Out: Encodable {
+            var id: UUID
+            var state: String
+            var number: Int
+            var created_at: Date
+        }
+        return JSONResponse.make(Out(id: pipeline.id, state: pipeline.state.rawValue, number: pipeline.number,
+                                     created_at: pipeline.createdAt), status: .created)
+    }
+
+    static func isSafeRef(_ ref: String) -> Bool {
+        !ref.isEmpty && ref.count <= 255 && !ref.hasPrefix("-") && !ref.contains("..")
+            && ref.range(of: #"^[A-Za-z0-9._/+-]+$"#, options: .regularExpression) != nil
+    }
+
+    func getPipeline(_ request: Request, _ context: Context) async throws -> Response {
+        let id = try uuid(context, "pipeline")
+        guard let pipeline = try await guarded({ try await store.pipeline(id) }) else { throw APIError.notFound("pipeline \(id)") }
+        return JSONResponse.make(APIPipeline(pipeline))
+    }
+
+    func getPipelineWorkflows(_ request: Request, _ context: Context) async throws -> Response {
+        let id = try uuid(context, "pipeline")
+        guard try await guarded({ try await store.pipeline(id) }) != nil else { throw APIError.notFound("pipeline \(id)") }
+        let workflows = try await guarded { try await store.workflows(pipeline: id) }
+        return JSONResponse.make(Page(items: workflows.map(APIWorkflow.init)))
+    }
+
+    func getWorkflow(_ request: Request, _ context: Context) async throws -> Response {
+        let id = try uuid(context, "workflow")
+        guard let workflow = try await guarded({ try await store.workflow(id) }) else { throw APIError.notFound("workflow \(id)") }
+        return JSONResponse.make(APIWorkflow(workflow))
+    }
+
+    func getWorkflowJobs(_ request: Request, _ context: Context) async throws -> Response {
+        let id = try uuid(context, "workflow")
+        guard try await guarded({ try await store.workflow(id) }) != nil else { throw APIError.notFound("workflow \(id)") }
+        let jobs = try await guarded { try await store.jobs(workflow: id) }
+        let ids = Dictionary(jobs.map { ($0.name, $0.id) }, uniquingKeysWith: { first, _ in first })
+        return JSONResponse.make(Page(items: jobs.map { APIWorkflowJob($0, dependencies: $0.requires.compactMap { ids[$0] }) }))
+    }
+
+    func job(_ context: Context) async throws -> (ProjectSlug, JobRecord) {
+        let slug = try slug(context)
+        let number = try int(context, "number")
+        guard let job = try await guarded({ try await store.job(project: slug, number: number) }) else {
+            throw APIError.notFound("job \(number) of project \(slug)")
+        }
+        return (slug, job)
+    }
+
+    func getJob(_ request: Request, _ context: Context) async throws -> Response {
+        let (slug, job) = try await job(context)
+        return JSONResponse.make(APIJobDetails(job, slug: slug))
+    }
+
+    // MARK: step output
+
+    func getSteps(_ request: Request, _ context: Context) async throws -> Response {
+        let (_, job) = try await job(context)
+        let steps = try await guarded { try await store.steps(job: job.id, attempt: job.attempt) }
+        var items: [APIStep] = []
+        for step in steps {
+            let output = await output(job: job, step: step)
+            items.append(APIStep(step, output: String(decoding: output, as: UTF8.self)))
+        }
+        return JSONResponse.make(Page(items: items))
+    }
+
+    func getStepOutput(_ request: Request, _ context: Context) async throws -> Response {
+        let (_, job) = try await job(context)
+        let index = try int(context, "index")
+        let steps = try await guarded { try await store.steps(job: job.id, attempt: job.attempt) }
+        guard let step = steps.first(where: { $0.index == index }) else {
+            throw APIError.notFound("step \(index) of job \(job.number)")
+        }
+        let output = await output(job: job, step: step)
+        return Response(status: .ok, headers: [.contentType: "text/plain; charset=utf-8"],
+                        body: .init(byteBuffer: ByteBuffer(bytes: output)))
+    }
+
+    /// A running step's live tail comes from Redis; stored output from the storage directory.
+    func output(job: JobRecord, step: StepRecord) async -> [UInt8] {
+        if step.status == .running,
+           let live = try? await redis.command(["GET", LiveTail.key(namespace: namespace, job: job.id, attempt: job.attempt, step: step.index)]),
+           case .bulk(let bytes) = live {
+            return bytes
+        }
+        return logs.read(job: job.id, attempt: job.attempt, step: step.index)
+    }
+}
+
+/// Pipeline parameters may be strings, numbers or booleans.
+enum ParameterValue: Decodable {
+    case text(String)
+
+    init(from decoder: Decoder) throws {
+        let container = try decoder.singleValueContainer()
+        if let value = try? container.decode(Bool.self) {
+            self = .text(value ? "true" : "false")
+        } else if let value = try? container.decode(Int.self) {
+            self = .text(String(value))
+        } else {
+            self = .text(try container.decode(String.self))
+        }
+    }
+
+    var text: String {
+        switch self { case .text(let value): return value }
+    }
+}

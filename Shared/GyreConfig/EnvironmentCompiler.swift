@@ -1,0 +1,52 @@
+import GyreModel
+
+/// Compiles an `environment:` value (job, docker image or run step) into
+/// ordered variables.
+///
+/// Accepts a mapping (`FOO: bar`; numbers and booleans are kept as written,
+/// e.g. `true`, `3`; an empty value is the empty string) or a list of
+/// `KEY=VALUE` strings. Bad entries are reported and skipped.
+struct EnvironmentCompiler {
+    func compile(_ node: ConfigNode) -> [EnvVar] {
+        if node.isNull { return [] }
+        switch node.node {
+        case .mapping:
+            guard let mapping = node.mapping() else { return [] }
+            return mapping.entries.compactMap { entry in
+                guard checkName(entry.key, at: entry.value) else { return nil }
+                guard let value = value(of: entry.value) else { return nil }
+                return EnvVar(entry.key, value)
+            }
+        case .sequence:
+            guard let elements = node.sequence() else { return [] }
+            return elements.compactMap(listEntry)
+        default:
+            node.reportExpected("a mapping of names to values, or a list of KEY=VALUE strings")
+            return []
+        }
+    }
+
+    private func value(of node: ConfigNode) -> String? {
+        if node.isNull { return "" }
+        return node.string(expected: "a string, number or boolean")
+    }
+
+    private func listEntry(_ node: ConfigNode) -> EnvVar? {
+        guard let text = node.string(expected: "a KEY=VALUE string") else { return nil }
+        guard let equals = text.firstIndex(of: "=") else {
+            node.diagnostics.invalid(node.path, "expected a KEY=VALUE string, found \"\(text)\"")
+            return nil
+        }
+        let name = String(text[..<equals])
+        guard checkName(name, at: node) else { return nil }
+        return EnvVar(name, String(text[text.index(after: equals)...]))
+    }
+
+    private func checkName(_ name: String, at node: ConfigNode) -> Bool {
+        guard !name.isEmpty, !name.contains("="), !name.contains("\0") else {
+            node.diagnostics.invalid(node.path, "invalid environment variable name \"\(name)\"")
+            return false
+        }
+        return true
+    }
+}

@@ -1,0 +1,145 @@
+import GyreModel
+
+/// Compiles a job's executor (`docker` or `machine`) and its `resource_class`.
+///
+/// A job names exactly one executor. `docker` runs the steps in the first of
+/// its images; `machine` runs them on a self-hosted runner, chosen by a
+/// `namespace/name` resource class.
+struct ExecutorCompiler {
+    /// The compiled executor and the resource class the job asks for.
+    struct Result {
+        var executor: ExecutorPlan
+        var resourceClass: String
+    }
+
+    /// Every key that selects an executor (supported or not); a job has exactly one.
+    static let executorKeys = ["docker", "machine", "macos", "windows", "executor"]
+
+    static let dockerResourceClasses = ["small", "medium", "medium+", "large", "xlarge"]
+    static let defaultDockerResourceClass = "medium"
+
+    static let imageKeys: Set<String> = ["image", "name", "entrypoint", "command", "user", "environment"]
+    static let machineKeys: Set<String> = ["image"]
+
+    /// The executor of job `name`, or nil after reporting (an unsupported
+    /// executor has already been reported by the job's key check).
+    func compile(job: ConfigMapping, name: String) -> Result? {
+        let present = Self.executorKeys.filter(job.contains)
+        guard !present.isEmpty else {
+            job.node.diagnostics.invalid(job.node.path, "job \"\(name)\" has no executor; add docker or machine")
+            return nil
+        }
+        guard present.count == 1 else {
+            job.node.diagnostics.invalid(job.node.path, "job \"\(name)\" has more than one executor ("
+                + present.joined(separator: ", ") + "); use exactly one")
+            return nil
+        }
+        switch present[0] {
+        case "docker":
+            guard let docker = job["docker"] else { return nil }
+            let images = dockerImages(docker)
+            let resourceClass = dockerResourceClass(job["resource_class"])
+            guard let images, let resourceClass else { return nil }
+            return Result(executor: .docker(images: images), resourceClass: resourceClass)
+        case "machine":
+            guard let machine = job["machine"] else { return nil }
+            let valid = checkMachine(machine)
+            let resourceClass = runnerResourceClass(of: job)
+            guard valid, let resourceClass else { return nil }
+            return Result(executor: .machine(resourceClass: resourceClass), resourceClass: resourceClass)
+        default:
+            return nil
+        }
+    }
+
+    // MARK: - docker
+
+    private func dockerImages(_ node: ConfigNode) -> [DockerImagePlan]? {
+        guard let elements = node.sequence(expected: "a list of images") else { return nil }
+        guard !elements.isEmpty else {
+            node.diagnostics.invalid(node.path, "docker needs at least one image")
+            return nil
+        }
+        let images = elements.map(dockerImage)
+        return images.contains(where: { $0 == nil }) ? nil : images.compactMap { $0 }
+    }
+
+    private func dockerImage(_ node: ConfigNode) -> DockerImagePlan? {
+        guard let mapping = node.mapping(expected: "a mapping with an image") else { return nil }
+        let before = node.diagnostics.count
+        mapping.rejectUnknownKeys(known: Self.imageKeys, unsupported: UnsupportedFeatures.dockerImageKeys,
+                                  owner: "docker image")
+        let image = mapping.required("image")?.nonEmptyString()
+        var plan = DockerImagePlan(image: image ?? "")
+        plan.name = mapping["name"]?.nonEmptyString()
+        plan.entrypoint = mapping["entrypoint"].flatMap(commandWords)
+        plan.command = mapping["command"].flatMap(commandWords)
+        plan.user = mapping["user"]?.nonEmptyString()
+        plan.environment = mapping["environment"].map { EnvironmentCompiler().compile($0) } ?? []
+        return node.diagnostics.count == before ? plan : nil
+    }
+
+    /// `entrypoint` / `command`: a list of words, or a string split like a shell would.
+    private func commandWords(_ node: ConfigNode) -> [String]? {
+        guard let words = node.stringOrStringList() else { return nil }
+        guard case .sequence = node.node else {
+            guard let split = ShellWords.split(words.first ?? "") else {
+                node.diagnostics.invalid(node.path, "unbalanced quotes in \"\(words.first ?? "")\"")
+                return nil
+            }
+            return split
+        }
+        return words
+    }
+
+    private func dockerResourceClass(_ node: ConfigNode?) -> String? {
+        guard let node else { return Self.defaultDockerResourceClass }
+        guard let value = node.string() else { return nil }
+        guard Self.dockerResourceClasses.contains(value) else {
+            node.diagnostics.invalid(node.path, "unknown resource class \"\(value)\" for a docker job; expected "
+                + Self.dockerResourceClasses.joined(separator: ", "))
+            return nil
+        }
+        return value
+    }
+
+    // MARK: - machine
+
+    /// `machine: true`, or a mapping (`image` is accepted; the runner decides what runs).
+    private func checkMachine(_ node: ConfigNode) -> Bool {
+        guard case .mapping = node.node else {
+            if let text = node.scalarText, ["true", "yes", "on"].contains(text.lowercased()) { return true }
+            node.reportExpected("true or a mapping with an image")
+            return false
+        }
+        guard let mapping = node.mapping() else { return false }
+        let before = node.diagnostics.count
+        mapping.rejectUnknownKeys(known: Self.machineKeys, unsupported: UnsupportedFeatures.machineKeys,
+                                  owner: "machine")
+        _ = mapping["image"]?.nonEmptyString()
+        return node.diagnostics.count == before
+    }
+
+    private func runnerResourceClass(of job: ConfigMapping) -> String? {
+        let help = "a machine job runs on a self-hosted runner and needs resource_class: <namespace>/<name>"
+        guard let node = job["resource_class"] else {
+            job.node.diagnostics.invalid(job.node.path.appending("resource_class"), help)
+            return nil
+        }
+        guard let value = node.string() else { return nil }
+        guard Self.isRunnerResourceClass(value) else {
+            node.diagnostics.invalid(node.path, "\(help), found \"\(value)\"")
+            return nil
+        }
+        return value
+    }
+
+    /// `namespace/name`, each part letters, digits, `_`, `.` or `-`.
+    static func isRunnerResourceClass(_ value: String) -> Bool {
+        let parts = value.split(separator: "/", omittingEmptySubsequences: false)
+        guard parts.count == 2 else { return false }
+        return parts.allSatisfy { part in
+            !part.isEmpty && part.allSatisfy { $0.isASCII && ($0.isLetter || $0.isNumber || "_.-".contains($0)) }
+        }
+    }
+}

@@ -1,0 +1,69 @@
+import GyreModel
+
+/// Compiles one job under `jobs` into a ``JobPlan``.
+struct JobCompiler {
+    var version: ConfigVersion
+    /// Names under the top-level `commands`, passed on to the step compiler.
+    var commandNames: Set<String>
+
+    static let keys: Set<String> = [
+        "docker", "machine", "resource_class",
+        "environment", "working_directory", "shell", "parallelism", "steps",
+    ]
+
+    static let defaultWorkingDirectory = "~/project"
+
+    /// The job named `name` at `node`, or nil after reporting its problems.
+    func compile(_ node: ConfigNode, name: String) -> JobPlan? {
+        let before = node.diagnostics.count
+        checkName(name, at: node)
+        guard let job = node.mapping(expected: "a mapping describing the job") else { return nil }
+        job.rejectUnknownKeys(known: Self.keys, unsupported: UnsupportedFeatures.jobKeys, owner: "job")
+
+        let executor = ExecutorCompiler().compile(job: job, name: name)
+        let environment = job["environment"].map { EnvironmentCompiler().compile($0) } ?? []
+        let workingDirectory = job["working_directory"]?.nonEmptyString() ?? Self.defaultWorkingDirectory
+        let shell = job["shell"]?.nonEmptyString()
+        let parallelism = job["parallelism"].flatMap(readParallelism) ?? 1
+        let steps = job.required("steps").flatMap(readSteps) ?? []
+
+        guard let executor, node.diagnostics.count == before else { return nil }
+        return JobPlan(executor: executor.executor, environment: environment, workingDirectory: workingDirectory,
+                       shell: shell, resourceClass: executor.resourceClass, parallelism: parallelism, steps: steps)
+    }
+
+    /// 2.1 job names start with a letter and use letters, digits, spaces, `_` and `-`.
+    private func checkName(_ name: String, at node: ConfigNode) {
+        guard version == .v2_1 else { return }
+        guard Self.isValidName(name) else {
+            node.diagnostics.invalid(node.path, "invalid job name \"\(name)\"; a job name starts with a letter and "
+                + "contains only letters, digits, spaces, _ and -")
+            return
+        }
+    }
+
+    static func isValidName(_ name: String) -> Bool {
+        guard let first = name.first, first.isASCII, first.isLetter else { return false }
+        return name.allSatisfy { $0.isASCII && ($0.isLetter || $0.isNumber || $0 == "_" || $0 == "-" || $0.isWhitespace) }
+    }
+
+    private func readParallelism(_ node: ConfigNode) -> Int? {
+        guard let value = node.integer(expected: "a positive integer") else { return nil }
+        guard value >= 1 else {
+            node.diagnostics.invalid(node.path, "parallelism must be a positive integer, found \(value)")
+            return nil
+        }
+        return value
+    }
+
+    private func readSteps(_ node: ConfigNode) -> [StepPlan]? {
+        guard let elements = node.sequence(expected: "a list of steps") else { return nil }
+        guard !elements.isEmpty else {
+            node.diagnostics.invalid(node.path, "a job needs at least one step")
+            return nil
+        }
+        let compiler = StepCompiler(version: version, commandNames: commandNames)
+        let steps = elements.map(compiler.compile)
+        return steps.contains(where: { $0 == nil }) ? nil : steps.compactMap { $0 }
+    }
+}

@@ -1,0 +1,158 @@
+import Foundation
+
+/// Typed calls to a Gyre frontend's API, as a CI user's script would make them.
+public struct APIClient: Sendable {
+    public let base: URL
+    let http = HTTPProbe()
+
+    public init(base: URL) {
+        self.base = base
+    }
+
+    public struct APIFailure: Error, CustomStringConvertible {
+        public var status: Int
+        public var body: String
+        public var description: String { "HTTP \(status): \(body)" }
+    }
+
+    func call<T: Decodable>(_ method: String, _ path: String, body: [String: Any]? = nil, as type: T.Type,
+                            headers: [String: String] = [:]) async throws -> T {
+        let data = try body.map { try JSONSerialization.data(withJSONObject: $0) }
+        let (status, response) = await http.send(method, base.appendingPathComponent(path), body: data, headers: headers)
+        guard (200..<300).contains(status) else {
+            throw APIFailure(status: status, body: String(decoding: response, as: UTF8.self))
+        }
+        return try JSONDecoder.api.decode(T.self, from: response)
+    }
+
+    public struct Followed: Decodable, Sendable {
+        public var slug: String
+        public var vcs_url: String
+    }
+
+    public func follow(_ slug: String, vcsURL: String? = nil, adminToken: String? = nil) async throws -> Followed {
+        try await call("POST", "api/v1.1/project/\(slug)/follow", body: vcsURL.map { ["vcs_url": $0] } ?? [:],
+                       as: Followed.self, headers: adminToken.map { ["Circle-Token": $0] } ?? [:])
+    }
+
+    public struct Created: Decodable, Sendable {
+        public var id: UUID
+        public var number: Int
+        public var state: String
+        public var created_at: Date
+    }
+
+    public func trigger(_ slug: String, branch: String? = "main", tag: String? = nil) async throws -> Created {
+        var body: [String: Any] = [:]
+        if let tag { body["tag"] = tag } else if let branch { body["branch"] = branch }
+        return try await call("POST", "api/v2/project/\(slug)/pipeline", body: body, as: Created.self)
+    }
+
+    public struct Pipeline: Decodable, Sendable {
+        public struct Failure: Decodable, Sendable {
+            public var type: String
+            public var message: String
+        }
+
+        public var id: UUID
+        public var number: Int
+        public var state: String
+        public var errors: [Failure]
+        public var created_at: Date
+    }
+
+    public func pipeline(_ id: UUID) async throws -> Pipeline {
+        try await call("GET", "api/v2/pipeline/\(id.uuidString.lowercased())", as: Pipeline.self)
+    }
+
+    public struct Page<Item: Decodable & Sendable>: Decodable, Sendable {
+        public var items: [Item]
+    }
+
+    public struct Workflow: Decodable, Sendable {
+        public var id: UUID
+        public var name: String
+        public var status: String
+        public var created_at: Date
+        public var stopped_at: Date?
+    }
+
+    public func workflows(pipeline id: UUID) async throws -> [Workflow] {
+        try await call("GET", "api/v2/pipeline/\(id.uuidString.lowercased())/workflow", as: Page<Workflow>.self).items
+    }
+
+    public struct Job: Decodable, Sendable {
+        public var id: UUID
+        public var name: String
+        public var status: String
+        public var job_number: Int?
+        public var dependencies: [UUID]
+        public var started_at: Date?
+        public var stopped_at: Date?
+    }
+
+    public func jobs(workflow id: UUID) async throws -> [Job] {
+        try await call("GET", "api/v2/workflow/\(id.uuidString.lowercased())/job", as: Page<Job>.self).items
+    }
+
+    public struct Step: Decodable, Sendable {
+        public var index: Int
+        public var name: String
+        public var type: String
+        public var status: String
+        public var exit_code: Int?
+        public var started_at: Date?
+        public var stopped_at: Date?
+        public var output: String
+    }
+
+    public func steps(_ slug: String, job number: Int) async throws -> [Step] {
+        try await call("GET", "api/v2/project/\(slug)/job/\(number)/steps", as: Page<Step>.self).items
+    }
+
+    /// A pipeline and everything it ran, once it has finished.
+    public struct Outcome: Sendable {
+        public var pipeline: Pipeline
+        public var workflows: [(workflow: Workflow, jobs: [Job])]
+
+        /// `success` when every workflow succeeded; `errored` for a config error; else the first bad status.
+        public var status: String {
+            if pipeline.state == "errored" { return "errored" }
+            return workflows.map(\.workflow.status).first { $0 != "success" } ?? "success"
+        }
+    }
+
+    static let finalWorkflow: Set<String> = ["success", "failed", "error", "canceled", "not_run", "unauthorized"]
+
+    /// Polls until the pipeline errored or all its workflows reached a final status.
+    public func wait(for id: UUID, timeout: Duration = .seconds(120), poll: Duration = .milliseconds(50)) async throws -> Outcome {
+        let deadline = ContinuousClock.now + timeout
+        while ContinuousClock.now < deadline {
+            let pipeline = try await self.pipeline(id)
+            if pipeline.state == "errored" { return Outcome(pipeline: pipeline, workflows: []) }
+            if pipeline.state == "created" {
+                let workflows = try await self.workflows(pipeline: id)
+                if !workflows.isEmpty && workflows.allSatisfy({ Self.finalWorkflow.contains($0.status) }) {
+                    var result: [(Workflow, [Job])] = []
+                    for workflow in workflows { result.append((workflow, try await jobs(workflow: workflow.id))) }
+                    return Outcome(pipeline: pipeline, workflows: result)
+                }
+            }
+            try await Task.sleep(for: poll)
+        }
+        throw LocalSystemError("pipeline \(id) did not finish within \(timeout)")
+    }
+}
+
+extension JSONDecoder {
+    static let api: JSONDecoder = {
+        let decoder = JSONDecoder()
+        decoder.dateDecodingStrategy = .custom { decoder in
+            let text = try decoder.singleValueContainer().decode(String.self)
+            if let date = try? Date(text, strategy: Date.ISO8601FormatStyle(includingFractionalSeconds: true)) { return date }
+            if let date = try? Date(text, strategy: Date.ISO8601FormatStyle()) { return date }
+            throw DecodingError.dataCorrupted(.init(codingPath: decoder.codingPath, debugDescription: "bad date \(text)"))
+        }
+        return decoder
+    }()
+}

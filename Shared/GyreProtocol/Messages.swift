@@ -1,0 +1,165 @@
+import Foundation
+import GyreModel
+
+/// A message between services. `version` lets a consumer refuse what it cannot read.
+public protocol GyreMessage: Codable, Sendable {
+    static var type: String { get }
+    static var version: Int { get }
+}
+
+/// A pipeline row was committed in state `created`: compile its config.
+public struct PipelineCreated: GyreMessage, Equatable {
+    public static let type = "pipeline.created"
+    public static let version = 1
+    public var pipelineId: UUID
+
+    public init(pipelineId: UUID) { self.pipelineId = pipelineId }
+}
+
+/// A job became `queued`: place it on an agent.
+public struct JobReady: GyreMessage, Equatable {
+    public static let type = "job.ready"
+    public static let version = 1
+    public var jobId: UUID
+
+    public init(jobId: UUID) { self.jobId = jobId }
+}
+
+/// A job reached a final status (recorded by the output-processor).
+public struct JobFinished: GyreMessage, Equatable {
+    public static let type = "job.finished"
+    public static let version = 1
+    public var jobId: UUID
+    public var workflowId: UUID
+    public var status: JobStatus
+
+    public init(jobId: UUID, workflowId: UUID, status: JobStatus) {
+        self.jobId = jobId
+        self.workflowId = workflowId
+        self.status = status
+    }
+}
+
+/// An agent is alive, what it can run, and what it runs now.
+public struct AgentHeartbeat: GyreMessage, Equatable {
+    public static let type = "agent.heartbeat"
+    public static let version = 1
+    public var agentId: UUID
+    public var name: String
+    /// `docker` and/or `machine:<namespace/name>` (see `ExecutorPlan.requiredCapability`).
+    public var capabilities: [String]
+    public var capacity: Int
+    /// Jobs (id, attempt) the agent is running; the scheduler requeues assignments that never arrived.
+    public var running: [JobAttempt]
+    /// False when the agent is shutting down: place nothing more on it.
+    public var accepting: Bool
+
+    public init(agentId: UUID, name: String, capabilities: [String], capacity: Int, running: [JobAttempt], accepting: Bool) {
+        self.agentId = agentId
+        self.name = name
+        self.capabilities = capabilities
+        self.capacity = capacity
+        self.running = running
+        self.accepting = accepting
+    }
+}
+
+public struct JobAttempt: Codable, Sendable, Hashable {
+    public var jobId: UUID
+    public var attempt: Int
+
+    public init(jobId: UUID, attempt: Int) {
+        self.jobId = jobId
+        self.attempt = attempt
+    }
+}
+
+/// The scheduler gives a job to one agent. `attempt` grows each time the job is
+/// placed again, so late events from an earlier attempt are recognised and dropped.
+public struct JobAssignment: GyreMessage, Equatable {
+    public static let type = "job.assignment"
+    public static let version = 1
+    public var job: AgentJob
+
+    public init(job: AgentJob) { self.job = job }
+}
+
+/// What an agent needs to run a job: its plan and the built-in environment's facts.
+public struct AgentJob: Codable, Sendable, Equatable {
+    public var jobId: UUID
+    public var attempt: Int
+    public var number: Int
+    public var name: String
+    public var projectSlug: String
+    public var pipelineId: UUID
+    public var pipelineNumber: Int
+    public var workflowId: UUID
+    public var workflowName: String
+    public var vcsURL: String
+    public var branch: String?
+    public var tag: String?
+    public var revision: String
+    public var buildURL: String
+    public var plan: JobPlan
+
+    public init(jobId: UUID, attempt: Int, number: Int, name: String, projectSlug: String, pipelineId: UUID,
+                pipelineNumber: Int, workflowId: UUID, workflowName: String, vcsURL: String, branch: String?,
+                tag: String?, revision: String, buildURL: String, plan: JobPlan) {
+        self.jobId = jobId
+        self.attempt = attempt
+        self.number = number
+        self.name = name
+        self.projectSlug = projectSlug
+        self.pipelineId = pipelineId
+        self.pipelineNumber = pipelineNumber
+        self.workflowId = workflowId
+        self.workflowName = workflowName
+        self.vcsURL = vcsURL
+        self.branch = branch
+        self.tag = tag
+        self.revision = revision
+        self.buildURL = buildURL
+        self.plan = plan
+    }
+}
+
+/// Progress of a running job, from the agent to the output-processor, in the
+/// order it happened. Output chunks carry their byte offset in the step's log
+/// so that writing them is idempotent (a redelivered chunk lands on itself).
+public struct JobEvent: GyreMessage, Equatable {
+    public static let type = "job.event"
+    public static let version = 1
+
+    public enum Kind: Codable, Sendable, Equatable {
+        case jobStarted(agentId: UUID)
+        case stepStarted(index: Int, name: String, kind: String)
+        case output(index: Int, offset: Int64, data: Data)
+        case stepFinished(index: Int, status: StepStatus, exitCode: Int32?, bytes: Int64)
+        case jobFinished(status: JobStatus, message: String?)
+    }
+
+    public var jobId: UUID
+    public var attempt: Int
+    /// Agent clock, milliseconds since 1970.
+    public var at: Int64
+    public var kind: Kind
+
+    public init(jobId: UUID, attempt: Int, at: Int64, kind: Kind) {
+        self.jobId = jobId
+        self.attempt = attempt
+        self.at = at
+        self.kind = kind
+    }
+}
+
+/// JSON encoding shared by every producer and consumer.
+public enum MessageCodec {
+    public static func encode<M: GyreMessage>(_ message: M) -> [UInt8] {
+        // Encoding our own Codable structs cannot fail.
+        (try? JSONEncoder().encode(message)).map { Array($0) } ?? []
+    }
+
+    public static func decode<M: GyreMessage>(_ type: M.Type, from bytes: [UInt8]) throws -> M {
+        try JSONDecoder().decode(M.self, from: Data(bytes))
+    }
+}

@@ -1,0 +1,111 @@
+import Foundation
+import Hummingbird
+import Logging
+import Metrics
+import Prometheus
+import ServiceLifecycle
+import Synchronization
+
+/// How every Gyre service is put together and run: an HTTP server with the
+/// health and metrics endpoints, plus long-lived background services, all in
+/// one `ServiceGroup` that shuts down in reverse order on SIGTERM.
+public final class GyreApplication: Sendable {
+    public let name: String
+    public let environment: ServiceEnvironment
+    public let health: HealthRegistry
+    public let logger: Logger
+    public let port: Int
+    let backgroundServices = Mutex<[any Service]>([])
+    let routeSetups = Mutex<[@Sendable (Router<BasicRequestContext>) -> Void]>([])
+
+    /// Bootstraps logging and metrics (once per process) and reads the port.
+    public init(name: String, defaultPort: Int, environment: ServiceEnvironment) {
+        GyreBootstrap.once(logLevel: environment.logLevel)
+        self.name = name
+        self.environment = environment
+        self.health = HealthRegistry(environment: environment)
+        var logger = Logger(label: "gyre.\(name)")
+        logger[metadataKey: "service"] = .string(name)
+        self.logger = logger
+        self.port = environment.port(default: defaultPort)
+    }
+
+    /// Adds a long-lived service; started in the order added, stopped in reverse.
+    public func add(_ service: any Service) {
+        backgroundServices.withLock { $0.append(service) }
+    }
+
+    /// Adds routes to the HTTP server.
+    public func routes(_ setup: @escaping @Sendable (Router<BasicRequestContext>) -> Void) {
+        routeSetups.withLock { $0.append(setup) }
+    }
+
+    public func buildRouter() -> Router<BasicRequestContext> {
+        let router = Router()
+        router.add(middleware: MetricsMiddleware())
+        let health = self.health
+        let name = self.name
+        for path in ["/health-check", "/healthcheck", "/status"] {
+            router.get(RouterPath(path)) { _, _ -> Response in
+                let report = await health.report()
+                struct Body: Encodable {
+                    var service: String
+                    var status: String
+                    var configuration: [String]
+                    var dependencies: [String: String]
+                }
+                return JSONResponse.make(
+                    Body(service: name, status: report.status, configuration: report.configuration,
+                         dependencies: report.dependencies),
+                    status: report.healthy ? .ok : .internalServerError)
+            }
+        }
+        router.get("/metrics") { _, _ -> Response in
+            Response(status: .ok, headers: [.contentType: "text/plain; version=0.0.4"],
+                     body: .init(byteBuffer: ByteBuffer(bytes: GyreBootstrap.registry.emitToBuffer())))
+        }
+        for setup in routeSetups.withLock({ $0 }) { setup(router) }
+        return router
+    }
+
+    /// Runs until SIGTERM/SIGINT, then shuts down gracefully.
+    public func run() async throws {
+        let problems = environment.problems
+        if !problems.isEmpty {
+            logger.error("bad configuration; /status answers 500 until it is fixed",
+                         metadata: ["problems": .array(problems.map { .string($0) })])
+        }
+        let app = Application(
+            router: buildRouter(),
+            configuration: .init(address: .hostname(environment.bindHost, port: port), serverName: "gyre-\(name)"),
+            logger: logger)
+        let services = backgroundServices.withLock { $0 } + [app]
+        let group = ServiceGroup(configuration: .init(
+            services: services.map { .init(service: $0) },
+            gracefulShutdownSignals: [.sigterm, .sigint],
+            logger: logger))
+        logger.info("starting", metadata: ["port": "\(port)"])
+        try await group.run()
+    }
+}
+
+/// Process-wide logging and metrics setup.
+public enum GyreBootstrap {
+    public static let registry = PrometheusCollectorRegistry()
+    private static let done = Mutex(false)
+
+    public static func once(logLevel: String) {
+        let first = done.withLock { done -> Bool in
+            defer { done = true }
+            return !done
+        }
+        guard first else { return }
+        let level = Logger.Level(rawValue: logLevel) ?? .info
+        LoggingSystem.bootstrap { label in
+            var handler = StreamLogHandler.standardError(label: label)
+            handler.logLevel = level
+            return handler
+        }
+        MetricsSystem.bootstrap(PrometheusMetricsFactory(registry: registry))
+    }
+}

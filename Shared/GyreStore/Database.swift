@@ -1,0 +1,59 @@
+import Foundation
+import Logging
+import PostgresNIO
+import ServiceLifecycle
+
+/// The Postgres connection pool of one service process. Run it as a `Service`;
+/// queries wait for a connection and fail with `StoreError.unavailable` when
+/// Postgres cannot be reached.
+public final class Database: Service, Sendable {
+    public let client: PostgresClient
+    public let logger: Logger
+
+    public init(config: DatabaseConfig, maxConnections: Int = 10, logger: Logger) {
+        var configuration = PostgresClient.Configuration(
+            host: config.host, port: config.port, username: config.user, password: config.password,
+            database: config.database, tls: .disable)
+        configuration.options.maximumConnections = maxConnections
+        configuration.options.connectTimeout = .seconds(2)
+        configuration.options.keepAliveBehavior = .init(frequency: .seconds(15))
+        self.client = PostgresClient(configuration: configuration, backgroundLogger: logger)
+        self.logger = logger
+    }
+
+    public func run() async throws {
+        await client.run()
+    }
+
+    /// Runs `body` in a transaction; commits when it returns, rolls back when it throws.
+    public func transaction<T: Sendable>(_ body: (PostgresConnection) async throws -> T) async throws -> T {
+        try await client.withConnection { connection in
+            try await connection.query("BEGIN", logger: logger)
+            do {
+                let value = try await body(connection)
+                try await connection.query("COMMIT", logger: logger)
+                return value
+            } catch {
+                _ = try? await connection.query("ROLLBACK", logger: logger)
+                throw error
+            }
+        }
+    }
+
+    @discardableResult
+    public func query(_ query: PostgresQuery) async throws -> PostgresRowSequence {
+        try await client.query(query, logger: logger)
+    }
+
+    /// A cheap round trip, for health checks.
+    public func ping() async throws {
+        try await client.query("SELECT 1", logger: logger)
+    }
+}
+
+extension PostgresConnection {
+    @discardableResult
+    func run(_ query: PostgresQuery, _ logger: Logger) async throws -> PostgresRowSequence {
+        try await self.query(query, logger: logger)
+    }
+}

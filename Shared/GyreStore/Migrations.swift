@@ -1,0 +1,124 @@
+import Logging
+import PostgresNIO
+
+/// The schema, as an append-only list. Every service that uses Postgres runs
+/// `migrate()` at start; a transaction-scoped advisory lock makes concurrent
+/// runs (replicas starting together) safe.
+public enum Migrations {
+    static let lockKey: Int64 = 0x6779_7265 // "gyre"
+
+    static let steps: [String] = [
+        """
+        CREATE TABLE projects (
+            slug text PRIMARY KEY,
+            vcs_url text NOT NULL,
+            webhook_secret text,
+            next_pipeline_number int NOT NULL DEFAULT 1,
+            next_job_number int NOT NULL DEFAULT 1,
+            created_at timestamptz NOT NULL DEFAULT now()
+        );
+        CREATE TABLE pipelines (
+            id uuid PRIMARY KEY,
+            project_slug text NOT NULL REFERENCES projects(slug),
+            number int NOT NULL,
+            state text NOT NULL,
+            branch text,
+            tag text,
+            revision text,
+            vcs_url text NOT NULL,
+            trigger_type text NOT NULL,
+            trigger_parameters jsonb NOT NULL DEFAULT '{}',
+            errors jsonb NOT NULL DEFAULT '[]',
+            actor text NOT NULL DEFAULT 'api',
+            created_at timestamptz NOT NULL DEFAULT now(),
+            updated_at timestamptz NOT NULL DEFAULT now(),
+            UNIQUE (project_slug, number)
+        );
+        CREATE TABLE workflows (
+            id uuid PRIMARY KEY,
+            pipeline_id uuid NOT NULL REFERENCES pipelines(id),
+            name text NOT NULL,
+            position int NOT NULL,
+            status text NOT NULL,
+            created_at timestamptz NOT NULL DEFAULT now(),
+            stopped_at timestamptz
+        );
+        CREATE INDEX workflows_pipeline ON workflows (pipeline_id);
+        CREATE TABLE jobs (
+            id uuid PRIMARY KEY,
+            workflow_id uuid NOT NULL REFERENCES workflows(id),
+            pipeline_id uuid NOT NULL,
+            project_slug text NOT NULL,
+            number int NOT NULL,
+            name text NOT NULL,
+            position int NOT NULL,
+            requires jsonb NOT NULL,
+            status text NOT NULL,
+            capability text NOT NULL,
+            plan jsonb NOT NULL,
+            agent_id uuid,
+            attempt int NOT NULL DEFAULT 0,
+            message text,
+            created_at timestamptz NOT NULL DEFAULT now(),
+            queued_at timestamptz,
+            assigned_at timestamptz,
+            started_at timestamptz,
+            stopped_at timestamptz,
+            UNIQUE (project_slug, number)
+        );
+        CREATE INDEX jobs_workflow ON jobs (workflow_id);
+        CREATE INDEX jobs_waiting ON jobs (queued_at) WHERE status = 'queued' AND agent_id IS NULL;
+        CREATE INDEX jobs_agent ON jobs (agent_id) WHERE agent_id IS NOT NULL;
+        CREATE TABLE steps (
+            job_id uuid NOT NULL,
+            attempt int NOT NULL,
+            idx int NOT NULL,
+            name text NOT NULL,
+            kind text NOT NULL,
+            status text NOT NULL,
+            exit_code int,
+            bytes bigint NOT NULL DEFAULT 0,
+            started_at timestamptz,
+            stopped_at timestamptz,
+            PRIMARY KEY (job_id, attempt, idx)
+        );
+        CREATE TABLE agents (
+            id uuid PRIMARY KEY,
+            name text NOT NULL,
+            capabilities jsonb NOT NULL,
+            capacity int NOT NULL,
+            accepting bool NOT NULL,
+            running jsonb NOT NULL DEFAULT '[]',
+            last_seen timestamptz NOT NULL,
+            created_at timestamptz NOT NULL DEFAULT now()
+        );
+        CREATE TABLE outbox (
+            id bigserial PRIMARY KEY,
+            message_id uuid NOT NULL,
+            routing_key text NOT NULL,
+            type text NOT NULL,
+            body text NOT NULL,
+            created_at timestamptz NOT NULL DEFAULT now()
+        );
+        """,
+    ]
+
+    /// Applies the steps not yet applied, in order, in one transaction.
+    public static func migrate(_ database: Database) async throws {
+        try await database.transaction { connection in
+            try await connection.run("SELECT pg_advisory_xact_lock(\(lockKey))", database.logger)
+            try await connection.run(
+                "CREATE TABLE IF NOT EXISTS schema_migrations (version int PRIMARY KEY, applied_at timestamptz NOT NULL DEFAULT now())",
+                database.logger)
+            var applied = Set<Int>()
+            for try await version in try await connection.run("SELECT version FROM schema_migrations", database.logger).decode(Int.self) {
+                applied.insert(version)
+            }
+            for (index, sql) in steps.enumerated() where !applied.contains(index + 1) {
+                database.logger.info("applying migration", metadata: ["version": "\(index + 1)"])
+                try await connection.run(PostgresQuery(unsafeSQL: sql), database.logger)
+                try await connection.run("INSERT INTO schema_migrations (version) VALUES (\(index + 1))", database.logger)
+            }
+        }
+    }
+}

@@ -1,0 +1,47 @@
+import Foundation
+import GyreProtocol
+import Logging
+import PostgresNIO
+
+/// Messages written in the same transaction as the state change that causes
+/// them, then relayed to RabbitMQ (see `OutboxRelay` in GyreServiceKit).
+public enum Outbox {
+    /// Adds a message to the outbox inside the caller's transaction.
+    public static func add<M: GyreMessage>(_ message: M, routingKey: String, on connection: PostgresConnection,
+                                           logger: Logger) async throws {
+        let body = String(decoding: MessageCodec.encode(message), as: UTF8.self)
+        try await connection.run(
+            "INSERT INTO outbox (message_id, routing_key, type, body) VALUES (\(UUID()), \(routingKey), \(M.type), \(body))",
+            logger)
+    }
+
+    public struct Row: Sendable {
+        public var id: Int64
+        public var messageId: UUID
+        public var routingKey: String
+        public var type: String
+        public var body: String
+    }
+
+    /// Takes up to `limit` rows that no other relay holds, hands them to
+    /// `publish`, and deletes them once it returns (in one transaction, so a
+    /// relay that dies mid-way leaves them for the next; consumers tolerate the
+    /// rare duplicate). Returns how many rows were relayed.
+    public static func relay(_ database: Database, limit: Int,
+                             publish: ([Row]) async throws -> Void) async throws -> Int {
+        try await database.transaction { connection in
+            var rows: [Row] = []
+            let sequence = try await connection.run(
+                "SELECT id, message_id, routing_key, type, body FROM outbox ORDER BY id LIMIT \(limit) FOR UPDATE SKIP LOCKED",
+                database.logger)
+            for try await (id, messageId, routingKey, type, body) in sequence.decode((Int64, UUID, String, String, String).self) {
+                rows.append(Row(id: id, messageId: messageId, routingKey: routingKey, type: type, body: body))
+            }
+            guard !rows.isEmpty else { return 0 }
+            try await publish(rows)
+            let ids = rows.map(\.id)
+            try await connection.run("DELETE FROM outbox WHERE id = ANY(\(ids))", database.logger)
+            return rows.count
+        }
+    }
+}

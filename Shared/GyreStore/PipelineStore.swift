@@ -1,0 +1,171 @@
+import Foundation
+import GyreModel
+import GyreProtocol
+import Logging
+import PostgresNIO
+
+/// Projects, pipeline creation, and the read side the API serves.
+public struct PipelineStore: Sendable {
+    public let database: Database
+    public let topology: Topology
+
+    public init(database: Database, topology: Topology) {
+        self.database = database
+        self.topology = topology
+    }
+
+    var logger: Logger { database.logger }
+
+    /// Registers a project, or changes its git URL. Idempotent.
+    public func follow(slug: ProjectSlug, vcsURL: String) async throws -> ProjectRecord {
+        let rows = try await database.query("""
+            INSERT INTO projects (slug, vcs_url) VALUES (\(slug.description), \(vcsURL))
+            ON CONFLICT (slug) DO UPDATE SET vcs_url = EXCLUDED.vcs_url
+            RETURNING slug, vcs_url, created_at
+            """)
+        for try await (slug, url, created) in rows.decode((String, String, Date).self) {
+            return ProjectRecord(slug: slug, vcsURL: url, createdAt: created)
+        }
+        throw StoreError(.unavailable, "project was not stored")
+    }
+
+    public func project(_ slug: ProjectSlug) async throws -> ProjectRecord? {
+        let rows = try await database.query("SELECT slug, vcs_url, created_at FROM projects WHERE slug = \(slug.description)")
+        for try await (slug, url, created) in rows.decode((String, String, Date).self) {
+            return ProjectRecord(slug: slug, vcsURL: url, createdAt: created)
+        }
+        return nil
+    }
+
+    /// Creates a pipeline in state `pending` and, in the same transaction, the
+    /// message that asks the dispatcher to compile it.
+    public func createPipeline(project: ProjectSlug, branch: String?, tag: String?, parameters: [String: String],
+                               triggerType: String, actor: String) async throws -> PipelineRecord? {
+        let id = UUID()
+        let params = JSON.encode(parameters)
+        let created: Bool = try await database.transaction { connection in
+            let numbers = try await connection.run("""
+                UPDATE projects SET next_pipeline_number = next_pipeline_number + 1
+                WHERE slug = \(project.description)
+                RETURNING next_pipeline_number - 1, vcs_url
+                """, logger)
+            var found: (Int, String)?
+            for try await row in numbers.decode((Int, String).self) { found = row }
+            guard let (number, vcsURL) = found else { return false }
+            try await connection.run("""
+                INSERT INTO pipelines (id, project_slug, number, state, branch, tag, vcs_url, trigger_type, trigger_parameters, actor)
+                VALUES (\(id), \(project.description), \(number), 'pending', \(branch), \(tag), \(vcsURL), \(triggerType),
+                        \(params)::jsonb, \(actor))
+                """, logger)
+            try await Outbox.add(PipelineCreated(pipelineId: id), routingKey: Topology.RoutingKey.pipelineCreated,
+                                 on: connection, logger: logger)
+            return true
+        }
+        return created ? try await pipeline(id) : nil
+    }
+
+    static let pipelineColumns = """
+        id, project_slug, number, state, branch, tag, revision, vcs_url, trigger_type,
+        trigger_parameters::text, errors::text, actor, created_at, updated_at
+        """
+
+    public func pipeline(_ id: UUID) async throws -> PipelineRecord? {
+        let rows = try await database.query("SELECT \(unescaped: Self.pipelineColumns) FROM pipelines WHERE id = \(id)")
+        for try await row in rows {
+            return try Self.decodePipeline(row)
+        }
+        return nil
+    }
+
+    static func decodePipeline(_ row: PostgresRow) throws -> PipelineRecord {
+        let (id, slug, number, state, branch, tag, revision, vcsURL, triggerType, params, errors, actor, created, updated) =
+            try row.decode((UUID, String, Int, String, String?, String?, String?, String, String, String, String, String, Date, Date).self)
+        return PipelineRecord(
+            id: id, projectSlug: slug, number: number, state: PipelineState(rawValue: state) ?? .errored,
+            branch: branch, tag: tag, revision: revision, vcsURL: vcsURL, triggerType: triggerType,
+            triggerParameters: (try? JSON.decode([String: String].self, params)) ?? [:],
+            errors: try JSON.decode([PipelineError].self, errors), actor: actor, createdAt: created, updatedAt: updated)
+    }
+
+    static let workflowColumns = """
+        w.id, w.pipeline_id, p.number, p.project_slug, w.name, w.status, w.created_at, w.stopped_at
+        """
+
+    public func workflows(pipeline id: UUID) async throws -> [WorkflowRecord] {
+        let rows = try await database.query("""
+            SELECT \(unescaped: Self.workflowColumns) FROM workflows w JOIN pipelines p ON p.id = w.pipeline_id
+            WHERE w.pipeline_id = \(id) ORDER BY w.position
+            """)
+        var result: [WorkflowRecord] = []
+        for try await row in rows { result.append(try Self.decodeWorkflow(row)) }
+        return result
+    }
+
+    public func workflow(_ id: UUID) async throws -> WorkflowRecord? {
+        let rows = try await database.query("""
+            SELECT \(unescaped: Self.workflowColumns) FROM workflows w JOIN pipelines p ON p.id = w.pipeline_id
+            WHERE w.id = \(id)
+            """)
+        for try await row in rows { return try Self.decodeWorkflow(row) }
+        return nil
+    }
+
+    static func decodeWorkflow(_ row: PostgresRow) throws -> WorkflowRecord {
+        let (id, pipelineId, number, slug, name, status, created, stopped) =
+            try row.decode((UUID, UUID, Int, String, String, String, Date, Date?).self)
+        return WorkflowRecord(id: id, pipelineId: pipelineId, pipelineNumber: number, projectSlug: slug, name: name,
+                              status: WorkflowStatus(rawValue: status) ?? .error, createdAt: created, stoppedAt: stopped)
+    }
+
+    static let jobColumns = """
+        j.id, j.workflow_id, w.name, j.pipeline_id, j.project_slug, j.number, j.name, j.requires::text, j.status,
+        j.attempt, j.agent_id, j.message, j.plan::text, j.created_at, j.queued_at, j.started_at, j.stopped_at
+        """
+
+    public func jobs(workflow id: UUID) async throws -> [JobRecord] {
+        let rows = try await database.query("""
+            SELECT \(unescaped: Self.jobColumns) FROM jobs j JOIN workflows w ON w.id = j.workflow_id
+            WHERE j.workflow_id = \(id) ORDER BY j.position
+            """)
+        var result: [JobRecord] = []
+        for try await row in rows { result.append(try Self.decodeJob(row)) }
+        return result
+    }
+
+    public func job(project: ProjectSlug, number: Int) async throws -> JobRecord? {
+        let rows = try await database.query("""
+            SELECT \(unescaped: Self.jobColumns) FROM jobs j JOIN workflows w ON w.id = j.workflow_id
+            WHERE j.project_slug = \(project.description) AND j.number = \(number)
+            """)
+        for try await row in rows { return try Self.decodeJob(row) }
+        return nil
+    }
+
+    static func decodeJob(_ row: PostgresRow) throws -> JobRecord {
+        let (id, workflowId, workflowName, pipelineId, slug, number, name, requires, status, attempt, agentId, message,
+             plan, created, queued, started, stopped) =
+            try row.decode((UUID, UUID, String, UUID, String, Int, String, String, String, Int, UUID?, String?,
+                            String, Date, Date?, Date?, Date?).self)
+        return JobRecord(
+            id: id, workflowId: workflowId, workflowName: workflowName, pipelineId: pipelineId, projectSlug: slug,
+            number: number, name: name, requires: try JSON.decode([String].self, requires),
+            status: JobStatus(rawValue: status) ?? .infrastructureFail, attempt: attempt, agentId: agentId,
+            message: message, plan: try JSON.decode(JobPlan.self, plan), createdAt: created, queuedAt: queued,
+            startedAt: started, stoppedAt: stopped)
+    }
+
+    /// The steps of a job's current attempt, in order.
+    public func steps(job: UUID, attempt: Int) async throws -> [StepRecord] {
+        let rows = try await database.query("""
+            SELECT idx, name, kind, status, exit_code, bytes, started_at, stopped_at FROM steps
+            WHERE job_id = \(job) AND attempt = \(attempt) ORDER BY idx
+            """)
+        var result: [StepRecord] = []
+        for try await (idx, name, kind, status, exitCode, bytes, started, stopped) in
+            rows.decode((Int, String, String, String, Int?, Int64, Date?, Date?).self) {
+            result.append(StepRecord(index: idx, name: name, kind: kind, status: StepStatus(rawValue: status) ?? .failed,
+                                     exitCode: exitCode, bytes: bytes, startedAt: started, stoppedAt: stopped))
+        }
+        return result
+    }
+}

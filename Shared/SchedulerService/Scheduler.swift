@@ -1,0 +1,110 @@
+import Foundation
+import GyreProtocol
+import GyreServiceKit
+import GyreStore
+import Logging
+import ServiceLifecycle
+
+/// Places queued jobs on build agents with free capacity (the picard-scheduler).
+public enum Scheduler {
+    public static func build(environment: ServiceEnvironment = ServiceEnvironment()) -> GyreApplication {
+        let app = GyreApplication(name: "picard-scheduler", defaultPort: 4646, environment: environment)
+        let (database, gate) = app.postgres()
+        let relay = app.outboxRelay(database: database, gate: gate, publisher: app.amqpPublisher())
+        let store = SchedulerStore(database: database, externalURL: environment.externalURL)
+        let placer = Placer(store: store, relay: relay, logger: app.logger)
+        let topology = app.topology
+        let consumer = app.amqpConsumer(
+            queues: [topology.schedulerJobReady, topology.schedulerJobFinished, topology.schedulerAgentHeartbeat],
+            prefetch: 64)
+        app.add(QueueConsumerService(
+            consumer: consumer,
+            handlers: [
+                topology.schedulerJobReady: { delivery in
+                    _ = try MessageCodec.decode(JobReady.self, from: delivery.body)
+                    placer.wake()
+                },
+                topology.schedulerJobFinished: { delivery in
+                    _ = try MessageCodec.decode(JobFinished.self, from: delivery.body)
+                    placer.wake()
+                },
+                topology.schedulerAgentHeartbeat: { delivery in
+                    let heartbeat = try MessageCodec.decode(AgentHeartbeat.self, from: delivery.body)
+                    let requeued = try await store.recordHeartbeat(heartbeat)
+                    if requeued > 0 {
+                        app.logger.warning("assignments never reached their agent; queued again",
+                                           metadata: ["agent_id": "\(heartbeat.agentId)", "jobs": "\(requeued)"])
+                    }
+                    placer.wake()
+                },
+            ],
+            concurrency: 4, gate: gate, logger: app.logger))
+        app.add(placer)
+        app.add(AgentReaper(store: store, placer: placer, gate: gate,
+                            timeout: .seconds(environment.int("GYRE_AGENT_TIMEOUT_SECONDS", default: 15, range: 3...3600)),
+                            logger: app.logger))
+        return app
+    }
+}
+
+/// Runs placement passes, one at a time, whenever something may have changed
+/// (a job became ready, capacity freed, an agent appeared). Wake-ups that
+/// arrive during a pass coalesce into one more pass.
+final class Placer: Service, Sendable {
+    let store: SchedulerStore
+    let relay: OutboxRelay
+    let logger: Logger
+    private let wakeups: AsyncStream<Void>
+    private let waker: AsyncStream<Void>.Continuation
+
+    init(store: SchedulerStore, relay: OutboxRelay, logger: Logger) {
+        self.store = store
+        self.relay = relay
+        self.logger = logger
+        (wakeups, waker) = AsyncStream.makeStream(bufferingPolicy: .bufferingNewest(1))
+    }
+
+    func wake() {
+        waker.yield()
+    }
+
+    func run() async throws {
+        for await _ in wakeups.cancelOnGracefulShutdown() {
+            do {
+                var placed = 0
+                repeat {
+                    placed = try await store.place()
+                    if placed > 0 { relay.notify() }
+                } while placed == 100
+            } catch {
+                logger.warning("placement failed; retrying", metadata: ["error": "\(error)"])
+                try? await Task.sleep(for: .milliseconds(500))
+                wake()
+            }
+        }
+    }
+}
+
+/// Requeues the jobs of agents that stopped heartbeating, and runs a placement
+/// pass now and then as a safety net.
+struct AgentReaper: Service {
+    let store: SchedulerStore
+    let placer: Placer
+    let gate: StartupGate
+    let timeout: Duration
+    let logger: Logger
+
+    func run() async throws {
+        await gate.wait()
+        while !Task.isCancelled && !Task.isShuttingDownGracefully {
+            do {
+                let requeued = try await store.reapSilentAgents(timeout: timeout)
+                if requeued > 0 { logger.warning("requeued jobs of silent agents", metadata: ["jobs": "\(requeued)"]) }
+            } catch {
+                logger.warning("agent reaping failed", metadata: ["error": "\(error)"])
+            }
+            placer.wake()
+            try? await Task.sleep(for: .seconds(2))
+        }
+    }
+}
