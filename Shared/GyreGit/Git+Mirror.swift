@@ -48,7 +48,7 @@ extension Git {
         try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
         let contents = (try? FileManager.default.contentsOfDirectory(atPath: directory)) ?? []
         if contents.isEmpty {
-            try await git(["clone", "--no-checkout", "--progress", url, directory], onOutput: onOutput)
+            try await git(["clone", "--no-checkout", url, directory], onOutput: onOutput)
         } else {
             if !FileManager.default.fileExists(atPath: "\(directory)/.git") {
                 try await git(["init", "--quiet"], in: directory)

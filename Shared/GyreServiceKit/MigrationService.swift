@@ -24,7 +24,7 @@ public struct MigrationService: Service {
                 logger.info("schema is up to date")
                 break
             } catch {
-                logger.warning("cannot apply the schema yet; retrying", metadata: ["error": "\(error)", "retry_in": "\(delay)"])
+                logger.warning("cannot apply the schema yet; retrying", metadata: ["error": "\(StoreError.reason(error))", "retry_in": "\(delay)"])
                 try? await Task.sleep(for: delay)
                 delay = min(delay * 2, .seconds(2))
             }

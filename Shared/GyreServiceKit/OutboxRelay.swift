@@ -56,7 +56,7 @@ public final class OutboxRelay: Service, Sendable {
         do {
             while try await relayBatch() == 500 {}
         } catch {
-            logger.warning("outbox relay failed; will retry", metadata: ["error": "\(error)"])
+            logger.warning("outbox relay failed; will retry", metadata: ["error": "\(StoreError.reason(error))"])
         }
     }
 

@@ -1,5 +1,6 @@
 import Foundation
 import GyreAMQP
+import GyreStore
 import Logging
 import ServiceLifecycle
 
@@ -63,7 +64,7 @@ public final class QueueConsumerService: Service, Sendable {
             consumer.reject(delivery, requeue: false)
         } catch {
             logger.warning("handler failed; the message goes back to the queue",
-                           metadata: ["queue": "\(delivery.queue)", "error": "\(error)"])
+                           metadata: ["queue": "\(delivery.queue)", "error": "\(StoreError.reason(error))"])
             try? await Task.sleep(for: .milliseconds(500))
             consumer.reject(delivery, requeue: true)
         }

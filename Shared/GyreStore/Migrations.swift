@@ -116,7 +116,10 @@ public enum Migrations {
             }
             for (index, sql) in steps.enumerated() where !applied.contains(index + 1) {
                 database.logger.info("applying migration", metadata: ["version": "\(index + 1)"])
-                try await connection.run(PostgresQuery(unsafeSQL: sql), database.logger)
+                for statement in sql.split(separator: ";").map({ $0.trimmingCharacters(in: .whitespacesAndNewlines) })
+                    where !statement.isEmpty {
+                    try await connection.run(PostgresQuery(unsafeSQL: statement), database.logger)
+                }
                 try await connection.run("INSERT INTO schema_migrations (version) VALUES (\(index + 1))", database.logger)
             }
         }

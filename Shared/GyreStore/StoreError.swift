@@ -18,3 +18,16 @@ public struct StoreError: Error, Sendable, CustomStringConvertible {
 
     public var description: String { "\(code.rawValue): \(message)" }
 }
+
+import PostgresNIO
+
+extension StoreError {
+    /// What Postgres said, without the query or connection details, for logs.
+    public static func reason(_ error: Error) -> String {
+        if let error = error as? PSQLError {
+            if let message = error.serverInfo?[.message] { return "postgres: \(message)" }
+            return "postgres: \(error.code)"
+        }
+        return "\(error)"
+    }
+}

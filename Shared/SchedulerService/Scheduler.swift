@@ -77,7 +77,7 @@ final class Placer: Service, Sendable {
                     if placed > 0 { relay.notify() }
                 } while placed == 100
             } catch {
-                logger.warning("placement failed; retrying", metadata: ["error": "\(error)"])
+                logger.warning("placement failed; retrying", metadata: ["error": "\(StoreError.reason(error))"])
                 try? await Task.sleep(for: .milliseconds(500))
                 wake()
             }
@@ -101,7 +101,7 @@ struct AgentReaper: Service {
                 let requeued = try await store.reapSilentAgents(timeout: timeout)
                 if requeued > 0 { logger.warning("requeued jobs of silent agents", metadata: ["jobs": "\(requeued)"]) }
             } catch {
-                logger.warning("agent reaping failed", metadata: ["error": "\(error)"])
+                logger.warning("agent reaping failed", metadata: ["error": "\(StoreError.reason(error))"])
             }
             placer.wake()
             try? await Task.sleep(for: .seconds(2))
