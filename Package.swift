@@ -59,6 +59,7 @@ let package = Package(
         .systemLibrary(name: "CHiredis", path: "Shared/CHiredis", pkgConfig: "hiredis",
                        providers: [.apt(["libhiredis-dev"])]),
         .target(name: "CGyreShims", dependencies: ["CRabbitMQ", "CHiredis"], path: "Shared/CGyreShims"),
+        .target(name: "CGyreSystem", path: "Shared/CGyreSystem"),
 
         // Bottom layer: types without I/O.
         shared("GyreModel", []),
@@ -69,7 +70,7 @@ let package = Package(
         shared("GyreAMQP", ["CRabbitMQ", "CGyreShims", log]),
         shared("GyreRedis", ["CHiredis", "CGyreShims", log]),
         shared("GyreStore", ["GyreModel", "GyreProtocol", pg, log]),
-        shared("GyreProcess", [log]),
+        shared("GyreProcess", ["CGyreSystem", log]),
         shared("GyreGit", ["GyreProcess"]),
         shared("GyreDocker", ["GyreProcess"]),
 
@@ -102,7 +103,7 @@ let package = Package(
                     path: "Tests/GyreConfigTests", swiftSettings: swiftSettings),
         .testTarget(name: "GyreAdapterTests", dependencies: ["GyreAMQP", "GyreRedis"],
                     path: "Tests/GyreAdapterTests", swiftSettings: swiftSettings),
-        .testTarget(name: "GyreSystemTests", dependencies: ["GyreLocal", "GyreModel"],
+        .testTarget(name: "GyreSystemTests", dependencies: ["GyreLocal", "GyreModel", "GyreProcess"],
                     path: "Tests/GyreSystemTests", swiftSettings: swiftSettings),
     ] + serviceNames.map { service($0.dir, $0.lib) }
 )

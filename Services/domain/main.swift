@@ -1,4 +1,4 @@
 import DomainService
 
 // Configuration comes from the environment (see README.md); `/status` reports problems.
-try await Domain.build().run()
+await Domain.build().main()

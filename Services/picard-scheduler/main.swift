@@ -1,4 +1,4 @@
 import SchedulerService
 
 // Configuration comes from the environment (see README.md); `/status` reports problems.
-try await Scheduler.build().run()
+await Scheduler.build().main()

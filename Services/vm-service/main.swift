@@ -1,4 +1,4 @@
 import VMService
 
 // Configuration comes from the environment (see README.md); `/status` reports problems.
-try await VMs.build().run()
+await VMs.build().main()

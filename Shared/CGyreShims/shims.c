@@ -5,6 +5,7 @@
 #include <netinet/in.h>
 #include <netinet/tcp.h>
 #include <poll.h>
+#include <pthread.h>
 #include <string.h>
 #include <sys/eventfd.h>
 #include <sys/socket.h>
@@ -252,6 +253,13 @@ void gyre_wakefd_drain(int fd) {
 
 void gyre_fd_close(int fd) {
   if (fd >= 0) close(fd);
+}
+
+void gyre_set_current_thread_name(const char *name) {
+  char buf[16];
+  strncpy(buf, name, sizeof(buf) - 1);
+  buf[sizeof(buf) - 1] = '\0';
+  pthread_setname_np(pthread_self(), buf);
 }
 
 /* ---------- Redis ---------- */

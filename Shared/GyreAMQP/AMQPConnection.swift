@@ -29,11 +29,16 @@ final class AMQPConnection {
             throw AMQPError(.connectionFailed, "cannot create an AMQP socket")
         }
         var connectTV = timeval(config.connectTimeout)
+        errno = 0
         let rc = amqp_socket_open_noblock(socket, config.host, Int32(clamping: config.port), &connectTV)
         if rc != AMQP_STATUS_OK.rawValue {
+            let osError = errno
+            var reason = statusText(rc)
+            if rc == AMQP_STATUS_SOCKET_ERROR.rawValue, osError != 0, let text = strerror(osError) {
+                reason += " (\(String(cString: text)))"
+            }
             amqp_destroy_connection(st)
-            throw AMQPError(.connectionFailed,
-                            "cannot connect to \(config.host):\(config.port): \(statusText(rc))")
+            throw AMQPError(.connectionFailed, "cannot connect to \(config.host):\(config.port): \(reason)")
         }
         var handshakeTV = timeval(config.connectTimeout)
         _ = amqp_set_handshake_timeout(st, &handshakeTV)

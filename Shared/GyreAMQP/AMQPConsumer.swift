@@ -64,7 +64,7 @@ public final class AMQPConsumer: Sendable {
         core.shared.withLock { $0.connected }
     }
 
-    /// The most recent connection error, if any (kept after a successful reconnect, cleared by none).
+    /// The most recent connection error, if any (still reported after a successful reconnect).
     public var lastError: String? {
         core.shared.withLock { $0.lastError }
     }
@@ -152,10 +152,10 @@ final class ConsumerCore: Sendable {
         }
         guard shouldStart else { return }
         let thread = Thread { [self] in
+            gyre_set_current_thread_name("gyre-amqp-cons")
             ConsumerWorker(core: self).run()
             self.finish()
         }
-        thread.name = "gyre-amqp-consumer"
         thread.start()
     }
 
@@ -380,7 +380,11 @@ final class ConsumerWorker {
         case AMQP_RESPONSE_LIBRARY_EXCEPTION where reply.library_error == AMQP_STATUS_TIMEOUT.rawValue:
             return // partial frame; wait for the rest
         case AMQP_RESPONSE_LIBRARY_EXCEPTION where reply.library_error == AMQP_STATUS_UNEXPECTED_STATE.rawValue:
-            // Not a basic.deliver: the frame was put back; read and handle it.
+            // Not a basic.deliver: the frame was put back; read and handle it. (If nothing was
+            // put back, a message's content frames went missing: start over.)
+            guard amqp_frames_enqueued(c.state) != 0 else {
+                throw c.statusError(reply.library_error, "receiving a delivery")
+            }
             guard let frame = try c.nextFrame(timeout: nil) else { return }
             try c.handleUnsolicited(frame)
         default:

@@ -21,10 +21,7 @@ public struct ConfigCompiler: Sendable {
     /// keys like `defaults:` or `references:`).
     static let topLevelKeys: Set<String> = ["version", "jobs", "workflows"]
 
-    /// The workflow that runs the `build` job when a config has no workflows.
-    static let defaultWorkflowName = "workflow"
-    static let defaultJobName = "build"
-
+    /// Creates a compiler. It holds no state; one instance can be shared and used concurrently.
     public init() {}
 
     /// Compiles a `.circleci/config.yml` into a plan, or throws every problem found (as many as can be found in one pass, not just the first).
@@ -51,52 +48,42 @@ public struct ConfigCompiler: Sendable {
         let version = ConfigVersion.read(from: root)
         _ = root.unknownEntries(known: Self.topLevelKeys, unsupported: UnsupportedFeatures.topLevel)
 
-        let commandNames = Set(root["commands"]?.node.mapping?.keys.compactMap(\.string) ?? [])
-        let jobCompiler = JobCompiler(version: version, commandNames: commandNames)
-        var jobs: [String: JobPlan] = [:]
-        var definedJobs: Set<String> = []
-        if let jobsNode = root["jobs"] {
-            if let mapping = jobsNode.mapping(expected: "a mapping of job names to jobs") {
-                var namesIgnoringCase: [String: String] = [:]
-                for entry in mapping.entries {
-                    definedJobs.insert(entry.key)
-                    if let other = namesIgnoringCase.updateValue(entry.key, forKey: entry.key.lowercased()) {
-                        diagnostics.invalid(entry.value.path,
-                                            "job names must be unique ignoring case; \"\(other)\" is also defined")
-                    }
-                    jobs[entry.key] = jobCompiler.compile(entry.value, name: entry.key)
-                }
-            }
-        } else if !root.contains("orbs") {
-            diagnostics.invalid(NodePath.root.appending("jobs"), "missing required key \"jobs\"")
-        }
-
+        let (jobs, definedJobs) = compileJobs(root, version: version)
         let workflowCompiler = WorkflowCompiler(version: version, jobs: jobs, definedJobs: definedJobs)
-        let hasWorkflows = root["workflows"]?.node.mapping.map { mapping in
-            mapping.keys.contains { $0.string != "version" }
-        } ?? (root["workflows"] != nil)
         let workflows: [WorkflowPlan]?
-        if hasWorkflows, let workflowsNode = root["workflows"] {
+        if let workflowsNode = root["workflows"], Self.definesWorkflows(workflowsNode) {
             workflows = workflowCompiler.compile(workflowsNode)
         } else {
-            workflows = defaultWorkflow(jobs: jobs, definedJobs: definedJobs, root: root)
+            workflows = workflowCompiler.compileDefault(root: root)
         }
-        guard let workflows else { return nil }
-        return PipelinePlan(workflows: workflows)
+        return workflows.map(PipelinePlan.init)
     }
 
-    /// Without workflows, the job named `build` runs alone in a workflow named `workflow`.
-    private func defaultWorkflow(jobs: [String: JobPlan], definedJobs: Set<String>,
-                                 root: ConfigMapping) -> [WorkflowPlan]? {
-        guard definedJobs.contains(Self.defaultJobName) else {
-            if root.contains("jobs") {
-                root.node.diagnostics.invalid(NodePath.root.appending("jobs"), "there are no workflows, so the job "
-                    + "named \"\(Self.defaultJobName)\" would run, but there is no such job; add it or add workflows")
-            }
-            return nil
+    /// Every job under `jobs` (nil for one with problems), and all their names.
+    private func compileJobs(_ root: ConfigMapping, version: ConfigVersion) -> ([String: JobPlan?], Set<String>) {
+        guard let jobsNode = root["jobs"] else {
+            // A config may run only orb jobs (reported as unsupported on their own).
+            if !root.contains("orbs") { _ = root.required("jobs") }
+            return ([:], [])
         }
-        guard let job = jobs[Self.defaultJobName] else { return nil }
-        return [WorkflowPlan(name: Self.defaultWorkflowName,
-                             jobs: [WorkflowJobPlan(name: Self.defaultJobName, requires: [], job: job)])]
+        guard let mapping = jobsNode.mapping(expected: "a mapping of job names to jobs") else { return ([:], []) }
+        let commandNames = Set(root["commands"]?.node.mapping?.keys.compactMap(\.string) ?? [])
+        let compiler = JobCompiler(version: version, commandNames: commandNames)
+        var jobs: [String: JobPlan?] = [:]
+        var namesIgnoringCase: [String: String] = [:]
+        for entry in mapping.entries {
+            if let other = namesIgnoringCase.updateValue(entry.key, forKey: entry.key.lowercased()) {
+                entry.value.diagnostics.invalid(entry.value.path,
+                                                "job names must be unique ignoring case; \"\(other)\" is also defined")
+            }
+            jobs[entry.key] = compiler.compile(entry.value, name: entry.key)
+        }
+        return (jobs, Set(mapping.keys))
+    }
+
+    /// False when `workflows` holds nothing but the old `version: 2` key.
+    private static func definesWorkflows(_ node: ConfigNode) -> Bool {
+        guard case .mapping(let mapping) = node.node else { return true }
+        return mapping.keys.contains { $0.string != "version" }
     }
 }

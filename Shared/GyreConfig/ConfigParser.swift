@@ -24,7 +24,7 @@ struct ConfigParser {
             diagnostics.syntax("the config is not valid YAML: \(error)")
             return nil
         }
-        guard let root, !Self.isNull(root) else {
+        guard let root, !ConfigNode(root, path: .root, diagnostics: diagnostics).isNull else {
             diagnostics.syntax("the config is empty; expected a mapping with version, jobs and workflows")
             return nil
         }
@@ -38,11 +38,6 @@ struct ConfigParser {
             return nil
         }
         return root
-    }
-
-    private static func isNull(_ node: Node) -> Bool {
-        guard case .scalar(let scalar) = node, scalar.style == .plain || scalar.style == .any else { return false }
-        return node.tag.description == Tag.Name.null.rawValue
     }
 
     /// Counts nodes with every alias expanded, stopping once past `limit`.
@@ -73,11 +68,14 @@ struct ConfigParser {
         case let .scanner(context, problem, mark, _),
              let .parser(context, problem, mark, _),
              let .composer(context, problem, mark, _):
-            var text = "line \(mark.line), column \(mark.column): \(problem)"
-            if let context {
-                text += " (\(context.text) at line \(context.mark.line), column \(context.mark.column))"
+            let location = "line \(mark.line), column \(mark.column)"
+            guard let context else { return "invalid YAML: \(location): \(problem)" }
+            if problem.hasPrefix("but ") {
+                // libyaml phrases some problems as the second half of a sentence.
+                return "invalid YAML: \(location): \(context.text), \(problem)"
             }
-            return "invalid YAML: " + text
+            return "invalid YAML: \(location): \(problem) "
+                + "(\(context.text) at line \(context.mark.line), column \(context.mark.column))"
         case let .reader(problem, offset, _, _):
             if let offset, let (line, column) = lineAndColumn(ofCharacterOffset: offset, in: yaml) {
                 return "invalid YAML: line \(line), column \(column): \(problem)"

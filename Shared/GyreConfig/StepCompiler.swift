@@ -12,7 +12,9 @@ struct StepCompiler {
     /// Names under the top-level `commands` (2.1), to tell invocations from typos.
     var commandNames: Set<String>
 
-    static let checkoutKeys: Set<String> = ["path"]
+    /// `name` is accepted (2.0 configs use it) but not kept: the plan's
+    /// checkout step has a fixed display name.
+    static let checkoutKeys: Set<String> = ["path", "name"]
 
     /// The step, or nil after reporting.
     func compile(_ node: ConfigNode) -> StepPlan? {
@@ -71,6 +73,7 @@ struct StepCompiler {
         mapping.rejectUnknownKeys(known: Self.checkoutKeys, unsupported: UnsupportedFeatures.checkoutKeys,
                                   owner: "checkout")
         let path = mapping["path"]?.nonEmptyString()
+        _ = mapping["name"]?.string()
         return value.diagnostics.count == before ? CheckoutStep(path: path) : nil
     }
 }

@@ -8,10 +8,14 @@ import GyreModel
 /// the job-name key: `workflows.main.jobs[1].requires[0]`.
 struct WorkflowCompiler {
     var version: ConfigVersion
-    /// Jobs that compiled cleanly, by name.
-    var jobs: [String: JobPlan]
-    /// Every name under `jobs`, whether it compiled or not.
+    /// Every job under `jobs`, by name; nil for one that had problems.
+    var jobs: [String: JobPlan?]
+    /// Every name under `jobs`.
     var definedJobs: Set<String>
+
+    /// The workflow that runs the `build` job when a config has no workflows.
+    static let defaultWorkflowName = "workflow"
+    static let defaultJobName = "build"
 
     static let workflowKeys: Set<String> = ["jobs"]
     static let jobOptionKeys: Set<String> = ["requires", "name", "type"]
@@ -35,6 +39,22 @@ struct WorkflowCompiler {
         return workflows.entries.filter { $0.key != "version" }.compactMap { compile(name: $0.key, $0.value) }
     }
 
+    /// Without workflows, the job named `build` runs alone in a workflow named
+    /// `workflow`; nil after reporting when there is no such job.
+    func compileDefault(root: ConfigMapping) -> [WorkflowPlan]? {
+        guard let build = jobs[Self.defaultJobName] else {
+            // Without a `jobs` key at all, that is reported already.
+            if root.contains("jobs") {
+                root.node.diagnostics.invalid(root.node.path.appending("jobs"), "there are no workflows, so the job "
+                    + "named \"\(Self.defaultJobName)\" would run, but there is no such job; add it or add workflows")
+            }
+            return nil
+        }
+        guard let build else { return nil }
+        return [WorkflowPlan(name: Self.defaultWorkflowName,
+                             jobs: [WorkflowJobPlan(name: Self.defaultJobName, requires: [], job: build)])]
+    }
+
     private func compile(name workflow: String, _ node: ConfigNode) -> WorkflowPlan? {
         let before = node.diagnostics.count
         guard let mapping = node.mapping(expected: "a mapping with jobs") else { return nil }
@@ -53,7 +73,7 @@ struct WorkflowCompiler {
 
         guard node.diagnostics.count == before else { return nil }
         let planned = invocations.compactMap { invocation in
-            jobs[invocation.job].map {
+            jobs[invocation.job].flatMap { $0 }.map {
                 WorkflowJobPlan(name: invocation.name, requires: invocation.requires.map(\.name), job: $0)
             }
         }

@@ -1,4 +1,5 @@
 import Foundation
+import GyreProcess
 import Synchronization
 
 /// Runs every Gyre service as a local process against already-running
@@ -97,20 +98,10 @@ public final class LocalSystem: Sendable {
             throw LocalSystemError("\(executable) is missing: build first (swift build)")
         }
         let logPath = "\(logDirectory)/\(service).log"
-        if !FileManager.default.fileExists(atPath: logPath) {
-            FileManager.default.createFile(atPath: logPath, contents: nil)
-        }
-        guard let log = FileHandle(forWritingAtPath: logPath) else { throw LocalSystemError("cannot write \(logPath)") }
-        log.seekToEndOfFile()
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: executable)
-        process.environment = environment(for: service)
-        process.standardOutput = log
-        process.standardError = log
-        process.standardInput = FileHandle.nullDevice
-        try process.run()
-        try? log.close()
-        let pid = process.processIdentifier
+        let log = open(logPath, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0o644)
+        guard log >= 0 else { throw LocalSystemError("cannot write \(logPath)") }
+        defer { close(log) }
+        let pid = try Spawn.start([executable], environment: environment(for: service), directory: nil, outputFD: log)
         processes.withLock { $0[service] = pid }
         try String(pid).write(toFile: "\(pidDirectory)/\(service).pid", atomically: true, encoding: .utf8)
     }

@@ -27,6 +27,11 @@ public struct WorkflowGraph: Sendable, Equatable {
         public var ready: [String] = []
         /// Jobs that will never run because a requirement did not succeed: now `not_run`.
         public var skipped: [String] = []
+
+        public init(ready: [String] = [], skipped: [String] = []) {
+            self.ready = ready
+            self.skipped = skipped
+        }
     }
 
     /// Moves blocked jobs forward until nothing changes: a blocked job whose

@@ -1,3 +1,4 @@
+import CGyreSystem
 import Foundation
 import Synchronization
 
@@ -21,42 +22,36 @@ public struct ProcessRunner: Sendable {
     public func run(_ executable: String, _ arguments: [String], environment: [String: String]? = nil,
                     directory: String? = nil, collect: Bool = true,
                     onOutput: (@Sendable ([UInt8]) -> Void)? = nil) async throws -> Result {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: executable)
-        process.arguments = arguments
-        if let environment { process.environment = environment }
-        if let directory { process.currentDirectoryURL = URL(fileURLWithPath: directory) }
-        let pipe = Pipe()
-        process.standardOutput = pipe
-        process.standardError = pipe
-        process.standardInput = FileHandle.nullDevice
-        let handle = ProcessHandle(process: process)
-
-        return try await withTaskCancellationHandler {
-            try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<Result, Error>) in
-                do {
-                    try process.run()
-                } catch {
-                    continuation.resume(throwing: error)
-                    return
-                }
-                try? pipe.fileHandleForWriting.close()
-                let fd = pipe.fileHandleForReading.fileDescriptor
+        var fds: [Int32] = [0, 0]
+        guard gyre_pipe_cloexec(&fds) == 0 else { throw Spawn.Failure(description: "cannot create a pipe") }
+        let (readEnd, writeEnd) = (fds[0], fds[1])
+        let pid: pid_t
+        do {
+            pid = try Spawn.start([executable] + arguments, environment: environment, directory: directory, outputFD: writeEnd)
+        } catch {
+            close(readEnd)
+            close(writeEnd)
+            throw error
+        }
+        close(writeEnd)
+        let handle = ProcessHandle(pid: pid)
+        return await withTaskCancellationHandler {
+            await withCheckedContinuation { (continuation: CheckedContinuation<Result, Never>) in
                 let thread = Thread {
                     var collected: [UInt8] = []
                     var buffer = [UInt8](repeating: 0, count: 65536)
                     while true {
-                        let count = buffer.withUnsafeMutableBytes { read(fd, $0.baseAddress, $0.count) }
+                        let count = buffer.withUnsafeMutableBytes { read(readEnd, $0.baseAddress, $0.count) }
                         if count < 0 && errno == EINTR { continue }
                         if count <= 0 { break }
                         let chunk = Array(buffer[0..<count])
                         if collect { collected.append(contentsOf: chunk) }
                         onOutput?(chunk)
                     }
-                    process.waitUntilExit()
-                    try? pipe.fileHandleForReading.close()
-                    continuation.resume(returning: Result(exitCode: process.terminationStatus, output: collected,
-                                                          wasTerminated: handle.terminated))
+                    close(readEnd)
+                    let code = Spawn.wait(pid)
+                    handle.exited()
+                    continuation.resume(returning: Result(exitCode: code, output: collected, wasTerminated: handle.terminated))
                 }
                 thread.start()
             }
@@ -77,29 +72,30 @@ public struct ProcessRunner: Sendable {
     }
 }
 
-/// Lets another task stop a running process.
+/// Lets another task stop a running process and everything it started.
 public final class ProcessHandle: Sendable {
-    private let process: UncheckedProcess
-    private let state = Mutex(false)
+    private let pid: pid_t
+    private let state = Mutex((terminated: false, exited: false))
 
-    init(process: Process) {
-        self.process = UncheckedProcess(process: process)
+    init(pid: pid_t) {
+        self.pid = pid
     }
 
-    var terminated: Bool { state.withLock { $0 } }
+    var terminated: Bool { state.withLock { $0.terminated } }
 
-    /// Sends SIGKILL to the process (and, when it leads one, its process group).
+    func exited() {
+        state.withLock { $0.exited = true }
+    }
+
+    /// Sends SIGKILL to the process's session (it was started with setsid).
     public func terminate() {
-        state.withLock { $0 = true }
-        let pid = process.process.processIdentifier
-        if pid > 0 {
+        let alive = state.withLock { state -> Bool in
+            state.terminated = true
+            return !state.exited
+        }
+        if alive {
             kill(-pid, SIGKILL)
             kill(pid, SIGKILL)
         }
     }
-}
-
-/// Process is not Sendable; we only read its pid across threads.
-private struct UncheckedProcess: @unchecked Sendable {
-    let process: Process
 }

@@ -68,6 +68,18 @@ public final class GyreApplication: Sendable {
         return router
     }
 
+    /// Runs the service as a process's main: a failure to start (e.g. the
+    /// port is taken) is logged plainly and the process exits with status 1.
+    public func main() async -> Never {
+        do {
+            try await run()
+            exit(0)
+        } catch {
+            logger.critical("stopped: \(error)")
+            exit(1)
+        }
+    }
+
     /// Runs until SIGTERM/SIGINT, then shuts down gracefully.
     public func run() async throws {
         let problems = environment.problems

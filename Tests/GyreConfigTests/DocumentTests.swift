@@ -266,3 +266,56 @@ struct DocumentTests {
         #expect(errors.first.map { "\($0)" }?.hasPrefix("version: ") == true, "\(errors.summary)")
     }
 }
+
+@Suite("Robustness")
+struct RobustnessTests {
+    @Test func deeplyNestedValuesDoNotCrash() {
+        for depth in [500, 990, 5000] {
+            let flow = "version: 2.1\nx: " + String(repeating: "[", count: depth) + String(repeating: "]", count: depth)
+            let errors = compileErrors(flow + "\n")
+            #expect(!errors.isEmpty)
+            var block = "version: 2.1\n"
+            for level in 0..<min(depth, 900) {
+                block += String(repeating: " ", count: level) + "k:\n"
+            }
+            #expect(!compileErrors(block).isEmpty)
+        }
+    }
+
+    @Test func checkoutAcceptsAName() throws {
+        let job = try #require(singleJob(compilePlan("""
+            version: 2
+            jobs:
+              build:
+                docker: [{image: alpine}]
+                steps:
+                  - checkout:
+                      name: Check out
+                      path: src
+                  - checkout:
+            """)))
+        #expect(job.steps == [.checkout(CheckoutStep(path: "src")), .checkout(CheckoutStep())])
+    }
+
+    @Test func oddScalarsAndKeysDoNotCrash() {
+        let inputs = [
+            "version: 2.1\njobs:\n  ? [a, b]\n  : {docker: [{image: x}], steps: [checkout]}\n",
+            "version: 2.1\njobs:\n  build:\n    docker: [{image: !!binary aGk=}]\n    steps: [checkout]\n",
+            "version: !!str 2.1\njobs: !!map {}\n",
+            "version: 2.1\njobs:\n  1: {docker: [{image: x}], steps: [checkout]}\n  ~: {}\n",
+            "version: 2.1\n<<: {jobs: {build: {docker: [{image: x}], steps: [checkout]}}}\n",
+            "version: 2.1\njobs:\n  build: &b\n    docker: [{image: x}]\n    steps: [checkout]\n    <<: *b\n",
+            "%YAML 1.1\n---\nversion: 2.1\n",
+            "\u{FEFF}version: 2.1\n",
+            "version: 2.1\njobs:\n  build:\n    docker: [{image: x}]\n    steps:\n      - run: \"\u{1F680} deploy\"\n",
+        ]
+        for input in inputs {
+            do {
+                _ = try ConfigCompiler().compile(yaml: input)
+            } catch {
+                #expect(!error.errors.isEmpty, "\(input.debugDescription)")
+                #expect(error.errors.allSatisfy { !$0.message.isEmpty })
+            }
+        }
+    }
+}

@@ -117,6 +117,8 @@ void gyre_wakefd_signal(int fd);
 /// Resets the wake fd to non-readable.
 void gyre_wakefd_drain(int fd);
 void gyre_fd_close(int fd);
+/// Names the calling thread (at most 15 characters are kept), for ps/top/gdb.
+void gyre_set_current_thread_name(const char *name);
 
 /* ---------- Redis ---------- */
 

@@ -1,0 +1,17 @@
+#define _GNU_SOURCE
+#include <fcntl.h>
+#include <spawn.h>
+#include <unistd.h>
+#include "gyre_system.h"
+
+int gyre_spawn_addchdir(posix_spawn_file_actions_t *actions, const char *path) {
+    return posix_spawn_file_actions_addchdir_np(actions, path);
+}
+
+short gyre_spawn_setsid_flag(void) {
+    return POSIX_SPAWN_SETSID;
+}
+
+int gyre_pipe_cloexec(int fds[2]) {
+    return pipe2(fds, O_CLOEXEC);
+}

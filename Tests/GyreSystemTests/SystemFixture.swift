@@ -1,0 +1,156 @@
+import Foundation
+import GyreLocal
+import GyreProcess
+import Testing
+
+/// The whole suite of services, started once for a test suite against the
+/// real Postgres, RabbitMQ, Redis and Docker that deploy/scripts/start-infra.sh
+/// runs, with a database and a queue namespace of its own.
+final class SystemFixture: Sendable {
+    @TaskLocal static var current: SystemFixture?
+
+    static var repoRoot: String {
+        if let root = ProcessInfo.processInfo.environment["GYRE_REPO_ROOT"] { return root }
+        return URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+            .deletingLastPathComponent().path
+    }
+
+    static func env(_ key: String, _ fallback: String) -> String {
+        ProcessInfo.processInfo.environment[key] ?? fallback
+    }
+
+    let system: LocalSystem
+    let client: APIClient
+    let runDirectory: String
+    let database: String
+    let adminURL: String
+
+    init() throws {
+        let suffix = String(UUID().uuidString.lowercased().prefix(8))
+        runDirectory = NSTemporaryDirectory() + "gyre-e2e-\(suffix)"
+        database = "gyre_e2e_\(suffix)"
+        adminURL = Self.env("GYRE_TEST_POSTGRES_URL", "postgres://gyre:gyre@127.0.0.1:5432/gyre")
+        let base = adminURL.hasSuffix("/gyre") ? String(adminURL.dropLast(5)) : adminURL
+        var configuration = LocalSystem.Configuration(
+            binDirectory: Self.env("GYRE_BIN_DIR", "\(Self.repoRoot)/.build/debug"),
+            runDirectory: runDirectory,
+            portBase: try Self.freePortBase(count: ServiceCatalog.all.count),
+            postgresURL: "\(base)/\(database)",
+            amqpURL: Self.env("GYRE_TEST_AMQP_URL", "amqp://guest:guest@127.0.0.1:5672/"),
+            redisURL: Self.env("GYRE_TEST_REDIS_URL", "redis://127.0.0.1:6379/0"),
+            vcsBase: "file://\(runDirectory)/repos")
+        configuration.namespace = "e2e\(suffix)"
+        configuration.agentRunnerClasses = ["gyre/host"]
+        configuration.agentCapacity = 4
+        configuration.extraEnvironment = ["GYRE_LOG_LEVEL": "info"]
+        system = LocalSystem(configuration: configuration)
+        client = APIClient(base: system.apiURL)
+    }
+
+    /// The first of `count` consecutive loopback ports that nothing listens on.
+    static func freePortBase(count: Int) throws -> Int {
+        for _ in 0..<50 {
+            let base = Int.random(in: 20000...60000)
+            if (base..<base + count).allSatisfy(isFree) { return base }
+        }
+        throw LocalSystemError("no free range of \(count) ports found")
+    }
+
+    static func isFree(_ port: Int) -> Bool {
+        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        guard fd >= 0 else { return false }
+        defer { close(fd) }
+        var address = sockaddr_in()
+        address.sin_family = sa_family_t(AF_INET)
+        address.sin_port = in_port_t(UInt16(port).bigEndian)
+        address.sin_addr.s_addr = inet_addr("127.0.0.1")
+        return withUnsafePointer(to: &address) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) == 0 }
+        }
+    }
+
+    var jobImage: String { Self.env("GYRE_JOB_IMAGE", "gyre/base:bookworm") }
+
+    func start() async throws {
+        try Self.shell(["psql", adminURL, "-q", "-c", "CREATE DATABASE \(database)"])
+        do {
+            try await system.start(timeout: .seconds(120))
+        } catch {
+            Issue.record("system did not start: \(error)\n\(logs())")
+            throw error
+        }
+    }
+
+    func stop() async {
+        await system.stop()
+        _ = try? Self.shell(["psql", adminURL, "-q", "-c", "DROP DATABASE IF EXISTS \(database) WITH (FORCE)"])
+        try? FileManager.default.removeItem(atPath: runDirectory)
+    }
+
+    func logs(lines: Int = 30) -> String {
+        ServiceCatalog.all.map { "--- \($0.name)\n\(system.logTail($0.name, lines: lines))" }.joined(separator: "\n")
+    }
+
+    /// A project whose repository holds `config` as .circleci/config.yml, followed by the API.
+    func project(_ name: String, config: String, files: [String: String] = [:]) async throws -> String {
+        let org = "acme"
+        var all = files
+        all[".circleci/config.yml"] = config
+        all["README.md"] = all["README.md"] ?? "sample \(name)\n"
+        try SampleRepository.create(at: "\(runDirectory)/repos/\(org)/\(name).git", files: all)
+        let slug = "gh/\(org)/\(name)"
+        _ = try await client.follow(slug)
+        return slug
+    }
+
+    /// Runs a command; its output goes to a file, not a pipe, because a
+    /// daemon it starts (redis-server) would hold a pipe open forever.
+    @discardableResult
+    static func shell(_ argv: [String]) throws -> String {
+        let outputPath = NSTemporaryDirectory() + "gyre-shell-\(UUID().uuidString)"
+        FileManager.default.createFile(atPath: outputPath, contents: nil)
+        defer { try? FileManager.default.removeItem(atPath: outputPath) }
+        let fd = open(outputPath, O_WRONLY | O_CLOEXEC)
+        let pid = try Spawn.start(["/usr/bin/env"] + argv, environment: nil, directory: nil, outputFD: fd)
+        close(fd)
+        let status = Spawn.wait(pid)
+        let text = (try? String(contentsOfFile: outputPath, encoding: .utf8)) ?? ""
+        guard status == 0 else {
+            throw LocalSystemError("\(argv.joined(separator: " ")) failed: \(text)")
+        }
+        return text
+    }
+}
+
+/// Starts the system before the suite's tests and stops it after them.
+struct RunningSystem: SuiteTrait, TestScoping {
+    var isRecursive: Bool { false }
+
+    func provideScope(for test: Test, testCase: Test.Case?, performing function: @Sendable () async throws -> Void) async throws {
+        let fixture = try SystemFixture()
+        try await fixture.start()
+        do {
+            try await SystemFixture.$current.withValue(fixture) { try await function() }
+        } catch {
+            await fixture.stop()
+            throw error
+        }
+        await fixture.stop()
+    }
+}
+
+extension Trait where Self == RunningSystem {
+    static var runningSystem: RunningSystem { RunningSystem() }
+}
+
+/// The fixture of the running suite.
+var fixture: SystemFixture {
+    get throws {
+        guard let current = SystemFixture.current else { throw LocalSystemError("no running system") }
+        return current
+    }
+}
+
+/// Every end-to-end suite runs inside this one, against one running system, one test at a time.
+@Suite(.serialized, .runningSystem, .timeLimit(.minutes(15)))
+struct EndToEnd {}
