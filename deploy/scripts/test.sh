@@ -3,7 +3,7 @@
 #   1. install missing Debian packages      (deploy/scripts/install-deps.sh)
 #   2. start Postgres/Redis/RabbitMQ/dockerd (deploy/scripts/start-infra.sh)
 #   3. build the job image gyre/base:bookworm (deploy/images/build-base-image.sh)
-#   4. swift build (debug, all products), then swift test "$@"
+#   4. swift build --build-tests, then swift test --skip-build "$@"
 # Every step is idempotent, so re-running on a prepared machine is quick.
 # Extra arguments go to `swift test`, e.g.: bash deploy/scripts/test.sh --filter HealthTests
 set -euo pipefail
@@ -48,10 +48,12 @@ export GYRE_JOB_IMAGE=gyre/base:bookworm
 export GYRE_REPO_ROOT="$REPO"
 
 cd "$REPO"
-phase "swift build (debug, all products)"
-swift build
+# One debug build of everything (services, CLI and tests); the end-to-end
+# tests start the service executables from .build/debug.
+phase "swift build --build-tests (debug, all products)"
+swift build --build-tests
 
 phase "swift test $*"
-swift test "$@"
+swift test --skip-build "$@"
 
 phase "done"
