@@ -48,16 +48,17 @@ final class EventPublisher: Service, Sendable {
     }
 
     func run() async throws {
-        // Keeps publishing after a graceful shutdown begins until the buffer is empty,
-        // so jobs that finish during the drain still report.
-        for await _ in wakeups {
-            await drain()
-            if Task.isShuttingDownGracefully && buffer.withLock({ $0.events.isEmpty }) { break }
+        // Stopped after the job consumer (added later, stopped earlier), so
+        // every event of the jobs that finished during the drain goes out first.
+        let waker = self.waker
+        await withGracefulShutdownHandler {
+            for await _ in wakeups {
+                await drain()
+                if Task.isShuttingDownGracefully && buffer.withLock({ $0.events.isEmpty }) { break }
+            }
+        } onGracefulShutdown: {
+            waker.yield()
         }
-    }
-
-    func stop() {
-        waker.finish()
     }
 
     private func drain() async {

@@ -112,25 +112,41 @@ public final class LocalSystem: Sendable {
         return Int32(text.trimmingCharacters(in: .whitespacesAndNewlines))
     }
 
+    /// How a stopped service ended.
+    public enum Ending: Sendable, Equatable {
+        /// Exited on its own with this status (when this process started it; else 0).
+        case exited(Int32)
+        /// Killed by this signal.
+        case signalled(Int32)
+        /// Still running after the timeout, so it was killed.
+        case forced
+        case notRunning
+    }
+
     /// Sends `signal` to a service and, for SIGTERM/SIGKILL, waits until it has exited.
-    public func signal(_ service: String, _ signal: Int32, timeout: Duration = .seconds(30)) async {
-        guard let pid = pid(of: service) else { return }
+    @discardableResult
+    public func signal(_ service: String, _ signal: Int32, timeout: Duration = .seconds(30)) async -> Ending {
+        guard let pid = pid(of: service), kill(pid, 0) == 0 else { return .notRunning }
         kill(pid, signal)
-        guard signal == SIGTERM || signal == SIGKILL else { return }
+        guard signal == SIGTERM || signal == SIGKILL else { return .exited(0) }
+        defer {
+            processes.withLock { $0[service] = nil }
+            try? FileManager.default.removeItem(atPath: "\(pidDirectory)/\(service).pid")
+        }
         let deadline = ContinuousClock.now + timeout
         while ContinuousClock.now < deadline {
             var status: Int32 = 0
             let reaped = waitpid(pid, &status, WNOHANG)
-            if reaped == pid || (reaped == -1 && kill(pid, 0) != 0) { break }
+            if reaped == pid {
+                return status & 0x7f == 0 ? .exited((status >> 8) & 0xff) : .signalled(status & 0x7f)
+            }
+            if reaped == -1 && kill(pid, 0) != 0 { return .exited(0) }
             try? await Task.sleep(for: .milliseconds(20))
         }
-        if kill(pid, 0) == 0 {
-            kill(pid, SIGKILL)
-            var status: Int32 = 0
-            waitpid(pid, &status, 0)
-        }
-        processes.withLock { $0[service] = nil }
-        try? FileManager.default.removeItem(atPath: "\(pidDirectory)/\(service).pid")
+        kill(pid, SIGKILL)
+        var status: Int32 = 0
+        waitpid(pid, &status, 0)
+        return .forced
     }
 
     /// Stops every service gracefully (SIGTERM), the ready-agent first.

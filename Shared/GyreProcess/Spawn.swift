@@ -21,6 +21,9 @@ public enum Spawn {
         posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0)
         posix_spawn_file_actions_adddup2(&actions, outputFD, 1)
         posix_spawn_file_actions_adddup2(&actions, outputFD, 2)
+        // Nothing else of ours leaks into the child: a job step that outlives
+        // a killed agent must not hold its sockets or listening port.
+        gyre_spawn_addclosefrom(&actions, 3)
         if let directory { gyre_spawn_addchdir(&actions, directory) }
         var attributes = posix_spawnattr_t()
         posix_spawnattr_init(&attributes)

@@ -92,10 +92,14 @@ public final class GyreApplication: Sendable {
             configuration: .init(address: .hostname(environment.bindHost, port: port), serverName: "gyre-\(name)"),
             logger: logger)
         let services = backgroundServices.withLock { $0 } + [app]
-        let group = ServiceGroup(configuration: .init(
+        var configuration = ServiceGroupConfiguration(
             services: services.map { .init(service: $0) },
             gracefulShutdownSignals: [.sigterm, .sigint],
-            logger: logger))
+            logger: logger)
+        // In-flight work gets this long to finish before it is cancelled.
+        configuration.maximumGracefulShutdownDuration = .seconds(
+            environment.int("GYRE_SHUTDOWN_TIMEOUT_SECONDS", default: 60, range: 1...86_400))
+        let group = ServiceGroup(configuration: configuration)
         logger.info("starting", metadata: ["port": "\(port)"])
         try await group.run()
     }

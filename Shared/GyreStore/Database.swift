@@ -21,8 +21,12 @@ public final class Database: Service, Sendable {
         self.logger = logger
     }
 
+    /// Runs the pool; ends when the service group shuts down (after the
+    /// services that use it, which were started later, have stopped).
     public func run() async throws {
-        await client.run()
+        await cancelWhenGracefulShutdown {
+            await self.client.run()
+        }
     }
 
     /// Runs `body` in a transaction; commits when it returns, rolls back when it throws.

@@ -42,7 +42,7 @@ final class SystemFixture: Sendable {
         configuration.namespace = "e2e\(suffix)"
         configuration.agentRunnerClasses = ["gyre/host"]
         configuration.agentCapacity = 4
-        configuration.extraEnvironment = ["GYRE_LOG_LEVEL": "info"]
+        configuration.extraEnvironment = ["GYRE_LOG_LEVEL": "info", "GYRE_AGENT_TIMEOUT_SECONDS": "5"]
         system = LocalSystem(configuration: configuration)
         client = APIClient(base: system.apiURL)
     }
