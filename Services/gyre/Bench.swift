@@ -26,7 +26,7 @@ struct Bench: AsyncParsableCommand {
         let system = try options.system()
         let client = APIClient(base: system.apiURL)
         let repos = "\(options.runDir)/bench-repos"
-        let idle = system.residentMemory()
+        let idle = system.memory()
 
         let latencySlug = "gh/bench/latency-\(executor)"
         try await prepare(client, slug: latencySlug, repos: repos, jobs: 1)
@@ -84,12 +84,19 @@ struct Bench: AsyncParsableCommand {
             if used > 0.001 { print("    \(name): \(String(format: "%.2f", used * 1000 / Double(max(jobs, 1)))) ms/job") }
         }
 
-        let loaded = system.residentMemory()
-        print("\nresident memory (MB), idle before → after the runs:")
+        let loaded = system.memory()
+        print("\nmemory (MB): resident (RSS) / proportional (PSS: shared pages counted once) / own heap (anonymous)")
+        print("  service              idle before            after the runs")
         for entry in ServiceCatalog.all {
-            print("  \(entry.name.padding(toLength: 18, withPad: " ", startingAt: 0)) \(Self.mb(idle[entry.name])) → \(Self.mb(loaded[entry.name]))")
+            print("  \(entry.name.padding(toLength: 18, withPad: " ", startingAt: 0)) \(Self.mb(idle[entry.name]))   \(Self.mb(loaded[entry.name]))")
         }
-        print("  total              \(Self.mb(idle.values.reduce(0, +))) → \(Self.mb(loaded.values.reduce(0, +)))")
+        func total(_ all: [String: LocalSystem.MemoryUse]) -> LocalSystem.MemoryUse {
+            all.values.reduce(LocalSystem.MemoryUse(resident: 0, proportional: 0, anonymous: 0)) {
+                .init(resident: $0.resident + $1.resident, proportional: $0.proportional + $1.proportional,
+                      anonymous: $0.anonymous + $1.anonymous)
+            }
+        }
+        print("  \("all services".padding(toLength: 18, withPad: " ", startingAt: 0)) \(Self.mb(total(idle)))   \(Self.mb(total(loaded)))")
     }
 
     /// A repository whose config has `jobs` independent trivial jobs, followed by the API.
@@ -117,8 +124,9 @@ struct Bench: AsyncParsableCommand {
         return "  \(label): median \(String(format: "%.1f", at(0.5))) ms, p99 \(String(format: "%.1f", at(0.99))) ms, max \(String(format: "%.1f", at(1))) ms (n=\(sorted.count))"
     }
 
-    static func mb(_ bytes: Int?) -> String {
-        guard let bytes else { return "  -  " }
-        return String(format: "%5.1f", Double(bytes) / 1_048_576)
+    static func mb(_ use: LocalSystem.MemoryUse?) -> String {
+        guard let use else { return "        -           " }
+        func f(_ bytes: Int) -> String { String(format: "%5.1f", Double(bytes) / 1_048_576) }
+        return "\(f(use.resident)) /\(f(use.proportional)) /\(f(use.anonymous))"
     }
 }

@@ -169,16 +169,35 @@ public final class LocalSystem: Sendable {
         throw LocalSystemError("the system was not ready within \(timeout): \(last) (logs in \(logDirectory))")
     }
 
-    /// Resident memory of each running service, in bytes (from /proc).
-    public func residentMemory() -> [String: Int] {
-        var result: [String: Int] = [:]
+    /// Memory of one process, in bytes, from /proc/<pid>/smaps_rollup.
+    public struct MemoryUse: Sendable {
+        /// Resident set: counts shared library pages in full for every process.
+        public var resident: Int
+        /// Proportional set: shared pages divided among the processes sharing them;
+        /// the sum over processes is what they cost the machine together.
+        public var proportional: Int
+        /// Anonymous memory (heap, stacks): what the process itself allocated.
+        public var anonymous: Int
+
+        public init(resident: Int, proportional: Int, anonymous: Int) {
+            self.resident = resident
+            self.proportional = proportional
+            self.anonymous = anonymous
+        }
+    }
+
+    /// Memory of each running service.
+    public func memory() -> [String: MemoryUse] {
+        var result: [String: MemoryUse] = [:]
         for entry in ServiceCatalog.all {
             guard let pid = pid(of: entry.name),
-                  let status = try? String(contentsOfFile: "/proc/\(pid)/status", encoding: .utf8),
-                  let line = status.split(separator: "\n").first(where: { $0.hasPrefix("VmRSS:") })
+                  let text = try? String(contentsOfFile: "/proc/\(pid)/smaps_rollup", encoding: .utf8)
             else { continue }
-            let kilobytes = line.split(separator: " ").compactMap { Int($0) }.first ?? 0
-            result[entry.name] = kilobytes * 1024
+            func field(_ name: String) -> Int {
+                guard let line = text.split(separator: "\n").first(where: { $0.hasPrefix(name + ":") }) else { return 0 }
+                return (line.split(separator: " ").compactMap { Int($0) }.first ?? 0) * 1024
+            }
+            result[entry.name] = MemoryUse(resident: field("Rss"), proportional: field("Pss"), anonymous: field("Anonymous"))
         }
         return result
     }
