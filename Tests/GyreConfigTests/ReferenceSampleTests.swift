@@ -3,16 +3,16 @@ import GyreConfig
 import GyreModel
 import Testing
 
-/// Runs the compiler over the reference configs in `../shared/reference/config-samples/`
-/// (relative to the repository). Full conformance is a later issue; for now
+/// Runs the compiler over the reference configs (copies of
+/// `../shared/reference/config-samples/`, kept in `Tests/Fixtures/config-samples`
+/// so the suite needs nothing outside the repository). Full conformance is a later issue; for now
 /// every file must give a plan or well-formed errors, and nothing may crash.
 @Suite("Reference config samples")
 struct ReferenceSampleTests {
     static let samplesDirectory: URL = URL(fileURLWithPath: #filePath)
         .deletingLastPathComponent()   // GyreConfigTests
         .deletingLastPathComponent()   // Tests
-        .deletingLastPathComponent()   // repository root
-        .appendingPathComponent("../shared/reference/config-samples")
+        .appendingPathComponent("Fixtures/config-samples")
         .standardizedFileURL
 
     static func sampleFiles() throws -> [URL] {
