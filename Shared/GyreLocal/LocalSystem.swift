@@ -42,10 +42,20 @@ public final class LocalSystem: Sendable {
         self.configuration = configuration
     }
 
-    public func port(of service: String) -> Int {
+    /// The port of a service instance: `name` for the first, `name.N` for its N-th replica
+    /// (replicas need `portBase`: they take the ports after the first instances').
+    public func port(of instance: String) -> Int {
+        let (service, replica) = Self.split(instance)
         guard let index = ServiceCatalog.all.firstIndex(where: { $0.name == service }) else { return 0 }
-        if let base = configuration.portBase { return base + index }
-        return ServiceCatalog.all[index].port
+        if let base = configuration.portBase { return base + (replica - 1) * ServiceCatalog.all.count + index }
+        return ServiceCatalog.all[index].port + (replica - 1) * 10_000
+    }
+
+    /// `dispatcher.2` → ("dispatcher", 2); `dispatcher` → ("dispatcher", 1).
+    static func split(_ instance: String) -> (String, Int) {
+        let parts = instance.split(separator: ".")
+        if parts.count == 2, let replica = Int(parts[1]), replica > 0 { return (String(parts[0]), replica) }
+        return (instance, 1)
     }
 
     public func url(of service: String, path: String = "") -> URL {
@@ -73,6 +83,7 @@ public final class LocalSystem: Sendable {
         env["GYRE_AGENT_DOCKER"] = configuration.agentDocker ? "true" : "false"
         env["GYRE_AGENT_RUNNER_CLASSES"] = configuration.agentRunnerClasses.joined(separator: ",")
         env["GYRE_AGENT_CAPACITY"] = String(configuration.agentCapacity)
+        env["GYRE_AGENT_NAME"] = "local-\(service)"
         env["GYRE_EXTERNAL_URL"] = "http://127.0.0.1:\(port(of: "frontend"))"
         env["GYRE_READY_SERVICES"] = ServiceCatalog.all.filter { $0.name != "ready-agent" }
             .map { "\($0.name)=http://127.0.0.1:\(port(of: $0.name))/status" }.joined(separator: ",")
@@ -93,7 +104,7 @@ public final class LocalSystem: Sendable {
         for directory in [logDirectory, pidDirectory, storageDirectory] {
             try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
         }
-        let executable = "\(configuration.binDirectory)/\(service)"
+        let executable = "\(configuration.binDirectory)/\(Self.split(service).0)"
         guard FileManager.default.isExecutableFile(atPath: executable) else {
             throw LocalSystemError("\(executable) is missing: build first (swift build)")
         }
@@ -149,8 +160,13 @@ public final class LocalSystem: Sendable {
         return .forced
     }
 
-    /// Stops every service gracefully (SIGTERM), the ready-agent first.
+    /// Stops every service instance gracefully (SIGTERM): replicas and the ready-agent first.
     public func stop() async {
+        let files = (try? FileManager.default.contentsOfDirectory(atPath: pidDirectory)) ?? []
+        let replicas = files.filter { $0.hasSuffix(".pid") }.map { String($0.dropLast(4)) }.filter { $0.contains(".") }
+        for instance in replicas {
+            await signal(instance, SIGTERM)
+        }
         for entry in ServiceCatalog.all.reversed() {
             await signal(entry.name, SIGTERM)
         }

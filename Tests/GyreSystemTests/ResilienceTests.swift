@@ -78,3 +78,37 @@ extension EndToEnd {
     }
 }
 }
+
+extension EndToEnd {
+/// Two replicas of the core services side by side: competing consumers,
+/// idempotent handlers, concurrent migrations, several agents.
+@Suite struct ReplicaTests {
+    @Test func twoReplicasOfEachCoreServiceRunPipelinesTogether() async throws {
+        let system = try fixture
+        let replicas = ["frontend.2", "dispatcher.2", "picard-scheduler.2", "output-processor.2", "build-agent.2"]
+        for instance in replicas { try system.system.start(instance) }
+        // (If the test fails midway, the suite's teardown stops the replicas too.)
+        // Both frontends must answer before we use the second one.
+        for instance in replicas {
+            let status = system.system.url(of: instance, path: "/status")
+            let (code, body) = await OperationsTests.poll(status, until: { $0 == 200 }, timeout: .seconds(30))
+            #expect(code == 200, "\(instance): \(body)")
+        }
+        let slug = try await system.project("replicas", config: ResilienceTests.countingConfig(lines: 5, pause: "0.01"))
+        let clients = [system.client, APIClient(base: system.system.url(of: "frontend.2"))]
+        var ids: [UUID] = []
+        for index in 0..<12 { ids.append(try await clients[index % 2].trigger(slug).id) }
+        var numbers: Set<Int> = []
+        for (index, id) in ids.enumerated() {
+            let outcome = try await clients[(index + 1) % 2].wait(for: id, timeout: .seconds(120))
+            numbers.insert(outcome.pipeline.number)
+            try await ResilienceTests.expectCompleteOutput(system, slug: slug, outcome: outcome, lines: 5)
+        }
+        // Pipeline numbers stay unique when two frontends allocate them.
+        #expect(numbers.count == ids.count)
+        for instance in replicas {
+            #expect(await system.system.signal(instance, SIGTERM) == .exited(0), "\(instance)")
+        }
+    }
+}
+}

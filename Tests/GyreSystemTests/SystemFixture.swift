@@ -34,7 +34,7 @@ final class SystemFixture: Sendable {
         var configuration = LocalSystem.Configuration(
             binDirectory: Self.env("GYRE_BIN_DIR", "\(Self.repoRoot)/.build/debug"),
             runDirectory: runDirectory,
-            portBase: try Self.freePortBase(count: ServiceCatalog.all.count),
+            portBase: try Self.freePortBase(count: ServiceCatalog.all.count * 2),  // room for one replica each
             postgresURL: "\(base)/\(database)",
             amqpURL: Self.env("GYRE_TEST_AMQP_URL", "amqp://guest:guest@127.0.0.1:5672/"),
             redisURL: Self.env("GYRE_TEST_REDIS_URL", "redis://127.0.0.1:6379/0"),
