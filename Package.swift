@@ -67,8 +67,9 @@ let package = Package(
         shared("GyreConfig", ["GyreModel", yams]),
 
         // Adapters.
-        shared("GyreAMQP", ["CRabbitMQ", "CGyreShims", log]),
-        shared("GyreRedis", ["CHiredis", "CGyreShims", log]),
+        shared("GyreURL", []),
+        shared("GyreAMQP", ["CRabbitMQ", "CGyreShims", "GyreURL", log]),
+        shared("GyreRedis", ["CHiredis", "CGyreShims", "GyreURL", log]),
         shared("GyreStore", ["GyreModel", "GyreProtocol", pg, log]),
         shared("GyreProcess", ["CGyreSystem", log]),
         shared("GyreGit", ["GyreProcess"]),

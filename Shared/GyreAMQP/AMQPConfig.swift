@@ -1,3 +1,5 @@
+import GyreURL
+
 /// Where and how to connect to the AMQP broker.
 public struct AMQPConfig: Sendable, CustomStringConvertible {
     /// Broker host name or address.

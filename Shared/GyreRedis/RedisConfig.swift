@@ -1,3 +1,5 @@
+import GyreURL
+
 /// Where and how to connect to Redis.
 public struct RedisConfig: Sendable, CustomStringConvertible {
     /// Server host name or address.

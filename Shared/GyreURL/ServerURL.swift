@@ -1,5 +1,5 @@
 /// Decodes `%XX` escapes (RFC 3986). Returns nil for a malformed escape or invalid UTF-8.
-func percentDecode(_ s: Substring) -> String? {
+public func percentDecode(_ s: Substring) -> String? {
     guard s.contains("%") else { return String(s) }
     var out: [UInt8] = []
     out.reserveCapacity(s.utf8.count)
@@ -26,21 +26,21 @@ private func hexValue(_ c: UInt8) -> UInt8? {
 }
 
 /// The parts of `scheme://[userinfo@]host[:port][/path][?query][#fragment]`.
-struct ParsedServerURL {
-    var user: String?
-    var password: String?
-    var host: String
-    var port: Int?
+public struct ParsedServerURL: Sendable {
+    public var user: String?
+    public var password: String?
+    public var host: String
+    public var port: Int?
     /// The raw (still percent-encoded) path, including the leading "/", or "".
-    var rawPath: Substring
+    public var rawPath: Substring
 }
 
-enum ServerURLParseFailure: Error {
+public enum ServerURLParseFailure: Error, Sendable {
     case badScheme, malformed(String)
 }
 
 /// A small parser for `amqp://` and `redis://` URLs (no Foundation: exact control over `%2f`).
-func parseServerURL(_ url: String, schemes: [String]) -> Result<ParsedServerURL, ServerURLParseFailure> {
+public func parseServerURL(_ url: String, schemes: [String]) -> Result<ParsedServerURL, ServerURLParseFailure> {
     guard let schemeEnd = url.firstRange(of: "://") else { return .failure(.badScheme) }
     let scheme = url[..<schemeEnd.lowerBound].lowercased()
     guard schemes.contains(scheme) else { return .failure(.badScheme) }
