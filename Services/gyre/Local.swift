@@ -74,7 +74,7 @@ struct Local: AsyncParsableCommand {
         @OptionGroup var options: LocalOptions
 
         func run() async throws {
-            await try options.system().stop()
+            try await options.system().stop()
             print("stopped")
         }
     }

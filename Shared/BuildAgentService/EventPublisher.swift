@@ -61,17 +61,28 @@ final class EventPublisher: Service, Sendable {
         }
     }
 
+    /// The oldest events, up to 500 of them or about 1 MB of output.
+    static func nextBatch(from events: [JobEvent]) -> [JobEvent] {
+        var bytes = 0
+        var count = 0
+        for event in events.prefix(500) {
+            if case .output(_, _, let data) = event.kind { bytes += data.count }
+            count += 1
+            if bytes >= 1 << 20 { break }
+        }
+        return Array(events.prefix(count))
+    }
+
     private func drain() async {
         var delay = Duration.milliseconds(50)
         while true {
-            let batch = buffer.withLock { Array($0.events.prefix(500)) }
+            let batch = buffer.withLock { Self.nextBatch(from: $0.events) }
             if batch.isEmpty { return }
             do {
-                try await publisher.publish(batch.map {
-                    AMQPOutgoingMessage(exchange: exchange, routingKey: Topology.RoutingKey.jobEvent,
-                                        body: MessageCodec.encode($0), messageId: UUID().uuidString.lowercased(),
-                                        type: JobEvent.type)
-                })
+                try await publisher.publish([AMQPOutgoingMessage(
+                    exchange: exchange, routingKey: Topology.RoutingKey.jobEvent,
+                    body: MessageCodec.encode(JobEventBatch(events: batch)), messageId: UUID().uuidString.lowercased(),
+                    type: JobEventBatch.type)])
                 delay = .milliseconds(50)
                 let ready = buffer.withLock { state -> [CheckedContinuation<Void, Never>] in
                     state.events.removeFirst(batch.count)

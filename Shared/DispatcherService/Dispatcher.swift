@@ -82,7 +82,7 @@ struct PipelineProcessor: Sendable {
         }
         do {
             let plan = try compiler.compile(yaml: source)
-            try await store.storeCompiled(pipeline: id, revision: revision, plan: plan)
+            _ = try await store.storeCompiled(pipeline: id, revision: revision, plan: plan)
             logger.info("pipeline compiled", metadata: ["workflows": "\(plan.workflows.count)"])
         } catch let errors as ConfigErrors {
             try await store.storeErrored(pipeline: id, revision: revision,

@@ -152,6 +152,18 @@ public struct JobEvent: GyreMessage, Equatable {
     }
 }
 
+/// Job events in the order they happened, as one message: the agent sends
+/// whatever accumulated while its previous message was being confirmed, and
+/// the output-processor makes the whole batch durable at once (one
+/// transaction, one flush per log file, one Redis round trip).
+public struct JobEventBatch: GyreMessage, Equatable {
+    public static let type = "job.events"
+    public static let version = 1
+    public var events: [JobEvent]
+
+    public init(events: [JobEvent]) { self.events = events }
+}
+
 /// JSON encoding shared by every producer and consumer.
 public enum MessageCodec {
     public static func encode<M: GyreMessage>(_ message: M) -> [UInt8] {

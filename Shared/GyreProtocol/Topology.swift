@@ -10,7 +10,7 @@
 /// | `job.finished` | `<ns>.dispatcher.job-finished`, `<ns>.scheduler.job-finished` | output-processor (outbox) | dispatcher, picard-scheduler |
 /// | `agent.heartbeat` | `<ns>.scheduler.agent-heartbeat` (30 s TTL) | build-agent | picard-scheduler |
 /// | `agent.<agent id>` | `<ns>.agent.<agent id>` (exclusive, dies with the agent) | picard-scheduler (outbox) | build-agent |
-/// | `job.event` | `<ns>.output.job-events` | build-agent (publisher confirms) | output-processor |
+/// | `job.event` | `<ns>.output.job-events` (`JobEventBatch`) | build-agent (publisher confirms) | output-processor |
 public struct Topology: Sendable, Equatable {
     public let namespace: String
 

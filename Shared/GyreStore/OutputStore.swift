@@ -16,41 +16,53 @@ public struct OutputStore: Sendable {
 
     var logger: Logger { database.logger }
 
-    /// Applies one status event. Returns the `JobFinished` it caused, if any
-    /// (already written to the outbox in the same transaction).
+    /// Applies status events in order, in one transaction. Returns the
+    /// `JobFinished` messages they caused (written to the outbox in the same transaction).
     @discardableResult
-    public func apply(_ event: JobEvent) async throws -> JobFinished? {
+    public func apply(_ events: [JobEvent]) async throws -> [JobFinished] {
+        let statusEvents = events.filter { if case .output = $0.kind { return false } else { return true } }
+        guard !statusEvents.isEmpty else { return [] }
+        return try await database.transaction { connection in
+            var finished: [JobFinished] = []
+            for event in statusEvents {
+                if let message = try await apply(event, on: connection) { finished.append(message) }
+            }
+            return finished
+        }
+    }
+
+    func apply(_ event: JobEvent, on connection: PostgresConnection) async throws -> JobFinished? {
         let at = Double(event.at) / 1000
         switch event.kind {
         case .output:
             return nil
         case .jobStarted(let agentId):
-            try await database.query("""
+            try await connection.run("""
                 UPDATE jobs SET status = 'running', started_at = to_timestamp(\(at))
                 WHERE id = \(event.jobId) AND attempt = \(event.attempt) AND agent_id = \(agentId) AND status = 'queued'
-                """)
+                """, logger)
             return nil
         case .stepStarted(let index, let name, let kind):
-            try await database.query("""
+            try await connection.run("""
                 INSERT INTO steps (job_id, attempt, idx, name, kind, status, started_at)
                 SELECT \(event.jobId), \(event.attempt), \(index), \(name), \(kind), 'running', to_timestamp(\(at))
                 WHERE EXISTS (SELECT 1 FROM jobs WHERE id = \(event.jobId) AND attempt = \(event.attempt))
                 ON CONFLICT (job_id, attempt, idx) DO UPDATE SET started_at = EXCLUDED.started_at,
                     name = EXCLUDED.name, kind = EXCLUDED.kind
-                """)
+                """, logger)
             return nil
         case .stepFinished(let index, let status, let exitCode, let bytes):
-            try await database.query("""
+            try await connection.run("""
                 INSERT INTO steps (job_id, attempt, idx, name, kind, status, exit_code, bytes, stopped_at)
                 SELECT \(event.jobId), \(event.attempt), \(index), '', '', \(status.rawValue), \(exitCode.map(Int.init)),
                        \(bytes), to_timestamp(\(at))
                 WHERE EXISTS (SELECT 1 FROM jobs WHERE id = \(event.jobId) AND attempt = \(event.attempt))
                 ON CONFLICT (job_id, attempt, idx) DO UPDATE SET status = EXCLUDED.status,
                     exit_code = EXCLUDED.exit_code, bytes = EXCLUDED.bytes, stopped_at = EXCLUDED.stopped_at
-                """)
+                """, logger)
             return nil
         case .jobFinished(let status, let message):
-            return try await database.transaction { connection in
+            do {
                 let rows = try await connection.run("""
                     UPDATE jobs SET status = \(status.rawValue), message = \(message), stopped_at = to_timestamp(\(at)),
                            started_at = COALESCE(started_at, to_timestamp(\(at)))

@@ -38,6 +38,16 @@ public struct StepLogStorage: Sendable {
         }
     }
 
+    /// Flushes a step log's written data to disk.
+    public func flush(job: UUID, attempt: Int, step: Int) throws(StoreError) {
+        let fd = open(path(job: job, attempt: attempt, step: step), O_WRONLY | O_CLOEXEC)
+        guard fd >= 0 else { throw StoreError(.unavailable, "cannot open step log: \(String(cString: strerror(errno)))") }
+        defer { close(fd) }
+        guard fdatasync(fd) == 0 else {
+            throw StoreError(.unavailable, "cannot flush step log: \(String(cString: strerror(errno)))")
+        }
+    }
+
     /// The step's output so far (empty when there is none yet).
     public func read(job: UUID, attempt: Int, step: Int, limit: Int = 64 << 20) -> [UInt8] {
         guard let handle = FileHandle(forReadingAtPath: path(job: job, attempt: attempt, step: step)) else { return [] }

@@ -27,7 +27,7 @@ public enum OutputProcessor {
             consumer: consumer,
             handlers: [
                 topology.outputJobEvents: { delivery in
-                    try await ingest.handle(MessageCodec.decode(JobEvent.self, from: delivery.body))
+                    try await ingest.handle(MessageCodec.decode(JobEventBatch.self, from: delivery.body))
                 },
             ],
             concurrency: environment.int("GYRE_OUTPUT_CONCURRENCY", default: 32, range: 1...1024),
@@ -36,8 +36,9 @@ public enum OutputProcessor {
     }
 }
 
-/// Makes one job event durable: output to the storage directory (flushed)
-/// and the Redis live tail, status to Postgres.
+/// Makes a batch of job events durable: output to the storage directory
+/// (each file flushed once) and the Redis live tail, then status to Postgres
+/// in one transaction, so a job never reads as finished before its output is on disk.
 struct OutputIngest: Sendable {
     let store: OutputStore
     let logs: StepLogStorage
@@ -45,24 +46,40 @@ struct OutputIngest: Sendable {
     let namespace: String
     let logger: Logger
 
-    func handle(_ event: JobEvent) async throws {
-        if case .output(let index, let offset, let data) = event.kind {
+    struct StepFile: Hashable {
+        var job: UUID
+        var attempt: Int
+        var step: Int
+    }
+
+    func handle(_ batch: JobEventBatch) async throws {
+        var files = Set<StepFile>()
+        var live: [[[UInt8]]] = []
+        var jobs = Set<UUID>()
+        for event in batch.events {
+            guard case .output(let index, let offset, let data) = event.kind else { continue }
             let bytes = Array(data)
-            try logs.write(job: event.jobId, attempt: event.attempt, step: index, offset: offset, bytes: bytes)
-            let key = LiveTail.key(namespace: namespace, job: event.jobId, attempt: event.attempt, step: index)
+            try logs.write(job: event.jobId, attempt: event.attempt, step: index, offset: offset, bytes: bytes, sync: false)
+            files.insert(StepFile(job: event.jobId, attempt: event.attempt, step: index))
+            let key = Array(LiveTail.key(namespace: namespace, job: event.jobId, attempt: event.attempt, step: index).utf8)
+            live.append([Array("SETRANGE".utf8), key, Array(String(offset).utf8), bytes])
+            live.append([Array("EXPIRE".utf8), key, Array(String(LiveTail.expirySeconds).utf8)])
+            jobs.insert(event.jobId)
+        }
+        for file in files {
+            try logs.flush(job: file.job, attempt: file.attempt, step: file.step)
+        }
+        if !live.isEmpty {
+            for job in jobs {
+                live.append([Array("PUBLISH".utf8), Array(LiveTail.channel(namespace: namespace, job: job).utf8), Array("output".utf8)])
+            }
             do {
-                _ = try await redis.pipeline([
-                    [Array("SETRANGE".utf8), Array(key.utf8), Array(String(offset).utf8), bytes],
-                    [Array("EXPIRE".utf8), Array(key.utf8), Array(String(LiveTail.expirySeconds).utf8)],
-                    [Array("PUBLISH".utf8), Array(LiveTail.channel(namespace: namespace, job: event.jobId).utf8),
-                     Array(String(index).utf8)],
-                ])
+                _ = try await redis.pipeline(live)
             } catch {
                 // The stored copy is durable already; readers fall back to it.
                 logger.warning("live tail not updated", metadata: ["error": "\(error)"])
             }
-            return
         }
-        try await store.apply(event)
+        try await store.apply(batch.events)
     }
 }
