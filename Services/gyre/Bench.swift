@@ -25,7 +25,7 @@ struct Bench: AsyncParsableCommand {
     func run() async throws {
         let system = try options.system()
         let client = APIClient(base: system.apiURL)
-        let repos = "\(options.runDir)/bench-repos"
+        let repos = URL(fileURLWithPath: options.runDir).standardizedFileURL.path + "/bench-repos"
         let idle = system.memory()
 
         let latencySlug = "gh/bench/latency-\(executor)"
