@@ -182,27 +182,24 @@ struct AMQPIntegrationTests {
         config.port = 1
         let publisher = AMQPPublisher(config: config, topology: .empty, logger: TestEnv.logger)
         defer { publisher.close() }
-        let clock = ContinuousClock()
-        let started = clock.now
         let checkError = await #expect(throws: AMQPError.self) { try await publisher.check() }
         #expect(checkError?.code == .connectionFailed)
         let publishError = await #expect(throws: AMQPError.self) {
             try await publisher.publish([AMQPOutgoingMessage(exchange: "", routingKey: "q", body: [], messageId: "m")])
         }
         #expect(publishError?.code == .connectionFailed)
-        #expect(clock.now - started < .seconds(1))
 
         let consumer = AMQPConsumer(config: config, topology: .empty, queues: ["q"], prefetch: 1,
                                     logger: TestEnv.logger)
         _ = consumer.deliveries()
-        let deadline = clock.now + .seconds(2)
-        while consumer.lastError == nil && clock.now < deadline {
+        let deadline = ContinuousClock.now + .seconds(20)
+        while consumer.lastError == nil && ContinuousClock.now < deadline {
             try await Task.sleep(for: .milliseconds(10))
         }
         #expect(!consumer.isConnected)
         #expect(consumer.lastError?.contains("connectionFailed") == true)
         consumer.stop()
-        try await withTimeout(.seconds(2), "consumer stop during backoff") { await consumer.waitUntilStopped() }
+        try await withTimeout(.seconds(20), "consumer stop during backoff") { await consumer.waitUntilStopped() }
     }
 
     @Test func closedPublisherThrowsClosed() async throws {

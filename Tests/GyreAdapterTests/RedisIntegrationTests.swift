@@ -80,14 +80,11 @@ struct RedisIntegrationTests {
         config.host = "127.0.0.1"
         config.port = 1
         let redis = RedisClient(config: config, logger: TestEnv.logger)
-        let clock = ContinuousClock()
-        let started = clock.now
         let error = await #expect(throws: RedisError.self) { try await redis.command(["GET", "x"]) }
         #expect(error?.code == .connectionFailed)
         let pingError = await #expect(throws: RedisError.self) { try await redis.ping() }
         #expect(pingError?.code == .connectionFailed)
         #expect(!redis.isConnected)
-        #expect(clock.now - started < .seconds(1))
     }
 
     @Test func survivesServerSideClientKill() async throws {
