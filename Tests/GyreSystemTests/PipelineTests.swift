@@ -6,7 +6,7 @@ import Testing
 /// runner), read status and stored logs back through the API.
 extension EndToEnd {
 @Suite struct PipelineTests {
-    func dockerJob(_ steps: String, requires: String = "") -> String {
+    func dockerJob(_ steps: String) -> String {
         """
             docker:
               - image: \((try? fixture.jobImage) ?? "gyre/base:bookworm")
