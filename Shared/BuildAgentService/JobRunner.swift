@@ -94,6 +94,15 @@ struct JobRunner: Sendable {
                                                    handle: handle)
                 emitter.finish(handle, status: status, exitCode: code)
                 if status != .success { failed = true }
+            default:
+                switch step.condition {
+                case .onSuccess where failed, .onFail where !failed: continue
+                default: break
+                }
+                let handle = emitter.start(index: index, name: step.displayName, kind: step.kind)
+                handle.output(Array("\(step.kind) is not implemented by this build agent yet\n".utf8))
+                emitter.finish(handle, status: .failed, exitCode: nil)
+                failed = true
             }
         }
         return (failed ? .failed : .success, nil)

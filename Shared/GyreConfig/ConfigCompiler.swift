@@ -30,6 +30,15 @@ public struct ConfigCompiler: Sendable {
     /// back as ``ConfigErrors``, each error with a document path (empty only
     /// for `.syntax` errors about the document as a whole).
     public func compile(yaml: String) throws(ConfigErrors) -> PipelinePlan {
+        try compile(yaml: yaml, parameters: [:], pipeline: nil)
+    }
+
+    /// Compiles with pipeline parameters from the trigger request and the
+    /// `pipeline.*` values (nil when there is no pipeline, e.g. `gyre config
+    /// process`: placeholders are used). Unknown parameter names and values of
+    /// the wrong type are config errors naming the parameter.
+    public func compile(yaml: String, parameters: [String: ParameterValue],
+                        pipeline: PipelineValues?) throws(ConfigErrors) -> PipelinePlan {
         let diagnostics = Diagnostics()
         let plan = compile(yaml: yaml, diagnostics: diagnostics)
         guard let plan, diagnostics.isEmpty else {

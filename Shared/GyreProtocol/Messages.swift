@@ -101,10 +101,17 @@ public struct AgentJob: Codable, Sendable, Equatable {
     public var revision: String
     public var buildURL: String
     public var plan: JobPlan
+    /// `CIRCLE_NODE_INDEX` / `CIRCLE_NODE_TOTAL`: which of the job's parallel
+    /// runs this is. `jobId` is the run's own id; `parentJobId` is the job's
+    /// (equal to `jobId` when parallelism is 1).
+    public var nodeIndex: Int
+    public var nodeTotal: Int
+    public var parentJobId: UUID
 
     public init(jobId: UUID, attempt: Int, number: Int, name: String, projectSlug: String, pipelineId: UUID,
                 pipelineNumber: Int, workflowId: UUID, workflowName: String, vcsURL: String, branch: String?,
-                tag: String?, revision: String, buildURL: String, plan: JobPlan) {
+                tag: String?, revision: String, buildURL: String, plan: JobPlan,
+                nodeIndex: Int = 0, nodeTotal: Int = 1, parentJobId: UUID? = nil) {
         self.jobId = jobId
         self.attempt = attempt
         self.number = number
@@ -120,6 +127,51 @@ public struct AgentJob: Codable, Sendable, Equatable {
         self.revision = revision
         self.buildURL = buildURL
         self.plan = plan
+        self.nodeIndex = nodeIndex
+        self.nodeTotal = nodeTotal
+        self.parentJobId = parentJobId ?? jobId
+    }
+
+    private enum CodingKeys: String, CodingKey {
+        case jobId, attempt, number, name, projectSlug, pipelineId, pipelineNumber, workflowId, workflowName
+        case vcsURL, branch, tag, revision, buildURL, plan, nodeIndex, nodeTotal, parentJobId
+    }
+
+    public init(from decoder: any Decoder) throws {
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        jobId = try c.decode(UUID.self, forKey: .jobId)
+        attempt = try c.decode(Int.self, forKey: .attempt)
+        number = try c.decode(Int.self, forKey: .number)
+        name = try c.decode(String.self, forKey: .name)
+        projectSlug = try c.decode(String.self, forKey: .projectSlug)
+        pipelineId = try c.decode(UUID.self, forKey: .pipelineId)
+        pipelineNumber = try c.decode(Int.self, forKey: .pipelineNumber)
+        workflowId = try c.decode(UUID.self, forKey: .workflowId)
+        workflowName = try c.decode(String.self, forKey: .workflowName)
+        vcsURL = try c.decode(String.self, forKey: .vcsURL)
+        branch = try c.decodeIfPresent(String.self, forKey: .branch)
+        tag = try c.decodeIfPresent(String.self, forKey: .tag)
+        revision = try c.decode(String.self, forKey: .revision)
+        buildURL = try c.decode(String.self, forKey: .buildURL)
+        plan = try c.decode(JobPlan.self, forKey: .plan)
+        nodeIndex = try c.decodeIfPresent(Int.self, forKey: .nodeIndex) ?? 0
+        nodeTotal = try c.decodeIfPresent(Int.self, forKey: .nodeTotal) ?? 1
+        parentJobId = try c.decodeIfPresent(UUID.self, forKey: .parentJobId) ?? jobId
+    }
+}
+
+/// Stop a job an agent is running (workflow or job cancel). Sent to the
+/// agent's own routing key (`Topology.agentRoutingKey`); the agent kills the
+/// job's processes and containers and reports `jobFinished(.canceled)`.
+public struct JobCancel: GyreMessage, Equatable {
+    public static let type = "job.cancel"
+    public static let version = 1
+    public var jobId: UUID
+    public var attempt: Int
+
+    public init(jobId: UUID, attempt: Int) {
+        self.jobId = jobId
+        self.attempt = attempt
     }
 }
 

@@ -52,7 +52,7 @@ public struct DispatcherStore: Sendable {
                         INSERT INTO jobs (id, workflow_id, pipeline_id, project_slug, number, name, position, requires,
                                           status, capability, plan, queued_at)
                         VALUES (\(jobId), \(workflowId), \(id), \(slug), \(number), \(job.name), \(jobIndex),
-                                \(JSON.encode(job.requires))::jsonb, \(status.rawValue), \(job.job.executor.requiredCapability),
+                                \(JSON.encode(job.requires))::jsonb, \(status.rawValue), \(job.job?.executor.requiredCapability ?? "approval"),
                                 \(JSON.encode(job.job))::jsonb, \(isReady ? Date() : nil))
                         """, logger)
                     if isReady {

@@ -101,6 +101,24 @@ public enum Migrations {
             created_at timestamptz NOT NULL DEFAULT now()
         );
         """,
+        // 2: workflow control (approval, cancel, rerun, parallel runs, filters, contexts, project settings).
+        // Issue 3 reserved one slot per area so that work on each can proceed side by side; a slot's
+        // owner replaces its placeholder. After a release, never edit an applied step: append.
+        """
+        SELECT 2
+        """,
+        // 3: storage (caches, workspace layers, artifacts, test results).
+        """
+        SELECT 3
+        """,
+        // 4: triggers (webhook deliveries, schedules and their ticks, project SSH keys).
+        """
+        SELECT 4
+        """,
+        // 5: build agents (reserved).
+        """
+        SELECT 5
+        """,
     ]
 
     /// Applies the steps not yet applied, in order, in one transaction.

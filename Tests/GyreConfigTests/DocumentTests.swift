@@ -130,13 +130,13 @@ struct DocumentTests {
             """))
         let jobs = try #require(plan.workflows.first?.jobs)
         #expect(jobs.map(\.name) == ["build", "test"])
-        #expect(jobs[0].job.workingDirectory == "/own")
-        #expect(jobs[1].job.workingDirectory == "/anchored")
+        #expect(jobs[0].job?.workingDirectory == "/own")
+        #expect(jobs[1].job?.workingDirectory == "/anchored")
         // Merged keys first (earlier source wins), then own keys; own values win.
-        #expect(jobs[0].job.environment == [
+        #expect(jobs[0].job?.environment == [
             EnvVar("A", "from-anchor"), EnvVar("B", "own"), EnvVar("C", "from-more"), EnvVar("D", "own"),
         ])
-        #expect(jobs[0].job.steps == [.checkout(CheckoutStep())])
+        #expect(jobs[0].job?.steps == [.checkout(CheckoutStep())])
     }
 
     @Test func nestedMergeKeys() throws {
@@ -184,10 +184,10 @@ struct DocumentTests {
                 jobs: [build, test, deploy]
             """))
         let jobs = try #require(plan.workflows.first?.jobs)
-        #expect(jobs[0].job.steps.map(\.displayName) == ["echo first", "echo first"])
-        #expect(jobs[1].job.steps.map(\.displayName) == ["echo second", "echo second"])
-        #expect(jobs[2].job.executor == .docker(images: [DockerImagePlan(image: "alpine:3.20")]))
-        #expect(jobs[2].job.steps.map(\.displayName) == ["echo second"])
+        #expect(jobs[0].job?.steps.map(\.displayName) == ["echo first", "echo first"])
+        #expect(jobs[1].job?.steps.map(\.displayName) == ["echo second", "echo second"])
+        #expect(jobs[2].job?.executor == .docker(images: [DockerImagePlan(image: "alpine:3.20")]))
+        #expect(jobs[2].job?.steps.map(\.displayName) == ["echo second"])
     }
 
     @Test func badMergeValueIsAnError() {

@@ -35,7 +35,7 @@ struct WorkflowCompilationTests {
         let ci = try #require(plan.workflows.first)
         #expect(ci.jobs.map(\.name) == ["build", "test"])
         #expect(ci.jobs.map(\.requires) == [[], ["build"]])
-        #expect(ci.jobs.last?.job.steps == [.run(RunStep(name: "make test", command: "make test"))])
+        #expect(ci.jobs.last?.job?.steps == [.run(RunStep(name: "make test", command: "make test"))])
         #expect(plan.workflows.last?.jobs.map(\.name) == ["test"])
     }
 

@@ -1,7 +1,10 @@
 /// The typed, compiled form of a `.circleci/config.yml` at one revision.
 ///
 /// The dispatcher is the only service that reads YAML; everything downstream
-/// (scheduler, build agent) works from these values.
+/// (scheduler, build agent) works from these values. Parameters, `<< >>`
+/// interpolation, orbs, commands, executors, matrix and `when`/`unless` are
+/// all resolved by the compiler; filters and schedule triggers are kept, since
+/// they depend on the pipeline's branch or tag and on the clock.
 public struct PipelinePlan: Codable, Sendable, Equatable {
     public var workflows: [WorkflowPlan]
 
@@ -14,24 +17,78 @@ public struct PipelinePlan: Codable, Sendable, Equatable {
 public struct WorkflowPlan: Codable, Sendable, Equatable {
     public var name: String
     public var jobs: [WorkflowJobPlan]
+    /// `triggers: - schedule:`; a workflow with triggers runs only on its
+    /// schedule, never on a push or API trigger.
+    public var triggers: [ScheduleTrigger]
 
-    public init(name: String, jobs: [WorkflowJobPlan]) {
+    public init(name: String, jobs: [WorkflowJobPlan], triggers: [ScheduleTrigger] = []) {
         self.name = name
         self.jobs = jobs
+        self.triggers = triggers
+    }
+
+    private enum CodingKeys: String, CodingKey { case name, jobs, triggers }
+
+    public init(from decoder: any Decoder) throws {
+        let container = try decoder.container(keyedBy: CodingKeys.self)
+        name = try container.decode(String.self, forKey: .name)
+        jobs = try container.decode([WorkflowJobPlan].self, forKey: .jobs)
+        triggers = try container.decodeIfPresent([ScheduleTrigger].self, forKey: .triggers) ?? []
     }
 }
 
+public enum WorkflowJobType: String, Codable, Sendable, Equatable {
+    case build
+    /// `type: approval`: held `on_hold` until a person approves it; has no plan.
+    case approval
+}
+
 /// A job as it appears in a workflow: its unique name in the workflow
-/// (`name:` override or the job's name), the names it requires, and the job.
+/// (`name:` override, matrix-expanded name, or the job's name), the names it
+/// requires, and the job.
 public struct WorkflowJobPlan: Codable, Sendable, Equatable {
     /// Unique within the workflow; `requires` entries refer to this.
     public var name: String
     public var requires: [String]
-    public var job: JobPlan
+    public var type: WorkflowJobType
+    /// nil exactly when `type == .approval`.
+    public var job: JobPlan?
+    /// `context:` names, in order.
+    public var contexts: [String]
+    /// nil = CircleCI's default: every branch, no tags.
+    public var filters: JobFilters?
 
-    public init(name: String, requires: [String], job: JobPlan) {
+    public init(name: String, requires: [String], type: WorkflowJobType = .build, job: JobPlan?,
+                contexts: [String] = [], filters: JobFilters? = nil) {
         self.name = name
         self.requires = requires
+        self.type = type
         self.job = job
+        self.contexts = contexts
+        self.filters = filters
+    }
+
+    private enum CodingKeys: String, CodingKey { case name, requires, type, job, contexts, filters }
+
+    public init(from decoder: any Decoder) throws {
+        let container = try decoder.container(keyedBy: CodingKeys.self)
+        name = try container.decode(String.self, forKey: .name)
+        requires = try container.decode([String].self, forKey: .requires)
+        type = try container.decodeIfPresent(WorkflowJobType.self, forKey: .type) ?? .build
+        job = try container.decodeIfPresent(JobPlan.self, forKey: .job)
+        contexts = try container.decodeIfPresent([String].self, forKey: .contexts) ?? []
+        filters = try container.decodeIfPresent(JobFilters.self, forKey: .filters)
+    }
+}
+
+/// `triggers: - schedule: { cron, filters: { branches } }`.
+public struct ScheduleTrigger: Codable, Sendable, Equatable {
+    /// Five POSIX cron fields, UTC.
+    public var cron: String
+    public var branches: PatternFilter
+
+    public init(cron: String, branches: PatternFilter) {
+        self.cron = cron
+        self.branches = branches
     }
 }

@@ -1,29 +1,70 @@
-/// One step of a job.
+/// One step of a job. Every step the CircleCI 2.1 reference defines has a case;
+/// `when`/`unless` steps and `deploy` are resolved by the compiler (into the
+/// steps they guard, and into `run`) so the agent never sees them.
 public enum StepPlan: Codable, Sendable, Equatable {
     case checkout(CheckoutStep)
     case run(RunStep)
+    case saveCache(SaveCacheStep)
+    case restoreCache(RestoreCacheStep)
+    case persistToWorkspace(PersistToWorkspaceStep)
+    case attachWorkspace(AttachWorkspaceStep)
+    case storeArtifacts(StoreArtifactsStep)
+    case storeTestResults(StoreTestResultsStep)
+    case addSSHKeys(AddSSHKeysStep)
+    case setupRemoteDocker(SetupRemoteDockerStep)
 
     /// The name shown for the step in the API and logs.
     public var displayName: String {
         switch self {
-        case .checkout: return "Checkout code"
-        case .run(let run): return run.name
+        case .checkout(let step): return step.name
+        case .run(let step): return step.name
+        case .saveCache(let step): return step.name
+        case .restoreCache(let step): return step.name
+        case .persistToWorkspace(let step): return step.name
+        case .attachWorkspace(let step): return step.name
+        case .storeArtifacts(let step): return step.name
+        case .storeTestResults(let step): return step.name
+        case .addSSHKeys(let step): return step.name
+        case .setupRemoteDocker(let step): return step.name
         }
     }
 
+    /// The step's type as written in the config (`store_artifacts`, ...).
     public var kind: String {
         switch self {
         case .checkout: return "checkout"
         case .run: return "run"
+        case .saveCache: return "save_cache"
+        case .restoreCache: return "restore_cache"
+        case .persistToWorkspace: return "persist_to_workspace"
+        case .attachWorkspace: return "attach_workspace"
+        case .storeArtifacts: return "store_artifacts"
+        case .storeTestResults: return "store_test_results"
+        case .addSSHKeys: return "add_ssh_keys"
+        case .setupRemoteDocker: return "setup_remote_docker"
+        }
+    }
+
+    /// When the step runs relative to earlier failures. CircleCI runs
+    /// `store_artifacts` and `store_test_results` even after a failure, so the
+    /// evidence of the failure is kept.
+    public var condition: StepCondition {
+        switch self {
+        case .run(let step): return step.when
+        case .saveCache(let step): return step.when
+        case .storeArtifacts, .storeTestResults: return .always
+        default: return .onSuccess
         }
     }
 }
 
 public struct CheckoutStep: Codable, Sendable, Equatable {
+    public var name: String
     /// Where to check out, relative to the working directory; nil = the working directory.
     public var path: String?
 
-    public init(path: String? = nil) {
+    public init(name: String = "Checkout code", path: String? = nil) {
+        self.name = name
         self.path = path
     }
 }
@@ -58,5 +99,106 @@ public struct RunStep: Codable, Sendable, Equatable {
         self.background = background
         self.noOutputTimeout = noOutputTimeout
         self.when = when
+    }
+}
+
+/// `save_cache`: `key` is a template (`{{ .Branch }}`, `{{ checksum "f" }}`, ...)
+/// rendered by the agent; caches are immutable, an existing key is not overwritten.
+public struct SaveCacheStep: Codable, Sendable, Equatable {
+    public var name: String
+    public var key: String
+    /// As written (may start with `~`, may be relative to the working directory).
+    public var paths: [String]
+    public var when: StepCondition
+
+    public init(name: String = "Saving Cache", key: String, paths: [String], when: StepCondition = .onSuccess) {
+        self.name = name
+        self.key = key
+        self.paths = paths
+        self.when = when
+    }
+}
+
+/// `restore_cache`: each key template is rendered and tried in order as a
+/// prefix; the most recently saved cache matching the first matching prefix wins.
+public struct RestoreCacheStep: Codable, Sendable, Equatable {
+    public var name: String
+    public var keys: [String]
+
+    public init(name: String = "Restoring Cache", keys: [String]) {
+        self.name = name
+        self.keys = keys
+    }
+}
+
+public struct PersistToWorkspaceStep: Codable, Sendable, Equatable {
+    public var name: String
+    /// Absolute, or relative to the working directory.
+    public var root: String
+    /// Relative to `root`; globs allowed.
+    public var paths: [String]
+
+    public init(name: String = "Persisting to Workspace", root: String, paths: [String]) {
+        self.name = name
+        self.root = root
+        self.paths = paths
+    }
+}
+
+public struct AttachWorkspaceStep: Codable, Sendable, Equatable {
+    public var name: String
+    /// Where the workspace's contents appear (absolute, or relative to the working directory).
+    public var at: String
+
+    public init(name: String = "Attaching Workspace", at: String) {
+        self.name = name
+        self.at = at
+    }
+}
+
+public struct StoreArtifactsStep: Codable, Sendable, Equatable {
+    public var name: String
+    public var path: String
+    /// Prefix of the artifacts' paths; nil = the path as written.
+    public var destination: String?
+
+    public init(name: String = "Uploading artifacts", path: String, destination: String? = nil) {
+        self.name = name
+        self.path = path
+        self.destination = destination
+    }
+}
+
+public struct StoreTestResultsStep: Codable, Sendable, Equatable {
+    public var name: String
+    /// A JUnit XML file, or a directory searched for `*.xml`.
+    public var path: String
+
+    public init(name: String = "Uploading test results", path: String) {
+        self.name = name
+        self.path = path
+    }
+}
+
+public struct AddSSHKeysStep: Codable, Sendable, Equatable {
+    public var name: String
+    /// Empty = every SSH key of the project.
+    public var fingerprints: [String]
+
+    public init(name: String = "Install additional SSH keys", fingerprints: [String] = []) {
+        self.name = name
+        self.fingerprints = fingerprints
+    }
+}
+
+public struct SetupRemoteDockerStep: Codable, Sendable, Equatable {
+    public var name: String
+    public var version: String?
+    public var dockerLayerCaching: Bool
+
+    public init(name: String = "Setup a remote Docker engine", version: String? = nil, dockerLayerCaching: Bool = false) {
+        self.name = name
+        self.version = version
+        self.dockerLayerCaching = dockerLayerCaching
     }
 }
