@@ -105,7 +105,24 @@ public enum Migrations {
         // Issue 3 reserved one slot per area so that work on each can proceed side by side; a slot's
         // owner replaces its placeholder. After a release, never edit an applied step: append.
         """
-        SELECT 2
+        ALTER TABLE projects ADD COLUMN settings jsonb NOT NULL DEFAULT '{}';
+        ALTER TABLE pipelines ADD COLUMN trigger_source text NOT NULL DEFAULT 'api';
+        ALTER TABLE pipelines ADD COLUMN scheduled_workflow text;
+        CREATE INDEX pipelines_branch ON pipelines (project_slug, branch, number);
+        ALTER TABLE workflows ADD COLUMN rerun_of uuid;
+        ALTER TABLE workflows ADD COLUMN canceled_by text;
+        ALTER TABLE jobs ADD COLUMN type text NOT NULL DEFAULT 'build';
+        ALTER TABLE jobs ADD COLUMN contexts jsonb NOT NULL DEFAULT '[]';
+        ALTER TABLE jobs ADD COLUMN parallelism int NOT NULL DEFAULT 1;
+        ALTER TABLE jobs ADD COLUMN parent_id uuid REFERENCES jobs(id);
+        ALTER TABLE jobs ADD COLUMN node_index int;
+        ALTER TABLE jobs ADD COLUMN origin_job_id uuid;
+        ALTER TABLE jobs ADD COLUMN approved_by text;
+        ALTER TABLE jobs ADD COLUMN approved_at timestamptz;
+        ALTER TABLE jobs DROP CONSTRAINT jobs_project_slug_number_key;
+        CREATE UNIQUE INDEX jobs_number ON jobs (project_slug, number) WHERE parent_id IS NULL;
+        CREATE UNIQUE INDEX jobs_run ON jobs (parent_id, node_index) WHERE parent_id IS NOT NULL;
+        CREATE INDEX jobs_active ON jobs (workflow_id) WHERE status IN ('blocked', 'queued', 'running', 'on_hold')
         """,
         // 3: storage (caches, workspace layers, artifacts, test results).
         """
