@@ -22,6 +22,12 @@ struct Bench: AsyncParsableCommand {
     @Option(help: "Executor of the trivial job: host (self-hosted runner gyre/host) or docker (gyre/base:bookworm).")
     var executor: String = "host"
 
+    @Option(help: "Fan-out/fan-in workflows (one job, then --fan-width jobs, then one job) run one at a time.")
+    var fanPipelines: Int = 10
+
+    @Option(help: "Jobs in the middle of the fan-out/fan-in workflow (total jobs = width + 2).")
+    var fanWidth: Int = 18
+
     func run() async throws {
         let system = try options.system()
         let client = APIClient(base: system.apiURL)
@@ -49,6 +55,8 @@ struct Bench: AsyncParsableCommand {
         print(Self.row("trigger → job picked up (setup step)", toJobStart))
         print(Self.row("trigger → first step running", toFirstStep))
         print(Self.row("trigger → job finished", toFinish))
+
+        if fanPipelines > 0 { try await fanOutFanIn(client, repos: repos) }
 
         let throughputSlug = "gh/bench/throughput-\(executor)"
         try await prepare(client, slug: throughputSlug, repos: repos, jobs: jobsPerPipeline)
@@ -97,6 +105,54 @@ struct Bench: AsyncParsableCommand {
             }
         }
         print("  \("all services".padding(toLength: 18, withPad: " ", startingAt: 0)) \(Self.mb(total(idle)))   \(Self.mb(total(loaded)))")
+    }
+
+    /// A `start` job, `fanWidth` jobs that require it, and an `end` job that
+    /// requires them all. The scheduling overhead of a job is the time from the
+    /// moment it became runnable (its last requirement stopped; the trigger
+    /// request for `start`) to the moment an agent started it.
+    func fanOutFanIn(_ client: APIClient, repos: String) async throws {
+        let slug = "gh/bench/fan-\(executor)"
+        let name = "fan-\(executor)"
+        let body = executor == "docker"
+            ? "    docker:\n      - image: gyre/base:bookworm\n    steps:\n      - run: echo ok\n"
+            : "    machine: true\n    resource_class: gyre/host\n    steps:\n      - run: echo ok\n"
+        var config = "version: 2.1\njobs:\n  start:\n\(body)  end:\n\(body)"
+        for index in 0..<fanWidth { config += "  fan-\(index):\n" + body }
+        config += "workflows:\n  fan:\n    jobs:\n      - start\n"
+        for index in 0..<fanWidth { config += "      - fan-\(index):\n          requires: [start]\n" }
+        config += "      - end:\n          requires: [\((0..<fanWidth).map { "fan-\($0)" }.joined(separator: ", "))]\n"
+        try SampleRepository.create(at: "\(repos)/\(name)", files: [".circleci/config.yml": config])
+        _ = try await client.follow(slug, vcsURL: "file://\(repos)/\(name)")
+
+        print("\nfan-out/fan-in: \(fanPipelines) workflows of \(fanWidth + 2) trivial \(executor) jobs (1 → \(fanWidth) → 1), one at a time")
+        var overheads: [Double] = []
+        var totals: [Double] = []
+        var perJob: [Double] = []
+        for _ in 0..<fanPipelines {
+            let sent = Date()
+            let created = try await client.trigger(slug)
+            let outcome = try await client.wait(for: created.id, timeout: .seconds(300), poll: .milliseconds(20))
+            guard outcome.status == "success", let jobs = outcome.workflows.first?.jobs else {
+                throw ValidationError("a fan-out/fan-in pipeline did not succeed: \(outcome.status)")
+            }
+            let byId = Dictionary(uniqueKeysWithValues: jobs.map { ($0.id, $0) })
+            var waited = 0.0
+            var lastStop = sent
+            for job in jobs {
+                guard let started = job.started_at, let stopped = job.stopped_at else { continue }
+                let runnable = job.dependencies.compactMap { byId[$0]?.stopped_at }.max() ?? sent
+                let overhead = started.timeIntervalSince(runnable)
+                overheads.append(overhead)
+                waited += overhead
+                lastStop = max(lastStop, stopped)
+            }
+            totals.append(lastStop.timeIntervalSince(sent))
+            perJob.append(waited / Double(max(jobs.count, 1)))
+        }
+        print(Self.row("job runnable → job started (each job)", overheads))
+        print(Self.row("mean scheduling overhead per job (each workflow)", perJob))
+        print(Self.row("trigger → last job finished (workflow)", totals))
     }
 
     /// A repository whose config has `jobs` independent trivial jobs, followed by the API.

@@ -15,6 +15,6 @@ cd "$REPO"
 swift build -c release
 BIN="$REPO/.build/release"
 "$BIN/gyre" local down --run-dir "$GYRE_HOME" >/dev/null 2>&1 || true
-"$BIN/gyre" local up --run-dir "$GYRE_HOME" --bin-dir "$BIN" --capacity 16
+"$BIN/gyre" local up --run-dir "$GYRE_HOME" --bin-dir "$BIN" --capacity 20
 sleep 2
 "$BIN/gyre" bench --run-dir "$GYRE_HOME" --bin-dir "$BIN" "$@"
