@@ -22,6 +22,7 @@ let metrics = Target.Dependency.product(name: "Metrics", package: "swift-metrics
 let prom = Target.Dependency.product(name: "Prometheus", package: "swift-prometheus")
 let yams = Target.Dependency.product(name: "Yams", package: "Yams")
 let argp = Target.Dependency.product(name: "ArgumentParser", package: "swift-argument-parser")
+let crypto = Target.Dependency.product(name: "Crypto", package: "swift-crypto")
 
 let serviceNames: [(dir: String, lib: String)] = [
     ("frontend", "FrontendService"),
@@ -51,6 +52,8 @@ let package = Package(
         .package(url: "https://github.com/swift-server/swift-prometheus.git", from: "2.0.0"),
         .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.3.0"),
         .package(url: "https://github.com/jpsim/Yams.git", from: "6.0.0"),
+        // Already built for postgres-nio (SCRAM); used for webhook HMACs and SSH key fingerprints.
+        .package(url: "https://github.com/apple/swift-crypto.git", "3.0.0"..<"5.0.0"),
     ],
     targets: [
         // C libraries and the non-variadic shims Swift can call.
@@ -74,16 +77,18 @@ let package = Package(
         shared("GyreProcess", ["CGyreSystem", log]),
         shared("GyreGit", ["GyreProcess"]),
         shared("GyreDocker", ["GyreProcess"]),
+        // JUnit XML reports (FoundationXML stays out of the other modules).
+        shared("GyreJUnit", []),
 
         // Service runtime: env config, health, metrics, HTTP, outbox relay, consumers.
         shared("GyreServiceKit", ["GyreModel", "GyreProtocol", "GyreStore", "GyreAMQP", "GyreRedis",
                                   hb, lifecycle, log, metrics, prom, pg]),
 
         // Service logic, one library per service.
-        shared("FrontendService", ["GyreServiceKit", "GyreStore", "GyreRedis", "GyreProtocol", hb]),
+        shared("FrontendService", ["GyreServiceKit", "GyreStore", "GyreRedis", "GyreProtocol", hb, crypto]),
         shared("DispatcherService", ["GyreServiceKit", "GyreConfig", "GyreGit", "GyreStore"]),
         shared("SchedulerService", ["GyreServiceKit", "GyreStore"]),
-        shared("OutputProcessorService", ["GyreServiceKit", "GyreStore", "GyreRedis"]),
+        shared("OutputProcessorService", ["GyreServiceKit", "GyreStore", "GyreRedis", "GyreJUnit", hb]),
         shared("BuildAgentService", ["GyreServiceKit", "GyreGit", "GyreDocker", "GyreProcess"]),
         shared("ReadyAgentService", ["GyreServiceKit", hb]),
         shared("ContextsService", ["GyreServiceKit"]),
@@ -104,6 +109,10 @@ let package = Package(
                     path: "Tests/GyreConfigTests", swiftSettings: swiftSettings),
         .testTarget(name: "GyreAdapterTests", dependencies: ["GyreAMQP", "GyreRedis"],
                     path: "Tests/GyreAdapterTests", swiftSettings: swiftSettings),
+        .testTarget(name: "GyreTriggerTests", dependencies: ["FrontendService", "DispatcherService", "GyreModel"],
+                    path: "Tests/GyreTriggerTests", swiftSettings: swiftSettings),
+        .testTarget(name: "GyreStorageTests", dependencies: ["GyreJUnit", "GyreStore"],
+                    path: "Tests/GyreStorageTests", swiftSettings: swiftSettings),
         .testTarget(name: "GyreSystemTests", dependencies: ["GyreLocal", "GyreModel", "GyreProcess"],
                     path: "Tests/GyreSystemTests", swiftSettings: swiftSettings),
     ] + serviceNames.map { service($0.dir, $0.lib) }

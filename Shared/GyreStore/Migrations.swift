@@ -130,7 +130,41 @@ public enum Migrations {
         """,
         // 4: triggers (webhook deliveries, schedules and their ticks, project SSH keys).
         """
-        SELECT 4
+        CREATE TABLE webhook_deliveries (
+            delivery_id text PRIMARY KEY,
+            project_slug text NOT NULL REFERENCES projects(slug),
+            event text NOT NULL,
+            pipeline_id uuid REFERENCES pipelines(id),
+            received_at timestamptz NOT NULL DEFAULT now()
+        );
+        CREATE TABLE schedules (
+            project_slug text NOT NULL REFERENCES projects(slug),
+            workflow text NOT NULL,
+            branch text NOT NULL,
+            cron text NOT NULL,
+            updated_at timestamptz NOT NULL DEFAULT now(),
+            PRIMARY KEY (project_slug, workflow, branch, cron)
+        );
+        CREATE TABLE schedule_ticks (
+            project_slug text NOT NULL,
+            workflow text NOT NULL,
+            branch text NOT NULL,
+            tick timestamptz NOT NULL,
+            pipeline_id uuid,
+            created_at timestamptz NOT NULL DEFAULT now(),
+            PRIMARY KEY (project_slug, workflow, branch, tick)
+        );
+        CREATE TABLE project_ssh_keys (
+            project_slug text NOT NULL REFERENCES projects(slug),
+            fingerprint text NOT NULL,
+            fingerprint_sha256 text NOT NULL,
+            hostname text NOT NULL DEFAULT '',
+            key_type text NOT NULL,
+            public_key text NOT NULL,
+            private_key text NOT NULL,
+            created_at timestamptz NOT NULL DEFAULT now(),
+            PRIMARY KEY (project_slug, fingerprint, hostname)
+        )
         """,
         // 5: build agents (reserved).
         """
