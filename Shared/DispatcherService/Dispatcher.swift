@@ -81,7 +81,12 @@ struct PipelineProcessor: Sendable {
             return
         }
         do {
-            let plan = try compiler.compile(yaml: source)
+            let values = PipelineValues(
+                id: pipeline.id, number: pipeline.number, projectGitURL: pipeline.vcsURL,
+                projectType: ProjectSlug(pipeline.projectSlug)?.vcs == "bb" ? "bitbucket" : "github",
+                gitBranch: pipeline.branch, gitTag: pipeline.tag, gitRevision: revision,
+                triggerSource: pipeline.triggerSource, scheduledWorkflow: pipeline.scheduledWorkflow)
+            let plan = try compiler.compile(yaml: source, parameters: pipeline.parameters, pipeline: values)
             _ = try await store.storeCompiled(pipeline: id, revision: revision, plan: plan)
             logger.info("pipeline compiled", metadata: ["workflows": "\(plan.workflows.count)"])
         } catch let errors as ConfigErrors {

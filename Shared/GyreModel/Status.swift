@@ -10,13 +10,40 @@ public enum JobStatus: String, Codable, Sendable, CaseIterable {
     case infrastructureFail = "infrastructure_fail"
     case timedout
     case onHold = "on_hold"
+    case retried
+    case notRunning = "not_running"
+    case terminatedUnknown = "terminated-unknown"
+    case unauthorized
 
     /// A terminal status: the job will not change again (short of a rerun).
     public var isFinal: Bool {
         switch self {
-        case .success, .failed, .notRun, .canceled, .infrastructureFail, .timedout: return true
-        case .blocked, .queued, .running, .onHold: return false
+        case .success, .failed, .notRun, .canceled, .infrastructureFail, .timedout, .retried, .terminatedUnknown,
+             .unauthorized:
+            return true
+        case .blocked, .queued, .running, .onHold, .notRunning:
+            return false
         }
+    }
+
+    /// A final status other than success that counts as a failure of the workflow.
+    public var isFailure: Bool {
+        switch self {
+        case .failed, .infrastructureFail, .timedout, .terminatedUnknown, .unauthorized: return true
+        default: return false
+        }
+    }
+
+    /// The status of a parallel job from the statuses of its runs: nil while
+    /// any run is unfinished; otherwise failed if any failed, then
+    /// infrastructure_fail, timedout, canceled, else success.
+    public static func combined(_ runs: [JobStatus]) -> JobStatus? {
+        guard !runs.isEmpty, runs.allSatisfy(\.isFinal) else { return nil }
+        for status in [JobStatus.failed, .infrastructureFail, .timedout, .terminatedUnknown, .unauthorized, .canceled]
+            where runs.contains(status) {
+            return status
+        }
+        return runs.allSatisfy { $0 == .success } ? .success : .failed
     }
 }
 

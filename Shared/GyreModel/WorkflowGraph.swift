@@ -7,11 +7,14 @@ public struct WorkflowGraph: Sendable, Equatable {
         public var name: String
         public var requires: [String]
         public var status: JobStatus
+        /// `type: approval`: goes `on_hold` (not `queued`) when its requirements succeed.
+        public var approval: Bool
 
-        public init(name: String, requires: [String], status: JobStatus) {
+        public init(name: String, requires: [String], status: JobStatus, approval: Bool = false) {
             self.name = name
             self.requires = requires
             self.status = status
+            self.approval = approval
         }
     }
 
@@ -27,16 +30,20 @@ public struct WorkflowGraph: Sendable, Equatable {
         public var ready: [String] = []
         /// Jobs that will never run because a requirement did not succeed: now `not_run`.
         public var skipped: [String] = []
+        /// Approval jobs whose requirements all succeeded: now `on_hold`.
+        public var held: [String] = []
 
-        public init(ready: [String] = [], skipped: [String] = []) {
+        public init(ready: [String] = [], skipped: [String] = [], held: [String] = []) {
             self.ready = ready
             self.skipped = skipped
+            self.held = held
         }
     }
 
     /// Moves blocked jobs forward until nothing changes: a blocked job whose
-    /// requirements all succeeded becomes queued; one with a requirement that
-    /// finished otherwise becomes not_run (and so, in turn, do its dependents).
+    /// requirements all succeeded becomes queued (an approval job: on_hold);
+    /// one with a requirement that finished otherwise becomes not_run (and so,
+    /// in turn, do its dependents).
     public mutating func advance() -> Advance {
         var result = Advance()
         var changed = true
@@ -49,8 +56,13 @@ public struct WorkflowGraph: Sendable, Equatable {
                     result.skipped.append(nodes[index].name)
                     changed = true
                 } else if requirements.allSatisfy({ $0.status == .success }) {
-                    nodes[index].status = .queued
-                    result.ready.append(nodes[index].name)
+                    if nodes[index].approval {
+                        nodes[index].status = .onHold
+                        result.held.append(nodes[index].name)
+                    } else {
+                        nodes[index].status = .queued
+                        result.ready.append(nodes[index].name)
+                    }
                     changed = true
                 }
             }
@@ -65,15 +77,33 @@ public struct WorkflowGraph: Sendable, Equatable {
         }
     }
 
-    /// The workflow status that the jobs' statuses add up to.
+    /// The workflow status that the jobs' statuses add up to: `canceled` once
+    /// everything is final and something was canceled; `failed`/`success` once
+    /// everything is final; `failing` while a job failed and others go on;
+    /// `on_hold` while an approval waits and nothing runs; else `running`.
     public var status: WorkflowStatus {
         let statuses = nodes.map(\.status)
-        let anyBad = statuses.contains { [.failed, .infrastructureFail, .timedout].contains($0) }
+        let anyBad = statuses.contains { $0.isFailure }
         let allFinal = statuses.allSatisfy(\.isFinal)
         if statuses.contains(.canceled) && allFinal { return .canceled }
         if allFinal { return anyBad ? .failed : (statuses.allSatisfy { $0 == .success } ? .success : .failed) }
         if anyBad { return .failing }
-        if statuses.contains(.onHold) && !statuses.contains(where: { $0 == .running || $0 == .queued }) { return .onHold }
+        let active: Set<JobStatus> = [.running, .queued, .notRunning]
+        if statuses.contains(.onHold) && !statuses.contains(where: { active.contains($0) }) { return .onHold }
         return .running
+    }
+
+    /// The names of the jobs downstream of `names` (transitively through
+    /// `requires`), not including `names` themselves.
+    public func dependents(of names: Set<String>) -> Set<String> {
+        var found = Set<String>()
+        var frontier = names
+        while !frontier.isEmpty {
+            let next = Set(nodes.filter { node in node.requires.contains(where: frontier.contains) }.map(\.name))
+                .subtracting(found).subtracting(names)
+            found.formUnion(next)
+            frontier = next
+        }
+        return found
     }
 }

@@ -16,56 +16,69 @@ public struct DispatcherStore: Sendable {
 
     var logger: Logger { database.logger }
 
-    /// Stores the plan of a `pending` pipeline: its workflows, its jobs (the
-    /// ones without requirements `queued`, the rest `blocked`) and a
-    /// `JobReady` for each queued job. Returns false if the pipeline was not pending.
+    /// Stores the plan of a `pending` pipeline: the workflows and jobs that
+    /// run for its branch/tag and trigger (see `PipelinePlan.selected`), jobs
+    /// without requirements `queued` (with a `JobReady` per run) or, for
+    /// approvals, `on_hold`, the rest `blocked`. When the project auto-cancels
+    /// redundant builds, the unfinished workflows of older pipelines on the
+    /// same (non-default) branch are canceled in the same transaction.
+    /// Returns false if the pipeline was not pending.
     public func storeCompiled(pipeline id: UUID, revision: String, plan: PipelinePlan) async throws -> Bool {
         try await database.transaction { connection in
-            let rows = try await connection.run(
-                "SELECT project_slug FROM pipelines WHERE id = \(id) AND state = 'pending' FOR UPDATE", logger)
-            var slug: String?
-            for try await value in rows.decode(String.self) { slug = value }
-            guard let slug else { return false }
-
-            let jobCount = plan.workflows.reduce(0) { $0 + $1.jobs.count }
-            var firstNumber = 0
-            let numbers = try await connection.run("""
-                UPDATE projects SET next_job_number = next_job_number + \(jobCount) WHERE slug = \(slug)
-                RETURNING next_job_number - \(jobCount)
+            let rows = try await connection.run("""
+                SELECT project_slug, number, branch, tag, trigger_type, trigger_source, scheduled_workflow
+                FROM pipelines WHERE id = \(id) AND state = 'pending' FOR UPDATE
                 """, logger)
-            for try await value in numbers.decode(Int.self) { firstNumber = value }
-
-            var number = firstNumber
-            for (workflowIndex, workflow) in plan.workflows.enumerated() {
-                let workflowId = UUID()
-                var graph = WorkflowGraph(nodes: workflow.jobs.map { .init(name: $0.name, requires: $0.requires, status: .blocked) })
-                let ready = Set(graph.advance().ready)
-                try await connection.run("""
-                    INSERT INTO workflows (id, pipeline_id, name, position, status)
-                    VALUES (\(workflowId), \(id), \(workflow.name), \(workflowIndex), \(graph.status.rawValue))
-                    """, logger)
-                for (jobIndex, job) in workflow.jobs.enumerated() {
-                    let jobId = UUID()
-                    let isReady = ready.contains(job.name)
-                    let status = isReady ? JobStatus.queued : .blocked
-                    try await connection.run("""
-                        INSERT INTO jobs (id, workflow_id, pipeline_id, project_slug, number, name, position, requires,
-                                          status, capability, plan, queued_at)
-                        VALUES (\(jobId), \(workflowId), \(id), \(slug), \(number), \(job.name), \(jobIndex),
-                                \(JSON.encode(job.requires))::jsonb, \(status.rawValue), \(job.job?.executor.requiredCapability ?? "approval"),
-                                \(JSON.encode(job.job))::jsonb, \(isReady ? Date() : nil))
-                        """, logger)
-                    if isReady {
-                        try await Outbox.add(JobReady(jobId: jobId), routingKey: Topology.RoutingKey.jobReady,
-                                             on: connection, logger: logger)
-                    }
-                    number += 1
+            var found: (String, Int, String?, String?, String, String, String?)?
+            for try await row in rows.decode((String, Int, String?, String?, String, String, String?).self) { found = row }
+            guard let (slug, number, branch, tag, triggerType, source, scheduled) = found else { return false }
+            let triggerSource: TriggerSource = scheduled != nil ? .scheduledPipeline
+                : (TriggerSource(rawValue: triggerType).flatMap { $0 == .api ? nil : $0 } ?? TriggerSource(rawValue: source) ?? .api)
+            let selected = plan.selected(branch: branch, tag: tag, triggerSource: triggerSource, scheduledWorkflow: scheduled)
+            for (position, workflow) in selected.workflows.enumerated() {
+                let jobs = workflow.jobs.map {
+                    WorkflowWrites.NewJob(name: $0.name, requires: $0.requires, type: $0.type,
+                                          plan: $0.job ?? WorkflowWrites.approvalPlan, contexts: $0.contexts, origin: nil)
                 }
+                try await WorkflowWrites.insertWorkflow(
+                    id: UUID(), pipeline: id, project: slug, name: workflow.name, position: position, jobs: jobs,
+                    rerunOf: nil, on: connection, logger: logger)
             }
             try await connection.run("""
                 UPDATE pipelines SET state = 'created', revision = \(revision), updated_at = now() WHERE id = \(id)
                 """, logger)
+            if let branch, tag == nil, !Self.defaultBranches.contains(branch), triggerSource != .scheduledPipeline {
+                try await autoCancel(project: slug, branch: branch, before: number, on: connection)
+            }
             return true
+        }
+    }
+
+    /// CircleCI never auto-cancels on the default branch.
+    static let defaultBranches: Set<String> = ["main", "master"]
+
+    func autoCancel(project slug: String, branch: String, before number: Int, on connection: PostgresConnection) async throws {
+        let settings = try await connection.run("SELECT settings::text FROM projects WHERE slug = \(slug)", logger)
+        var enabled = false
+        for try await text in settings.decode(String.self) {
+            enabled = ((try? JSON.decode(StoredSettings.self, text))?.advanced?.autocancelBuilds) ?? false
+        }
+        guard enabled else { return }
+        let older = try await connection.run("""
+            SELECT w.id FROM workflows w JOIN pipelines p ON p.id = w.pipeline_id
+            WHERE p.project_slug = \(slug) AND p.branch = \(branch) AND p.tag IS NULL AND p.number < \(number)
+              AND w.status IN ('running', 'on_hold', 'failing')
+            ORDER BY w.id
+            """, logger)
+        var ids: [UUID] = []
+        for try await workflowId in older.decode(UUID.self) { ids.append(workflowId) }
+        for workflowId in ids {
+            guard let status = try await WorkflowWrites.lockWorkflow(workflowId, on: connection, logger: logger),
+                  !status.isFinal else { continue }
+            try await WorkflowWrites.cancel(workflow: workflowId, jobs: nil, by: "auto-cancel", on: connection, logger: logger)
+        }
+        if !ids.isEmpty {
+            logger.info("auto-canceled redundant workflows", metadata: ["branch": "\(branch)", "workflows": "\(ids.count)"])
         }
     }
 
@@ -86,50 +99,13 @@ public struct DispatcherStore: Sendable {
         return nil
     }
 
-    /// Applies a finished job to its workflow: unblocks or skips dependents and
-    /// updates the workflow's status. Returns the jobs that became ready.
+    /// Applies a finished job to its workflow: unblocks, holds or skips
+    /// dependents and updates the workflow's status. Returns the jobs (runs)
+    /// that became ready.
     @discardableResult
     public func advance(workflow id: UUID) async throws -> [UUID] {
         try await database.transaction { connection in
-            // The workflow row lock serialises concurrent advances of one workflow.
-            let locked = try await connection.run("SELECT status FROM workflows WHERE id = \(id) FOR UPDATE", logger)
-            var current: String?
-            for try await status in locked.decode(String.self) { current = status }
-            guard current != nil else { return [] }
-
-            var ids: [String: UUID] = [:]
-            var nodes: [WorkflowGraph.Node] = []
-            let rows = try await connection.run(
-                "SELECT id, name, requires::text, status FROM jobs WHERE workflow_id = \(id) ORDER BY position", logger)
-            for try await (jobId, name, requires, status) in rows.decode((UUID, String, String, String).self) {
-                ids[name] = jobId
-                nodes.append(.init(name: name, requires: try JSON.decode([String].self, requires),
-                                   status: JobStatus(rawValue: status) ?? .infrastructureFail))
-            }
-            var graph = WorkflowGraph(nodes: nodes)
-            let change = graph.advance()
-            var readyIds: [UUID] = []
-            for name in change.ready {
-                guard let jobId = ids[name] else { continue }
-                try await connection.run(
-                    "UPDATE jobs SET status = 'queued', queued_at = now() WHERE id = \(jobId) AND status = 'blocked'", logger)
-                try await Outbox.add(JobReady(jobId: jobId), routingKey: Topology.RoutingKey.jobReady, on: connection, logger: logger)
-                readyIds.append(jobId)
-            }
-            for name in change.skipped {
-                guard let jobId = ids[name] else { continue }
-                try await connection.run(
-                    "UPDATE jobs SET status = 'not_run', stopped_at = now() WHERE id = \(jobId) AND status = 'blocked'", logger)
-            }
-            let status = graph.status
-            if status.rawValue != current {
-                try await connection.run("""
-                    UPDATE workflows SET status = \(status.rawValue),
-                           stopped_at = CASE WHEN \(status.isFinal) THEN now() ELSE NULL END
-                    WHERE id = \(id)
-                    """, logger)
-            }
-            return readyIds
+            try await WorkflowWrites.advance(workflow: id, on: connection, logger: logger)
         }
     }
 }

@@ -37,10 +37,21 @@ public struct OutputStore: Sendable {
         case .output:
             return nil
         case .jobStarted(let agentId):
-            try await connection.run("""
+            let parent = try await lockParent(of: event.jobId, on: connection)
+            let started = try await connection.run("""
                 UPDATE jobs SET status = 'running', started_at = to_timestamp(\(at))
                 WHERE id = \(event.jobId) AND attempt = \(event.attempt) AND agent_id = \(agentId) AND status = 'queued'
+                RETURNING id
                 """, logger)
+            var changed = false
+            for try await _ in started { changed = true }
+            if changed, let parent {
+                // A parallel job runs from its first run's start.
+                try await connection.run("""
+                    UPDATE jobs SET status = 'running', started_at = COALESCE(started_at, to_timestamp(\(at)))
+                    WHERE id = \(parent) AND status = 'queued'
+                    """, logger)
+            }
             return nil
         case .stepStarted(let index, let name, let kind):
             try await connection.run("""
@@ -62,21 +73,50 @@ public struct OutputStore: Sendable {
                 """, logger)
             return nil
         case .jobFinished(let status, let message):
-            do {
-                let rows = try await connection.run("""
-                    UPDATE jobs SET status = \(status.rawValue), message = \(message), stopped_at = to_timestamp(\(at)),
+            let parent = try await lockParent(of: event.jobId, on: connection)
+            let rows = try await connection.run("""
+                UPDATE jobs SET status = \(status.rawValue), message = \(message), stopped_at = to_timestamp(\(at)),
+                       started_at = COALESCE(started_at, to_timestamp(\(at)))
+                WHERE id = \(event.jobId) AND attempt = \(event.attempt)
+                  AND status IN ('queued', 'running')
+                RETURNING workflow_id
+                """, logger)
+            var workflowId: UUID?
+            for try await id in rows.decode(UUID.self) { workflowId = id }
+            guard let workflowId else { return nil }
+            var finishedId = event.jobId
+            var finishedStatus = status
+            if let parent {
+                // A parallel job finishes when its last run does, with the runs' combined status.
+                let runs = try await connection.run("SELECT status FROM jobs WHERE parent_id = \(parent)", logger)
+                var statuses: [JobStatus] = []
+                for try await text in runs.decode(String.self) { statuses.append(JobStatus(rawValue: text) ?? .failed) }
+                guard let combined = JobStatus.combined(statuses) else { return nil }
+                let updated = try await connection.run("""
+                    UPDATE jobs SET status = \(combined.rawValue), stopped_at = to_timestamp(\(at)),
                            started_at = COALESCE(started_at, to_timestamp(\(at)))
-                    WHERE id = \(event.jobId) AND attempt = \(event.attempt)
-                      AND status IN ('queued', 'running')
-                    RETURNING workflow_id
+                    WHERE id = \(parent) AND status IN ('queued', 'running')
+                    RETURNING id
                     """, logger)
-                var workflowId: UUID?
-                for try await id in rows.decode(UUID.self) { workflowId = id }
-                guard let workflowId else { return nil }
-                let finished = JobFinished(jobId: event.jobId, workflowId: workflowId, status: status)
-                try await Outbox.add(finished, routingKey: Topology.RoutingKey.jobFinished, on: connection, logger: logger)
-                return finished
+                var changed = false
+                for try await _ in updated { changed = true }
+                guard changed else { return nil }
+                finishedId = parent
+                finishedStatus = combined
             }
+            let finished = JobFinished(jobId: finishedId, workflowId: workflowId, status: finishedStatus)
+            try await Outbox.add(finished, routingKey: Topology.RoutingKey.jobFinished, on: connection, logger: logger)
+            return finished
         }
+    }
+
+    /// For a parallel run: locks its parent job row (parents are locked
+    /// before runs everywhere) and returns the parent's id.
+    func lockParent(of job: UUID, on connection: PostgresConnection) async throws -> UUID? {
+        let rows = try await connection.run("""
+            SELECT p.id FROM jobs r JOIN jobs p ON p.id = r.parent_id WHERE r.id = \(job) FOR UPDATE OF p
+            """, logger)
+        for try await id in rows.decode(UUID.self) { return id }
+        return nil
     }
 }

@@ -41,8 +41,21 @@ public struct PipelineStore: Sendable {
     /// message that asks the dispatcher to compile it.
     public func createPipeline(project: ProjectSlug, branch: String?, tag: String?, parameters: [String: String],
                                triggerType: String, actor: String) async throws -> PipelineRecord? {
+        try await createPipeline(project: project, branch: branch, tag: tag,
+                                 typedParameters: parameters.mapValues { .string($0) },
+                                 triggerType: triggerType, actor: actor)
+    }
+
+    /// Creates a pipeline in state `pending` with typed parameters and, in the
+    /// same transaction, the message that asks the dispatcher to compile it.
+    /// `triggerSource` defaults to the one `triggerType` names (`api`, `webhook`, `scheduled_pipeline`).
+    public func createPipeline(project: ProjectSlug, branch: String?, tag: String?,
+                               typedParameters: [String: ParameterValue], triggerType: String, actor: String,
+                               triggerSource: TriggerSource? = nil,
+                               scheduledWorkflow: String? = nil) async throws -> PipelineRecord? {
         let id = UUID()
-        let params = JSON.encode(parameters)
+        let params = JSON.encode(typedParameters)
+        let source = (triggerSource ?? TriggerSource(rawValue: triggerType) ?? .api).rawValue
         let created: Bool = try await database.transaction { connection in
             let numbers = try await connection.run("""
                 UPDATE projects SET next_pipeline_number = next_pipeline_number + 1
@@ -53,9 +66,10 @@ public struct PipelineStore: Sendable {
             for try await row in numbers.decode((Int, String).self) { found = row }
             guard let (number, vcsURL) = found else { return false }
             try await connection.run("""
-                INSERT INTO pipelines (id, project_slug, number, state, branch, tag, vcs_url, trigger_type, trigger_parameters, actor)
+                INSERT INTO pipelines (id, project_slug, number, state, branch, tag, vcs_url, trigger_type, trigger_parameters,
+                                       actor, trigger_source, scheduled_workflow)
                 VALUES (\(id), \(project.description), \(number), 'pending', \(branch), \(tag), \(vcsURL), \(triggerType),
-                        \(params)::jsonb, \(actor))
+                        \(params)::jsonb, \(actor), \(source), \(scheduledWorkflow))
                 """, logger)
             try await Outbox.add(PipelineCreated(pipelineId: id), routingKey: Topology.RoutingKey.pipelineCreated,
                                  on: connection, logger: logger)
@@ -66,7 +80,7 @@ public struct PipelineStore: Sendable {
 
     static let pipelineColumns = """
         id, project_slug, number, state, branch, tag, revision, vcs_url, trigger_type,
-        trigger_parameters::text, errors::text, actor, created_at, updated_at
+        trigger_parameters::text, errors::text, actor, created_at, updated_at, trigger_source, scheduled_workflow
         """
 
     public func pipeline(_ id: UUID) async throws -> PipelineRecord? {
@@ -78,17 +92,25 @@ public struct PipelineStore: Sendable {
     }
 
     static func decodePipeline(_ row: PostgresRow) throws -> PipelineRecord {
-        let (id, slug, number, state, branch, tag, revision, vcsURL, triggerType, params, errors, actor, created, updated) =
-            try row.decode((UUID, String, Int, String, String?, String?, String?, String, String, String, String, String, Date, Date).self)
+        let (id, slug, number, state, branch, tag, revision, vcsURL, triggerType, params, errors, actor, created, updated,
+             source, scheduled) =
+            try row.decode((UUID, String, Int, String, String?, String?, String?, String, String, String, String, String, Date,
+                            Date, String, String?).self)
+        let typed = (try? JSON.decode([String: ParameterValue].self, params)) ?? [:]
+        // Other writers may set only trigger_type (`webhook`, `scheduled_pipeline`) or only scheduled_workflow.
+        let triggerSource: TriggerSource = scheduled != nil ? .scheduledPipeline
+            : (TriggerSource(rawValue: triggerType).flatMap { $0 == .api ? nil : $0 } ?? TriggerSource(rawValue: source) ?? .api)
         return PipelineRecord(
             id: id, projectSlug: slug, number: number, state: PipelineState(rawValue: state) ?? .errored,
             branch: branch, tag: tag, revision: revision, vcsURL: vcsURL, triggerType: triggerType,
-            triggerParameters: (try? JSON.decode([String: String].self, params)) ?? [:],
-            errors: try JSON.decode([PipelineError].self, errors), actor: actor, createdAt: created, updatedAt: updated)
+            triggerParameters: typed.mapValues(\.description),
+            errors: try JSON.decode([PipelineError].self, errors), actor: actor, createdAt: created, updatedAt: updated,
+            parameters: typed, triggerSource: triggerSource, scheduledWorkflow: scheduled)
     }
 
     static let workflowColumns = """
-        w.id, w.pipeline_id, p.number, p.project_slug, w.name, w.status, w.created_at, w.stopped_at
+        w.id, w.pipeline_id, p.number, p.project_slug, w.name, w.status, w.created_at, w.stopped_at, w.rerun_of,
+        w.canceled_by
         """
 
     public func workflows(pipeline id: UUID) async throws -> [WorkflowRecord] {
@@ -111,21 +133,23 @@ public struct PipelineStore: Sendable {
     }
 
     static func decodeWorkflow(_ row: PostgresRow) throws -> WorkflowRecord {
-        let (id, pipelineId, number, slug, name, status, created, stopped) =
-            try row.decode((UUID, UUID, Int, String, String, String, Date, Date?).self)
+        let (id, pipelineId, number, slug, name, status, created, stopped, rerunOf, canceledBy) =
+            try row.decode((UUID, UUID, Int, String, String, String, Date, Date?, UUID?, String?).self)
         return WorkflowRecord(id: id, pipelineId: pipelineId, pipelineNumber: number, projectSlug: slug, name: name,
-                              status: WorkflowStatus(rawValue: status) ?? .error, createdAt: created, stoppedAt: stopped)
+                              status: WorkflowStatus(rawValue: status) ?? .error, createdAt: created, stoppedAt: stopped,
+                              rerunOf: rerunOf, canceledBy: canceledBy)
     }
 
     static let jobColumns = """
         j.id, j.workflow_id, w.name, j.pipeline_id, j.project_slug, j.number, j.name, j.requires::text, j.status,
-        j.attempt, j.agent_id, j.message, j.plan::text, j.created_at, j.queued_at, j.started_at, j.stopped_at
+        j.attempt, j.agent_id, j.message, j.plan::text, j.created_at, j.queued_at, j.started_at, j.stopped_at,
+        j.type, j.contexts::text, j.parallelism, j.parent_id, j.node_index, j.origin_job_id
         """
 
     public func jobs(workflow id: UUID) async throws -> [JobRecord] {
         let rows = try await database.query("""
             SELECT \(unescaped: Self.jobColumns) FROM jobs j JOIN workflows w ON w.id = j.workflow_id
-            WHERE j.workflow_id = \(id) ORDER BY j.position
+            WHERE j.workflow_id = \(id) AND j.parent_id IS NULL ORDER BY j.position
             """)
         var result: [JobRecord] = []
         for try await row in rows { result.append(try Self.decodeJob(row)) }
@@ -135,7 +159,7 @@ public struct PipelineStore: Sendable {
     public func job(project: ProjectSlug, number: Int) async throws -> JobRecord? {
         let rows = try await database.query("""
             SELECT \(unescaped: Self.jobColumns) FROM jobs j JOIN workflows w ON w.id = j.workflow_id
-            WHERE j.project_slug = \(project.description) AND j.number = \(number)
+            WHERE j.project_slug = \(project.description) AND j.number = \(number) AND j.parent_id IS NULL
             """)
         for try await row in rows { return try Self.decodeJob(row) }
         return nil
@@ -143,15 +167,17 @@ public struct PipelineStore: Sendable {
 
     static func decodeJob(_ row: PostgresRow) throws -> JobRecord {
         let (id, workflowId, workflowName, pipelineId, slug, number, name, requires, status, attempt, agentId, message,
-             plan, created, queued, started, stopped) =
+             plan, created, queued, started, stopped, type, contexts, parallelism, parentId, nodeIndex, originJobId) =
             try row.decode((UUID, UUID, String, UUID, String, Int, String, String, String, Int, UUID?, String?,
-                            String, Date, Date?, Date?, Date?).self)
+                            String, Date, Date?, Date?, Date?, String, String, Int, UUID?, Int?, UUID?).self)
         return JobRecord(
             id: id, workflowId: workflowId, workflowName: workflowName, pipelineId: pipelineId, projectSlug: slug,
             number: number, name: name, requires: try JSON.decode([String].self, requires),
             status: JobStatus(rawValue: status) ?? .infrastructureFail, attempt: attempt, agentId: agentId,
             message: message, plan: try JSON.decode(JobPlan.self, plan), createdAt: created, queuedAt: queued,
-            startedAt: started, stoppedAt: stopped)
+            startedAt: started, stoppedAt: stopped, type: WorkflowJobType(rawValue: type) ?? .build,
+            contexts: (try? JSON.decode([String].self, contexts)) ?? [], parallelism: parallelism, parentId: parentId,
+            nodeIndex: nodeIndex, originJobId: originJobId)
     }
 
     /// The steps of a job's current attempt, in order.

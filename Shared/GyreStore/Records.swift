@@ -32,6 +32,11 @@ public struct PipelineRecord: Sendable {
     public var actor: String
     public var createdAt: Date
     public var updatedAt: Date
+    /// The trigger request's parameters with their JSON types (strings, numbers, booleans).
+    public var parameters: [String: ParameterValue] = [:]
+    public var triggerSource: TriggerSource = .api
+    /// Set for a scheduled pipeline: the workflow whose schedule fired.
+    public var scheduledWorkflow: String? = nil
 }
 
 public struct WorkflowRecord: Sendable {
@@ -43,6 +48,9 @@ public struct WorkflowRecord: Sendable {
     public var status: WorkflowStatus
     public var createdAt: Date
     public var stoppedAt: Date?
+    /// The workflow this one reruns.
+    public var rerunOf: UUID? = nil
+    public var canceledBy: String? = nil
 }
 
 public struct JobRecord: Sendable {
@@ -63,10 +71,46 @@ public struct JobRecord: Sendable {
     public var queuedAt: Date?
     public var startedAt: Date?
     public var stoppedAt: Date?
+    public var type: WorkflowJobType = .build
+    public var contexts: [String] = []
+    public var parallelism: Int = 1
+    /// For a parallel run: the job (parent row) it is a run of, and which run.
+    public var parentId: UUID? = nil
+    public var nodeIndex: Int? = nil
+    /// For a job copied into a rerun as already successful: the job that really ran.
+    public var originJobId: UUID? = nil
+}
+
+/// One run of a parallel job (or the job itself when parallelism is 1).
+public struct JobRunRecord: Sendable {
+    public var id: UUID
+    public var nodeIndex: Int
+    public var status: JobStatus
+    public var attempt: Int
+    public var startedAt: Date?
+    public var stoppedAt: Date?
+}
+
+/// Project settings (`GET/PATCH /api/v2/project/{slug}/settings`).
+public struct ProjectSettings: Codable, Sendable, Equatable {
+    public var autocancelBuilds: Bool
+
+    public init(autocancelBuilds: Bool = false) {
+        self.autocancelBuilds = autocancelBuilds
+    }
+
+    enum CodingKeys: String, CodingKey { case autocancelBuilds = "autocancel_builds" }
+
+    public init(from decoder: any Decoder) throws {
+        let container = try decoder.container(keyedBy: CodingKeys.self)
+        autocancelBuilds = try container.decodeIfPresent(Bool.self, forKey: .autocancelBuilds) ?? false
+    }
 }
 
 public struct StepRecord: Sendable {
     public var index: Int
+    /// Which parallel run the step belongs to (0 when parallelism is 1).
+    public var nodeIndex: Int = 0
     public var name: String
     public var kind: String
     public var status: StepStatus

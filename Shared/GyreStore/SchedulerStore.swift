@@ -95,6 +95,7 @@ public struct SchedulerStore: Sendable {
 
             let waiting = try await connection.run("""
                 SELECT id, capability FROM jobs WHERE status = 'queued' AND agent_id IS NULL
+                  AND (parallelism = 1 OR parent_id IS NOT NULL) AND type <> 'approval'
                 ORDER BY queued_at LIMIT \(limit) FOR UPDATE SKIP LOCKED
                 """, logger)
             var placements: [(UUID, UUID)] = []
@@ -110,18 +111,20 @@ public struct SchedulerStore: Sendable {
                 let rows = try await connection.run("""
                     UPDATE jobs j SET agent_id = \(agentId), attempt = j.attempt + 1, assigned_at = now()
                     FROM workflows w, pipelines p
-                    WHERE j.id = \(jobId) AND w.id = j.workflow_id AND p.id = j.pipeline_id
+                    WHERE j.id = \(jobId) AND w.id = j.workflow_id AND p.id = j.pipeline_id AND j.status = 'queued'
                     RETURNING j.attempt, j.number, j.name, j.project_slug, j.pipeline_id, p.number, j.workflow_id, w.name,
-                              p.vcs_url, p.branch, p.tag, p.revision, j.plan::text
+                              p.vcs_url, p.branch, p.tag, p.revision, j.plan::text, j.node_index, j.parallelism, j.parent_id
                     """, logger)
                 for try await (attempt, number, name, slug, pipelineId, pipelineNumber, workflowId, workflowName, vcsURL,
-                               branch, tag, revision, plan) in
-                    rows.decode((Int, Int, String, String, UUID, Int, UUID, String, String, String?, String?, String?, String).self) {
+                               branch, tag, revision, plan, nodeIndex, parallelism, parentId) in
+                    rows.decode((Int, Int, String, String, UUID, Int, UUID, String, String, String?, String?, String?, String,
+                                 Int?, Int, UUID?).self) {
                     let job = AgentJob(
                         jobId: jobId, attempt: attempt, number: number, name: name, projectSlug: slug,
                         pipelineId: pipelineId, pipelineNumber: pipelineNumber, workflowId: workflowId,
                         workflowName: workflowName, vcsURL: vcsURL, branch: branch, tag: tag, revision: revision ?? "",
-                        buildURL: "\(externalURL)/\(slug)/\(number)", plan: try JSON.decode(JobPlan.self, plan))
+                        buildURL: "\(externalURL)/\(slug)/\(number)", plan: try JSON.decode(JobPlan.self, plan),
+                        nodeIndex: nodeIndex ?? 0, nodeTotal: max(1, parallelism), parentJobId: parentId)
                     try await Outbox.add(JobAssignment(job: job), routingKey: Topology.RoutingKey.agent(agentId.uuidString.lowercased()),
                                          on: connection, logger: logger)
                 }
