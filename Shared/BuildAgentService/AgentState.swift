@@ -39,6 +39,9 @@ final class AgentState: Sendable {
 
     var runningCount: Int { jobs.withLock { $0.running.count } }
 
+    /// The attempts running now (containers of any other attempt are leftovers).
+    var runningAttempts: Set<JobAttempt> { jobs.withLock { $0.running } }
+
     func stopAccepting() {
         jobs.withLock { $0.accepting = false }
     }

@@ -49,12 +49,19 @@ public enum BuildAgent {
             capacity: environment.int("GYRE_AGENT_CAPACITY", default: 2, range: 1...1000))
         let publisher = app.amqpPublisher()
         let events = EventPublisher(publisher: publisher, exchange: topology.exchange, logger: logger)
+        let workDirectory = environment.string("GYRE_AGENT_WORK_DIR", default: "/var/lib/gyre/agent")
+        var settings = DockerSettings()
+        settings.builder = DockerSettings.builder(name: state.name, workDirectory: workDirectory)
+        settings.circleciBinary = DockerSettings.circleciBinary(configured: environment.optionalString("GYRE_CIRCLECI_BIN"))
         let runner = JobRunner(
-            events: events, docker: docker, git: git,
-            workDirectory: environment.string("GYRE_AGENT_WORK_DIR", default: "/var/lib/gyre/agent"),
-            agentId: agentId, logger: logger)
+            events: events, docker: docker, git: git, workDirectory: workDirectory, agentId: agentId, logger: logger,
+            jobTimeout: .seconds(environment.int("GYRE_JOB_TIMEOUT_SECONDS", default: 18000, range: 1...604_800)),
+            dockerSettings: settings, steps: StepServices(environment: environment))
+        let slots = JobSlots(capacity: state.capacity)
+        let agentLogger = logger
 
-        let consumer = app.amqpConsumer(queues: [], prefetch: UInt16(min(state.capacity, 1000)))
+        // Cancels share the queue with assignments and must pass while every job slot is busy.
+        let consumer = app.amqpConsumer(queues: [], prefetch: UInt16(min(state.capacity + 16, 1000)))
         let queue = topology.agentQueue(agentId.uuidString.lowercased())
         consumer.addQueue(AMQPQueue(name: queue, durable: false, exclusive: true, autoDelete: true),
                           bindings: [AMQPBinding(queue: queue, exchange: topology.exchange,
@@ -67,14 +74,28 @@ public enum BuildAgent {
         app.add(QueueConsumerService(
             consumer: consumer,
             handlers: [queue: { delivery in
+                if delivery.type == JobCancel.type {
+                    let cancel = try MessageCodec.decode(JobCancel.self, from: delivery.body)
+                    let found = runner.controls.cancel(JobAttempt(jobId: cancel.jobId, attempt: cancel.attempt))
+                    agentLogger.info(found ? "canceling job" : "cancel for a job this agent does not run",
+                                metadata: ["job_id": "\(cancel.jobId)", "attempt": "\(cancel.attempt)"])
+                    return
+                }
                 let assignment = try MessageCodec.decode(JobAssignment.self, from: delivery.body)
                 let attempt = JobAttempt(jobId: assignment.job.jobId, attempt: assignment.job.attempt)
                 // A relayed duplicate of an assignment this session already took.
                 guard state.begin(attempt) else { return }
+                await slots.acquire()
                 await runner.run(assignment.job)
+                await slots.release()
                 state.finish(attempt)
             }],
-            concurrency: state.capacity, gate: nil, logger: logger))
+            concurrency: state.capacity + 16, gate: nil, logger: logger))
+        if let docker {
+            app.add(Reaper(docker: docker, builder: settings.builder, state: state,
+                           interval: .seconds(environment.int("GYRE_AGENT_REAP_SECONDS", default: 60, range: 1...86400)),
+                           logger: logger))
+        }
         return app
     }
 }

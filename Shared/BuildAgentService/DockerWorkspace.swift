@@ -4,7 +4,8 @@ import GyreModel
 
 /// A job's containers: the primary (first image) that steps run in, and
 /// service containers sharing its network namespace (so they are reachable
-/// on localhost). No network beyond that: `--network none`.
+/// on localhost, and by their `name` through the primary's /etc/hosts). No
+/// network beyond that: `--network none`.
 struct DockerWorkspace: Workspace {
     let docker: Docker
     let images: [DockerImagePlan]
@@ -12,9 +13,11 @@ struct DockerWorkspace: Workspace {
     let hostWorkingDirectory: String
     let workingDirectory: String
     let labels: [String: String]
+    let resourceClass: String
+    let settings: DockerSettings
 
     init(docker: Docker, images: [DockerImagePlan], name: String, jobDirectory: String, configuredDirectory: String,
-         labels: [String: String]) {
+         labels: [String: String], resourceClass: String = "medium", settings: DockerSettings = DockerSettings()) {
         self.docker = docker
         self.images = images
         self.name = name
@@ -22,6 +25,8 @@ struct DockerWorkspace: Workspace {
         let home = (images.first?.user).map { $0 == "root" ? "/root" : "/home/\($0)" } ?? "/root"
         self.workingDirectory = Self.expand(configuredDirectory, home: home)
         self.labels = labels
+        self.resourceClass = resourceClass
+        self.settings = settings
     }
 
     static func expand(_ path: String, home: String) -> String {
@@ -36,23 +41,63 @@ struct DockerWorkspace: Workspace {
 
     func prepare(output: @escaping @Sendable ([UInt8]) -> Void) async throws {
         guard let primary = images.first else { throw WorkspaceError(message: "the job names no image") }
+        let limits = try ResourceClass.named(resourceClass)
+        var missing: [String] = []
+        for image in images.map(\.image) where !missing.contains(image) {
+            if !(await docker.imageExists(image)) { missing.append(image) }
+        }
+        guard missing.isEmpty else {
+            throw WorkspaceError(message: missing.map(Docker.missingImageMessage).joined(separator: "\n"))
+        }
+        let hostCPUs = await settings.hostCPUs.value(docker)
+        let cpus = limits.cpus(onHostWith: hostCPUs)
+        var note = "Resource class \(limits.name): \(cpus) CPU\(cpus == 1 ? "" : "s"), \(limits.memoryGB) GB memory"
+        if cpus < limits.cpus { note += " (the class gives \(limits.cpus) CPUs; this builder has only \(hostCPUs))" }
+        output(Array("\(note)\n".utf8))
+
         try FileManager.default.createDirectory(atPath: hostWorkingDirectory, withIntermediateDirectories: true)
+        var mounts = [Docker.Mount(host: hostWorkingDirectory, container: workingDirectory)]
+        if let circleci = settings.circleciBinary {
+            mounts.append(Docker.Mount(host: circleci, container: "/usr/local/bin/circleci", readOnly: true))
+        }
+        let serviceHosts = images.dropFirst().compactMap(\.name).filter { !$0.isEmpty }.map { ($0, "127.0.0.1") }
         output(Array("Starting container \(primary.image)\n".utf8))
         do {
             try await docker.start(Docker.ContainerSpec(
                 name: name, image: primary.image, network: "none", entrypoint: "/bin/sh",
                 command: ["-c", "trap 'exit 0' TERM; while :; do sleep 3600 & wait $!; done"],
                 user: primary.user, environment: primary.environment.map { ($0.name, $0.value) },
-                mounts: [(hostWorkingDirectory, workingDirectory)], labels: labels, workingDirectory: workingDirectory))
-            for (index, service) in images.enumerated().dropFirst() {
-                output(Array("Starting service container \(service.image)\n".utf8))
+                mounts: mounts, labels: labels, workingDirectory: workingDirectory, hosts: serviceHosts,
+                cpus: Double(cpus), memoryBytes: limits.memoryBytes))
+        } catch let error as DockerError {
+            throw WorkspaceError(message: "the primary container (\(primary.image)) did not start: \(error.message)")
+        }
+        try await startServices(output: output)
+    }
+
+    /// Starts the service containers in the primary's network namespace. One
+    /// that cannot start fails the setup; one that exits right away is
+    /// reported with its output, and the job goes on (as on CircleCI).
+    func startServices(output: @escaping @Sendable ([UInt8]) -> Void) async throws {
+        for (index, service) in images.enumerated().dropFirst() {
+            let label = service.name.map { "\(service.image) as \($0)" } ?? service.image
+            output(Array("Starting service container \(label)\n".utf8))
+            do {
                 try await docker.start(Docker.ContainerSpec(
                     name: containerNames[index], image: service.image, network: "container:\(name)",
-                    entrypoint: service.entrypoint?.first, command: (service.entrypoint.map { Array($0.dropFirst()) } ?? []) + (service.command ?? []),
+                    entrypoint: service.entrypoint?.first,
+                    command: (service.entrypoint.map { Array($0.dropFirst()) } ?? []) + (service.command ?? []),
                     user: service.user, environment: service.environment.map { ($0.name, $0.value) }, labels: labels))
+            } catch let error as DockerError {
+                let logs = await docker.logs(of: containerNames[index])
+                throw WorkspaceError(message: "service container \(label) did not start: \(error.message)"
+                                     + (logs.isEmpty ? "" : "\nIts output:\n\(logs)"))
             }
-        } catch let error as DockerError {
-            throw WorkspaceError(message: error.message)
+        }
+        for (index, service) in images.enumerated().dropFirst() {
+            guard let code = try? await docker.exitCode(of: containerNames[index]) else { continue }
+            let logs = await docker.logs(of: containerNames[index])
+            output(Array("Service container \(service.image) exited with code \(code)\(logs.isEmpty ? "" : "; its output:\n\(logs)")\n".utf8))
         }
     }
 
@@ -65,7 +110,14 @@ struct DockerWorkspace: Workspace {
             onOutput: output)
     }
 
+    /// Removes the job's containers by name and, in case one escaped that, by its labels.
     func cleanUp() async {
         await docker.remove(containerNames.reversed())
+        var selector = [DockerSettings.jobLabel, DockerSettings.attemptLabel].compactMap { key in
+            labels[key].map { "\(key)=\($0)" }
+        }
+        if let builder = labels[DockerSettings.builderLabel] { selector.append("\(DockerSettings.builderLabel)=\(builder)") }
+        guard selector.count == 3, let left = try? await docker.containers(labels: selector), !left.isEmpty else { return }
+        await docker.remove(left)
     }
 }

@@ -16,6 +16,12 @@ struct JobRunner: Sendable {
     let workDirectory: String
     let agentId: UUID
     let logger: Logger
+    /// The longest a job may run (GYRE_JOB_TIMEOUT_SECONDS).
+    var jobTimeout: Duration = .seconds(18000)
+    /// Running jobs, for `JobCancel`.
+    var controls = JobControls()
+    /// Docker settings of this builder (labels, limits, the in-job `circleci`).
+    var dockerSettings = DockerSettings()
 
     static func containerPrefix(_ job: UUID, _ attempt: Int) -> String {
         "gyre-\(job.uuidString.lowercased().prefix(13))-\(attempt)"
@@ -24,26 +30,22 @@ struct JobRunner: Sendable {
     func run(_ job: AgentJob) async {
         var logger = self.logger
         logger[metadataKey: "job_id"] = "\(job.jobId)"
-        let emitter = StepEmitter(events: events, job: job)
+        let attempt = JobAttempt(jobId: job.jobId, attempt: job.attempt)
+        let control = controls.begin(attempt)
+        defer { controls.end(attempt) }
+        let emitter = StepEmitter(events: events, job: job, control: control)
         emitter.send(.jobStarted(agentId: agentId))
         let jobDirectory = "\(workDirectory)/\(job.jobId.uuidString.lowercased())-\(job.attempt)"
-        let workspace: any Workspace
-        switch job.plan.executor {
-        case .docker(let images):
-            guard let docker else {
-                emitter.send(.jobFinished(status: .infrastructureFail, message: "this agent has no Docker engine"))
-                await events.flush()
-                return
-            }
-            workspace = DockerWorkspace(docker: docker, images: images, name: Self.containerPrefix(job.jobId, job.attempt),
-                                        jobDirectory: jobDirectory, configuredDirectory: job.plan.workingDirectory,
-                                        labels: ["gyre.job": job.jobId.uuidString.lowercased(),
-                                                 "gyre.agent": agentId.uuidString.lowercased()])
-        case .machine:
-            workspace = HostWorkspace(jobDirectory: jobDirectory, configuredDirectory: job.plan.workingDirectory)
+        guard let workspace = workspace(for: job, jobDirectory: jobDirectory) else {
+            emitter.send(.jobFinished(status: .infrastructureFail, message: "this agent has no Docker engine"))
+            await events.flush()
+            return
         }
 
-        let (status, message) = await runSteps(job, in: workspace, emitter: emitter, logger: logger)
+        let jobLogger = logger
+        let (status, message) = await supervise(job, control: control, workspace: workspace, emitter: emitter) {
+            await runSteps(job, in: workspace, emitter: emitter, logger: jobLogger)
+        }
         await workspace.cleanUp()
         try? FileManager.default.removeItem(atPath: jobDirectory)
         emitter.send(.jobFinished(status: status, message: message))
@@ -68,6 +70,7 @@ struct JobRunner: Sendable {
         var failed = false
         for (offset, step) in job.plan.steps.enumerated() {
             let index = offset + 1
+            if Task.isCancelled { break }  // canceled or timed out: the supervisor reports the rest
             switch step {
             case .checkout(let checkout):
                 guard !failed else { continue }
@@ -94,6 +97,12 @@ struct JobRunner: Sendable {
                                                    handle: handle)
                 emitter.finish(handle, status: status, exitCode: code)
                 if status != .success { failed = true }
+            case .setupRemoteDocker:
+                guard !failed else { continue }
+                let handle = emitter.start(index: index, name: step.displayName, kind: step.kind)
+                handle.output(Array(RemoteDocker.unavailable.utf8))
+                emitter.finish(handle, status: .failed, exitCode: nil)
+                failed = true
             default:
                 switch step.condition {
                 case .onSuccess where failed, .onFail where !failed: continue
@@ -151,6 +160,8 @@ struct JobRunner: Sendable {
 struct StepEmitter: Sendable {
     let events: EventPublisher
     let job: AgentJob
+    /// Once the job is stopped, its step events are dropped (see `JobRunner.supervise`).
+    var control = JobControl()
 
     func send(_ kind: JobEvent.Kind) {
         events.send(JobEvent(jobId: job.jobId, attempt: job.attempt, at: Self.now(), kind: kind))
@@ -161,11 +172,13 @@ struct StepEmitter: Sendable {
     }
 
     func start(index: Int, name: String, kind: String) -> StepHandle {
-        send(.stepStarted(index: index, name: name, kind: kind))
-        return StepHandle(emitter: self, index: index)
+        let handle = StepHandle(emitter: self, index: index)
+        if control.started(handle) { send(.stepStarted(index: index, name: name, kind: kind)) }
+        return handle
     }
 
     func finish(_ handle: StepHandle, status: StepStatus, exitCode: Int32?) {
+        guard control.finished(handle) else { return }
         send(.stepFinished(index: handle.index, status: status, exitCode: exitCode, bytes: handle.bytes))
     }
 }
@@ -184,9 +197,19 @@ final class StepHandle: Sendable {
     var bytes: Int64 { offset.withLock { $0 } }
 
     func output(_ bytes: [UInt8]) {
+        write(bytes, force: false)
+    }
+
+    /// Output written after the job was stopped (the supervisor's message).
+    func forceOutput(_ bytes: [UInt8]) {
+        write(bytes, force: true)
+    }
+
+    private func write(_ bytes: [UInt8], force: Bool) {
         guard !bytes.isEmpty else { return }
         // Taking the offset and queueing the event under one lock keeps chunks in order.
         offset.withLock { offset in
+            if !force && emitter.control.isStopped { return }
             emitter.send(.output(index: index, offset: offset, data: Data(bytes)))
             offset += Int64(bytes.count)
         }

@@ -18,24 +18,27 @@ public struct DockerError: Error, Sendable, CustomStringConvertible {
 /// images must exist locally.
 public struct Docker: Sendable {
     public let executable: String
+    /// Where short-lived owner-only files (env files) are written.
+    public let scratchDirectory: String
     let runner = ProcessRunner()
 
-    public init(executable: String? = nil) throws(DockerError) {
+    public init(executable: String? = nil, scratchDirectory: String? = nil) throws(DockerError) {
         guard let path = ProcessRunner.locate(executable ?? "docker") else {
             throw DockerError(.notInstalled, "the docker command is not installed")
         }
         self.executable = path
+        self.scratchDirectory = scratchDirectory ?? NSTemporaryDirectory() + "gyre-docker-\(getuid())"
     }
 
     @discardableResult
-    func docker(_ arguments: [String]) async throws -> ProcessRunner.Result {
-        let result = try await runner.run(executable, arguments)
+    func docker(_ arguments: [String], environment: [String: String]? = nil) async throws -> ProcessRunner.Result {
+        let result = try await runner.run(executable, arguments, environment: environment)
         guard result.exitCode == 0 else {
             let text = result.text.trimmingCharacters(in: .whitespacesAndNewlines)
             if text.contains("Cannot connect to the Docker daemon") || text.contains("Is the docker daemon running") {
                 throw DockerError(.daemonUnavailable, "the Docker engine is not reachable: \(text)")
             }
-            if text.contains("No such image") || text.contains("pull access denied") || text.contains("not found") {
+            if text.contains("No such image") || text.contains("pull access denied") {
                 throw DockerError(.imageMissing, text)
             }
             throw DockerError(.commandFailed, "docker \(arguments.first ?? "") failed: \(text)")
@@ -52,76 +55,92 @@ public struct Docker: Sendable {
         (try? await docker(["image", "inspect", "--format", "{{.Id}}", image])) != nil
     }
 
-    public struct ContainerSpec: Sendable {
-        public var name: String
-        public var image: String
-        /// `none`, `host`, or `container:<name>` to share another container's network.
-        public var network: String
-        public var entrypoint: String?
-        public var command: [String]
-        public var user: String?
-        public var environment: [(String, String)]
-        public var mounts: [(host: String, container: String)]
-        public var labels: [String: String]
-        public var workingDirectory: String?
-
-        public init(name: String, image: String, network: String = "none", entrypoint: String? = nil,
-                    command: [String] = [], user: String? = nil, environment: [(String, String)] = [],
-                    mounts: [(host: String, container: String)] = [], labels: [String: String] = [:],
-                    workingDirectory: String? = nil) {
-            self.name = name
-            self.image = image
-            self.network = network
-            self.entrypoint = entrypoint
-            self.command = command
-            self.user = user
-            self.environment = environment
-            self.mounts = mounts
-            self.labels = labels
-            self.workingDirectory = workingDirectory
-        }
+    /// The engine's CPU count (`docker run --cpus` refuses more than this).
+    public func cpuCount() async throws -> Int {
+        let text = try await docker(["info", "--format", "{{.NCPU}}"]).text
+        return Int(text.trimmingCharacters(in: .whitespacesAndNewlines)) ?? ProcessInfo.processInfo.activeProcessorCount
     }
 
     /// Creates and starts a detached container.
     public func start(_ spec: ContainerSpec) async throws {
-        var arguments = ["run", "--detach", "--pull", "never", "--name", spec.name, "--network", spec.network]
-        if let entrypoint = spec.entrypoint { arguments += ["--entrypoint", entrypoint] }
-        if let user = spec.user { arguments += ["--user", user] }
-        if let directory = spec.workingDirectory { arguments += ["--workdir", directory] }
-        for (key, value) in spec.environment { arguments += ["--env", "\(key)=\(value)"] }
-        for mount in spec.mounts { arguments += ["--volume", "\(mount.host):\(mount.container)"] }
-        for (key, value) in spec.labels.sorted(by: { $0.key < $1.key }) { arguments += ["--label", "\(key)=\(value)"] }
-        arguments.append(spec.image)
-        arguments += spec.command
+        let secrets = try SecretEnvironment(spec.environment, scratchDirectory: scratchDirectory)
+        defer { secrets.remove() }
         do {
-            try await docker(arguments)
+            try await docker(spec.runArguments(environment: secrets.arguments), environment: secrets.clientEnvironment)
         } catch let error as DockerError where error.code == .imageMissing {
-            throw DockerError(.imageMissing,
-                              "image \"\(spec.image)\" is not available on this builder; images are never pulled, build or load it locally first")
+            throw DockerError(.imageMissing, Self.missingImageMessage(spec.image))
         }
     }
 
+    public static func missingImageMessage(_ image: String) -> String {
+        "image \(image) is not available on this builder (images are never pulled; load it with docker load/import)"
+    }
+
     /// Runs a command in a running container, streaming its output; returns its exit code.
+    /// Cancelling the calling task kills the `docker exec` client (not the process in the container).
     public func exec(container: String, command: [String], environment: [(String, String)], workingDirectory: String?,
                      user: String? = nil, onOutput: @escaping @Sendable ([UInt8]) -> Void) async throws -> Int32 {
         var arguments = ["exec"]
         if let directory = workingDirectory { arguments += ["--workdir", directory] }
         if let user { arguments += ["--user", user] }
-        for (key, value) in environment { arguments += ["--env", "\(key)=\(value)"] }
+        let secrets = try SecretEnvironment(environment, scratchDirectory: scratchDirectory)
+        defer { secrets.remove() }
+        arguments += secrets.arguments
         arguments.append(container)
         arguments += command
-        return try await runner.run(executable, arguments, collect: false, onOutput: onOutput).exitCode
+        return try await runner.run(executable, arguments, environment: secrets.clientEnvironment, collect: false,
+                                    onOutput: onOutput).exitCode
     }
 
-    /// Removes containers, running or not; missing ones are fine.
+    /// Removes containers, running or not, with their anonymous volumes; missing ones are fine.
     public func remove(_ containers: [String]) async {
         guard !containers.isEmpty else { return }
         _ = try? await runner.run(executable, ["rm", "--force", "--volumes"] + containers)
     }
 
-    /// Names of containers carrying a label (for reaping leftovers).
-    public func containers(label: String) async throws -> [String] {
-        try await docker(["ps", "--all", "--filter", "label=\(label)", "--format", "{{.Names}}"])
+    /// Removes volumes; missing or in-use ones are left.
+    public func removeVolumes(_ volumes: [String]) async {
+        guard !volumes.isEmpty else { return }
+        _ = try? await runner.run(executable, ["volume", "rm", "--force"] + volumes)
+    }
+
+    /// Names of containers carrying every one of `labels` (`key=value`).
+    public func containers(labels: [String]) async throws -> [String] {
+        try await docker(["ps", "--all", "--format", "{{.Names}}"] + labels.flatMap { ["--filter", "label=\($0)"] })
             .text.split(separator: "\n").map(String.init)
+    }
+
+    /// Names of volumes carrying every one of `labels` (`key=value`).
+    public func volumes(labels: [String]) async throws -> [String] {
+        try await docker(["volume", "ls", "--quiet"] + labels.flatMap { ["--filter", "label=\($0)"] })
+            .text.split(separator: "\n").map(String.init)
+    }
+
+    /// Containers carrying every one of `labels` (`key=value`), with the values of the labels `keys`.
+    public func containers(labeled labels: [String], keys: [String]) async throws -> [(name: String, labels: [String: String])] {
+        let format = (["{{.Names}}"] + keys.map { "{{.Label \"\($0)\"}}" }).joined(separator: "\t")
+        return try await docker(["ps", "--all", "--format", format] + labels.flatMap { ["--filter", "label=\($0)"] })
+            .text.split(separator: "\n").map { line in
+                let parts = line.split(separator: "\t", omittingEmptySubsequences: false).map(String.init)
+                var values: [String: String] = [:]
+                for (index, key) in keys.enumerated() where index + 1 < parts.count && !parts[index + 1].isEmpty {
+                    values[key] = parts[index + 1]
+                }
+                return (parts[0], values)
+            }
+    }
+
+    /// A container's state: nil while it runs, else its exit code (for service containers that stopped).
+    public func exitCode(of container: String) async throws -> Int? {
+        let text = try await docker(["inspect", "--format", "{{.State.Running}} {{.State.ExitCode}}", container])
+            .text.trimmingCharacters(in: .whitespacesAndNewlines)
+        let parts = text.split(separator: " ")
+        guard parts.count == 2, parts[0] == "false" else { return nil }
+        return Int(parts[1])
+    }
+
+    /// The last lines of a container's output.
+    public func logs(of container: String, lines: Int = 50) async -> String {
+        (try? await runner.run(executable, ["logs", "--tail", String(lines), container]).text) ?? ""
     }
 }

@@ -1,0 +1,43 @@
+import Foundation
+import GyreDocker
+import Synchronization
+
+/// What every Docker job of this builder shares: the label that marks its
+/// containers (for reaping), the in-job `circleci` binary, the engine's CPUs.
+struct DockerSettings: Sendable {
+    /// `gyre.builder` label value: stable across restarts of the same builder
+    /// (its name and work directory), unlike the agent id.
+    var builder: String = ""
+    /// Host path of the `circleci` binary mounted read-only at /usr/local/bin/circleci, if any.
+    var circleciBinary: String?
+    let hostCPUs = HostCPUs()
+
+    static let builderLabel = "gyre.builder"
+    static let jobLabel = "gyre.job"
+    static let attemptLabel = "gyre.attempt"
+    static let agentLabel = "gyre.agent"
+    static let projectLabel = "gyre.project"
+
+    static func builder(name: String, workDirectory: String) -> String {
+        "\(name)@\(workDirectory)"
+    }
+
+    /// GYRE_CIRCLECI_BIN, else `circleci` next to the agent's executable; nil when that file is missing.
+    static func circleciBinary(configured: String?) -> String? {
+        let path = configured ?? URL(fileURLWithPath: CommandLine.arguments[0]).resolvingSymlinksInPath()
+            .deletingLastPathComponent().appendingPathComponent("circleci").path
+        return FileManager.default.isExecutableFile(atPath: path) ? path : nil
+    }
+}
+
+/// The engine's CPU count, asked once.
+final class HostCPUs: Sendable {
+    private let count = Mutex<Int?>(nil)
+
+    func value(_ docker: Docker) async -> Int {
+        if let known = count.withLock({ $0 }) { return known }
+        let found = (try? await docker.cpuCount()) ?? ProcessInfo.processInfo.activeProcessorCount
+        count.withLock { $0 = found }
+        return found
+    }
+}
