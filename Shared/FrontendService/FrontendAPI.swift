@@ -27,12 +27,14 @@ struct FrontendAPI: Sendable {
         v2.get("pipeline/:id/workflow") { request, context in try await getPipelineWorkflows(request, context) }
         v2.get("workflow/:id") { request, context in try await getWorkflow(request, context) }
         v2.get("workflow/:id/job") { request, context in try await getWorkflowJobs(request, context) }
-        v2.get("project/:vcs/:org/:repo/job/:number") { request, context in try await getJob(request, context) }
-        v2.get("project/:vcs/:org/:repo/job/:number/steps") { request, context in try await getSteps(request, context) }
+        v2.get("project/:vcs/:org/:repo/job/:number") { request, context in try await getJobDetails(request, context) }
+        v2.get("project/:vcs/:org/:repo/job/:number/steps") { request, context in try await getJobSteps(request, context) }
         v2.get("project/:vcs/:org/:repo/job/:number/steps/:index/output") { request, context in
             try await getStepOutput(request, context)
         }
         router.post("api/v1.1/project/:vcs/:org/:repo/follow") { request, context in try await follow(request, context) }
+        registerTriggers(on: router)
+        registerWorkflowControl(on: router)
     }
 
     // MARK: parameters
@@ -107,6 +109,7 @@ struct FrontendAPI: Sendable {
 
     struct FollowBody: Decodable {
         var vcs_url: String?
+        var webhook_secret: String?
     }
 
     func follow(_ request: Request, _ context: Context) async throws -> Response {
@@ -118,9 +121,16 @@ struct FrontendAPI: Sendable {
                 throw APIError.badRequest("vcs_url must be a file://, http(s)://, ssh:// or user@host:path git URL")
             }
         }
+        if let secret = body?.webhook_secret {
+            try requireAdmin(request, because: "setting a project's webhook secret")
+            try Self.checkWebhookSecret(secret)
+        }
         let base = vcsBase.hasSuffix("/") ? String(vcsBase.dropLast()) : vcsBase
         let url = body?.vcs_url ?? "\(base)/\(slug.org)/\(slug.repo).git"
         let project = try await guarded { try await store.follow(slug: slug, vcsURL: url) }
+        if let secret = body?.webhook_secret {
+            _ = try await guarded { try await WebhookStore(database: store.database).setSecret(project: slug, secret: secret) }
+        }
         struct Out: Encodable {
             var following: Bool
             var first_build: String?
@@ -154,7 +164,7 @@ struct FrontendAPI: Sendable {
     struct TriggerBody: Decodable {
         var branch: String?
         var tag: String?
-        var parameters: [String: ParameterValue]?
+        var parameters: [String: GyreModel.ParameterValue]?
     }
 
     func triggerPipeline(_ request: Request, _ context: Context) async throws -> Response {
@@ -167,9 +177,9 @@ struct FrontendAPI: Sendable {
             throw APIError.badRequest("\"\(ref)\" is not a valid branch or tag name")
         }
         let branch = body?.tag == nil ? (body?.branch ?? "main") : nil
-        let parameters = (body?.parameters ?? [:]).mapValues(\.text)
+        let parameters = body?.parameters ?? [:]
         let pipeline = try await guarded {
-            try await store.createPipeline(project: slug, branch: branch, tag: body?.tag, parameters: parameters,
+            try await store.createPipeline(project: slug, branch: branch, tag: body?.tag, typedParameters: parameters,
                                            triggerType: "api", actor: "api")
         }
         guard let pipeline else {
