@@ -1,0 +1,68 @@
+import Foundation
+import GyreModel
+import GyreProtocol
+
+extension JobRunner {
+    /// Runs a built-in step (everything but `checkout`, `run` and
+    /// `setup_remote_docker`) with a scratch directory of its own; its failure
+    /// message goes to the step's output.
+    func runBuiltin(_ step: StepPlan, index: Int, job: AgentJob, workspace: any Workspace, environment: [EnvVar],
+                    handle: StepHandle) async -> StepStatus {
+        guard let shell = workspace as? any JobShell else {
+            handle.output(Array("\(step.kind) cannot run on this kind of executor\n".utf8))
+            return .failed
+        }
+        let scratch = "\(steps.scratchDirectory)/\(job.jobId.uuidString.lowercased())-\(job.attempt)-\(index)"
+        defer { try? FileManager.default.removeItem(atPath: scratch) }
+        let context = StepContext(job: job, shell: shell, storage: steps.storage, environment: environment,
+                                  scratch: scratch, handle: handle, arch: StepContext.agentArch)
+        do {
+            try FileManager.default.createDirectory(atPath: scratch, withIntermediateDirectories: true)
+            switch step {
+            case .saveCache(let step): try await step.run(in: context)
+            case .restoreCache(let step): try await step.run(in: context)
+            case .persistToWorkspace(let step): try await step.run(in: context)
+            case .attachWorkspace(let step): try await step.run(in: context)
+            case .storeArtifacts(let step): try await step.run(in: context)
+            case .storeTestResults(let step): try await step.run(in: context)
+            case .addSSHKeys(let step): try await step.run(in: context)
+            case .checkout, .run, .setupRemoteDocker:
+                throw StepFailure("\(step.kind) is not a built-in step of this agent")
+            }
+            return .success
+        } catch {
+            handle.output(Array("\(error)\n".utf8))
+            return .failed
+        }
+    }
+
+    /// Variables for the in-job tools: `circleci` on PATH for host jobs (Docker
+    /// jobs get it mounted at /usr/local/bin), and the project's test timings for
+    /// `circleci tests split --split-by=timings` when a step splits tests.
+    func toolEnvironment(_ job: AgentJob, in workspace: any Workspace) async -> [EnvVar] {
+        var variables: [EnvVar] = []
+        if case .machine = job.plan.executor,
+           let binary = dockerSettings.circleciBinary ?? DockerSettings.circleciBinary(configured: nil) {
+            let directory = URL(fileURLWithPath: binary).deletingLastPathComponent().path
+            let path = ProcessInfo.processInfo.environment["PATH"] ?? "/usr/local/bin:/usr/bin:/bin"
+            variables.append(EnvVar("PATH", "\(directory):\(path)"))
+        }
+        let splits = job.plan.steps.contains { step in
+            if case .run(let run) = step { return run.command.contains("tests split") }
+            return false
+        }
+        guard splits, let shell = workspace as? any JobShell,
+              let timings = try? await steps.storage.timings(project: job.projectSlug) else { return variables }
+        let scratch = "\(steps.scratchDirectory)/\(job.jobId.uuidString.lowercased())-\(job.attempt)-timings"
+        try? FileManager.default.createDirectory(atPath: scratch, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(atPath: scratch) }
+        let file = "\(scratch)/timings.json"
+        let target = "\(shell.homeDirectory)/.circleci-test-timings.json"
+        guard FileManager.default.createFile(atPath: file, contents: timings),
+              let code = try? await shell.execute(["/bin/sh", "-c", #"cat > "$1""#, "gyre-timings", target],
+                                                  input: file, stdout: nil, output: { _ in }),
+              code == 0 else { return variables }
+        variables.append(EnvVar("CIRCLE_INTERNAL_TEST_TIMINGS", target))
+        return variables
+    }
+}

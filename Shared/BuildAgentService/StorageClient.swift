@@ -1,0 +1,227 @@
+import Foundation
+#if canImport(FoundationNetworking)
+import FoundationNetworking
+#endif
+
+/// The output-processor's internal storage API (caches, workspaces, artifacts,
+/// test results, timings, SSH keys). Bodies go from and to files so a large
+/// cache or artifact never sits in the agent's memory.
+struct StorageClient: Sendable {
+    let baseURL: String
+
+    init(baseURL: String) {
+        self.baseURL = baseURL.hasSuffix("/") ? String(baseURL.dropLast()) : baseURL
+    }
+
+    struct CacheEntry: Decodable, Sendable {
+        var key: String
+        var size: Int64?
+        /// The build that saved it, when the storage service says.
+        var buildNumber: Int?
+
+        enum CodingKeys: String, CodingKey {
+            case key, size, buildNumber = "build_num"
+        }
+    }
+
+    struct Layer: Decodable, Sendable {
+        var jobId: UUID
+        var node: Int
+        var size: Int64?
+
+        enum CodingKeys: String, CodingKey {
+            case jobId = "job_id", node, size
+        }
+    }
+
+    struct SSHKey: Decodable, Sendable {
+        var fingerprint: String
+        var hostname: String?
+        var privateKey: String
+
+        enum CodingKeys: String, CodingKey {
+            case fingerprint, hostname, privateKey = "private_key"
+        }
+    }
+
+    // MARK: caches
+
+    /// The newest cache whose key starts with the first matching prefix; nil when none.
+    func findCache(project: String, prefixes: [String]) async throws(StorageError) -> CacheEntry? {
+        let query = prefixes.map { "prefix=\(Self.encode($0))" }.joined(separator: "&")
+        let (code, data) = try await send("GET", "/internal/v1/caches/\(project)?\(query)")
+        if code == 404 { return nil }
+        return try decode(CacheEntry.self, code, data, what: "cache lookup")
+    }
+
+    func cacheExists(project: String, key: String) async throws(StorageError) -> Bool {
+        let (code, data) = try await send("HEAD", "/internal/v1/caches/\(project)/blob?key=\(Self.encode(key))")
+        if code == 404 { return false }
+        guard code == 200 else { throw failure("cache lookup", code, data) }
+        return true
+    }
+
+    /// True when stored, false when a cache with that key existed already.
+    func uploadCache(project: String, key: String, file: String) async throws(StorageError) -> Bool {
+        let (code, data) = try await upload("/internal/v1/caches/\(project)/blob?key=\(Self.encode(key))", file: file)
+        guard code == 200 || code == 201 else { throw failure("cache upload", code, data) }
+        return code == 201
+    }
+
+    func downloadCache(project: String, key: String, to file: String) async throws(StorageError) {
+        try await download("/internal/v1/caches/\(project)/blob?key=\(Self.encode(key))", to: file, what: "cache download")
+    }
+
+    // MARK: workspaces
+
+    func uploadLayer(workflow: UUID, job: UUID, node: Int, file: String) async throws(StorageError) {
+        let (code, data) = try await upload("/internal/v1/workspaces/\(Self.id(workflow))/layers/\(Self.id(job))?node=\(node)",
+                                            file: file)
+        guard (200..<300).contains(code) else { throw failure("workspace upload", code, data) }
+    }
+
+    /// The layers the job can see (its upstream jobs'), oldest first.
+    func layers(workflow: UUID, job: UUID) async throws(StorageError) -> [Layer] {
+        struct Response: Decodable { var layers: [Layer] }
+        let (code, data) = try await send("GET", "/internal/v1/workspaces/\(Self.id(workflow))/layers?job=\(Self.id(job))")
+        return try decode(Response.self, code, data, what: "workspace lookup").layers
+    }
+
+    func downloadLayer(workflow: UUID, layer: Layer, to file: String) async throws(StorageError) {
+        try await download("/internal/v1/workspaces/\(Self.id(workflow))/layers/\(Self.id(layer.jobId))/blob?node=\(layer.node)",
+                           to: file, what: "workspace download")
+    }
+
+    // MARK: artifacts and test results
+
+    func uploadArtifact(job: UUID, node: Int, path: String, file: String) async throws(StorageError) {
+        let (code, data) = try await upload(
+            "/internal/v1/jobs/\(Self.id(job))/artifacts?node=\(node)&path=\(Self.encode(path))", file: file)
+        guard (200..<300).contains(code) else { throw failure("artifact upload", code, data) }
+    }
+
+    /// Returns how many tests the file held.
+    func uploadTestResults(job: UUID, node: Int, name: String, file: String) async throws(StorageError) -> Int {
+        struct Response: Decodable { var tests: Int? }
+        let (code, data) = try await upload(
+            "/internal/v1/jobs/\(Self.id(job))/tests?node=\(node)&file=\(Self.encode(name))", file: file)
+        return try decode(Response.self, code, data, what: "test results upload").tests ?? 0
+    }
+
+    // MARK: project data
+
+    /// The timings JSON (`{"files":{...},"classnames":{...},"names":{...}}`) as sent.
+    func timings(project: String) async throws(StorageError) -> Data {
+        let (code, data) = try await send("GET", "/internal/v1/projects/\(project)/timings")
+        guard code == 200 else { throw failure("timings lookup", code, data) }
+        return data
+    }
+
+    func sshKeys(project: String, fingerprints: [String]) async throws(StorageError) -> [SSHKey] {
+        struct Response: Decodable { var keys: [SSHKey] }
+        let query = fingerprints.map { "fingerprint=\(Self.encode($0))" }.joined(separator: "&")
+        let (code, data) = try await send("GET", "/internal/v1/projects/\(project)/ssh-keys" + (query.isEmpty ? "" : "?\(query)"))
+        return try decode(Response.self, code, data, what: "SSH key lookup").keys
+    }
+
+    // MARK: transport
+
+    static func id(_ uuid: UUID) -> String { uuid.uuidString.lowercased() }
+
+    static func encode(_ value: String) -> String {
+        var allowed = CharacterSet.alphanumerics
+        allowed.insert(charactersIn: "-._~")
+        return value.addingPercentEncoding(withAllowedCharacters: allowed) ?? value
+    }
+
+    private func request(_ method: String, _ path: String) throws(StorageError) -> URLRequest {
+        guard let url = URL(string: baseURL + path) else {
+            throw StorageError(.unreachable, "GYRE_STORAGE_URL \"\(baseURL)\" does not form a valid URL")
+        }
+        var request = URLRequest(url: url)
+        request.httpMethod = method
+        request.timeoutInterval = 600
+        return request
+    }
+
+    private func send(_ method: String, _ path: String) async throws(StorageError) -> (Int, Data) {
+        let request = try request(method, path)
+        do {
+            let (data, response) = try await URLSession.shared.data(for: request)
+            return ((response as? HTTPURLResponse)?.statusCode ?? 0, data)
+        } catch {
+            throw unreachable(error)
+        }
+    }
+
+    private func upload(_ path: String, file: String) async throws(StorageError) -> (Int, Data) {
+        var request = try request("PUT", path)
+        request.setValue("application/octet-stream", forHTTPHeaderField: "Content-Type")
+        do {
+            let (data, response) = try await URLSession.shared.upload(for: request, fromFile: URL(fileURLWithPath: file))
+            return ((response as? HTTPURLResponse)?.statusCode ?? 0, data)
+        } catch {
+            throw unreachable(error)
+        }
+    }
+
+    private func download(_ path: String, to file: String, what: String) async throws(StorageError) {
+        let request = try request("GET", path)
+        let location: URL
+        let response: URLResponse
+        do {
+            (location, response) = try await URLSession.shared.download(for: request)
+        } catch {
+            throw unreachable(error)
+        }
+        let code = (response as? HTTPURLResponse)?.statusCode ?? 0
+        guard code == 200 else {
+            let body = (try? Data(contentsOf: location)) ?? Data()
+            try? FileManager.default.removeItem(at: location)
+            throw failure(what, code, body)
+        }
+        do {
+            try? FileManager.default.removeItem(atPath: file)
+            try FileManager.default.moveItem(at: location, to: URL(fileURLWithPath: file))
+        } catch {
+            throw StorageError(.badResponse, "\(what): cannot keep the downloaded file: \(error.localizedDescription)")
+        }
+    }
+
+    private func decode<T: Decodable>(_ type: T.Type, _ code: Int, _ data: Data, what: String) throws(StorageError) -> T {
+        guard (200..<300).contains(code) else { throw failure(what, code, data) }
+        do {
+            return try JSONDecoder().decode(T.self, from: data)
+        } catch {
+            throw StorageError(.badResponse, "\(what): the storage service answered something unexpected: \(error)")
+        }
+    }
+
+    private func failure(_ what: String, _ code: Int, _ data: Data) -> StorageError {
+        let body = String(decoding: data.prefix(500), as: UTF8.self)
+        let message = (try? JSONDecoder().decode([String: String].self, from: data))?["message"] ?? body
+        if code == 404 {
+            return StorageError(.notFound, "\(what): not found (HTTP 404) \(message)")
+        }
+        return StorageError(.rejected, "\(what) failed with HTTP \(code): \(message)")
+    }
+
+    private func unreachable(_ error: any Error) -> StorageError {
+        StorageError(.unreachable,
+                     "the storage service at \(baseURL) is not reachable (\(error.localizedDescription)); check GYRE_STORAGE_URL and that the output-processor runs")
+    }
+}
+
+/// A failed call to the storage API, with what to do about it.
+struct StorageError: Error, Sendable, CustomStringConvertible {
+    enum Code: Sendable { case unreachable, notFound, rejected, badResponse }
+    var code: Code
+    var message: String
+
+    init(_ code: Code, _ message: String) {
+        self.code = code
+        self.message = message
+    }
+
+    var description: String { message }
+}
