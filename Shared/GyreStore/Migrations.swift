@@ -124,9 +124,55 @@ public enum Migrations {
         CREATE UNIQUE INDEX jobs_run ON jobs (parent_id, node_index) WHERE parent_id IS NOT NULL;
         CREATE INDEX jobs_active ON jobs (workflow_id) WHERE status IN ('blocked', 'queued', 'running', 'on_hold')
         """,
-        // 3: storage (caches, workspace layers, artifacts, test results).
+        // 3: storage (caches, workspace layers, artifacts, test results). Blobs live in the storage
+        // directory under the relative `file` of their row; a row is written only after its file is
+        // complete, so a crash never leaves half a blob visible. `seq` orders saves and persists.
         """
-        SELECT 3
+        CREATE TABLE caches (
+            project_slug text NOT NULL,
+            key text NOT NULL,
+            seq bigserial NOT NULL,
+            size bigint NOT NULL,
+            file text NOT NULL,
+            created_at timestamptz NOT NULL DEFAULT clock_timestamp(),
+            PRIMARY KEY (project_slug, key)
+        );
+        CREATE INDEX caches_key_prefix ON caches (project_slug, key text_pattern_ops);
+        CREATE TABLE workspace_layers (
+            job_id uuid NOT NULL,
+            node int NOT NULL,
+            workflow_id uuid NOT NULL,
+            seq bigserial NOT NULL,
+            size bigint NOT NULL,
+            file text NOT NULL,
+            created_at timestamptz NOT NULL DEFAULT clock_timestamp(),
+            PRIMARY KEY (job_id, node)
+        );
+        CREATE TABLE artifacts (
+            job_id uuid NOT NULL,
+            node int NOT NULL,
+            path text NOT NULL,
+            size bigint NOT NULL,
+            file text NOT NULL,
+            created_at timestamptz NOT NULL DEFAULT clock_timestamp(),
+            PRIMARY KEY (job_id, node, path)
+        );
+        CREATE TABLE test_results (
+            seq bigserial PRIMARY KEY,
+            job_id uuid NOT NULL,
+            node int NOT NULL,
+            report text NOT NULL,
+            project_slug text NOT NULL,
+            classname text NOT NULL,
+            name text NOT NULL,
+            file text NOT NULL,
+            result text NOT NULL,
+            run_time double precision NOT NULL,
+            message text,
+            created_at timestamptz NOT NULL DEFAULT clock_timestamp()
+        );
+        CREATE INDEX test_results_report ON test_results (job_id, node, report);
+        CREATE INDEX test_results_latest ON test_results (project_slug, classname, name, file, seq DESC)
         """,
         // 4: triggers (webhook deliveries, schedules and their ticks, project SSH keys).
         """

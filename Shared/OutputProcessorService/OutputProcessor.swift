@@ -15,6 +15,9 @@ public enum OutputProcessor {
                                   logs: StepLogStorage(root: environment.storageDirectory),
                                   redis: app.redis(), namespace: environment.namespace, logger: app.logger)
         let storage = environment.storageDirectory
+        let storageAPI = StorageAPI(store: StorageStore(database: database), storageDirectory: storage,
+                                    maxUploadBytes: StorageAPI.maxUploadBytes(environment), logger: app.logger)
+        app.routes { router in storageAPI.register(on: router) }
         app.health.add("storage") {
             try FileManager.default.createDirectory(atPath: storage, withIntermediateDirectories: true)
             guard FileManager.default.isWritableFile(atPath: storage) else {

@@ -1,0 +1,53 @@
+import Foundation
+import Logging
+import PostgresNIO
+
+/// Metadata of the storage service: caches, workspace layers, artifacts and
+/// test results (their bytes are files in the storage directory, see `BlobFiles`).
+/// Used by the output-processor (writes and the agent's reads) and the frontend (public reads).
+public struct StorageStore: Sendable {
+    public let database: Database
+
+    public init(database: Database) {
+        self.database = database
+    }
+
+    var logger: Logger { database.logger }
+
+    /// A job as storage sees it: a parallel run counts as its parent job.
+    public struct JobRef: Sendable, Equatable {
+        /// The job (the parent for a parallel run).
+        public var id: UUID
+        public var workflowId: UUID
+        public var projectSlug: String
+    }
+
+    /// The job `id` names, or the parent job when `id` is one of its parallel runs.
+    public func job(_ id: UUID) async throws -> JobRef? {
+        let rows = try await database.query("""
+            SELECT COALESCE(parent_id, id), workflow_id, project_slug FROM jobs WHERE id = \(id)
+            """)
+        for try await (job, workflow, slug) in rows.decode((UUID, UUID, String).self) {
+            return JobRef(id: job, workflowId: workflow, projectSlug: slug)
+        }
+        return nil
+    }
+
+    /// The job a project's job number names (the parent row of a parallel job).
+    public func job(project: String, number: Int) async throws -> JobRef? {
+        let rows = try await database.query("""
+            SELECT id, workflow_id, project_slug FROM jobs
+            WHERE project_slug = \(project) AND number = \(number) AND parent_id IS NULL
+            """)
+        for try await (job, workflow, slug) in rows.decode((UUID, UUID, String).self) {
+            return JobRef(id: job, workflowId: workflow, projectSlug: slug)
+        }
+        return nil
+    }
+
+    public func projectExists(_ slug: String) async throws -> Bool {
+        let rows = try await database.query("SELECT 1 FROM projects WHERE slug = \(slug)")
+        for try await _ in rows { return true }
+        return false
+    }
+}

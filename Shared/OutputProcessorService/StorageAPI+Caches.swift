@@ -1,0 +1,69 @@
+import Foundation
+import GyreServiceKit
+import GyreStore
+import Hummingbird
+
+extension StorageAPI {
+    struct CacheOut: Encodable {
+        var key: String
+        var size: Int64
+        var created_at: Date
+    }
+
+    /// `GET caches/{project}?prefix=A&prefix=B`: the newest cache under the first prefix that matches.
+    func findCache(_ request: Request, _ context: Context) async throws -> Response {
+        let project = try await project(context)
+        let prefixes = request.uri.queryParameters[values: "prefix"].map(String.init)
+        guard !prefixes.isEmpty else {
+            throw APIError.badRequest("give one or more prefix= query parameters (cache keys or key prefixes, most specific first)")
+        }
+        guard let cache = try await guarded({ try await store.findCache(project: project, prefixes: prefixes) }) else {
+            throw APIError.notFound("cache matching \(prefixes.map { "\"\($0)\"" }.joined(separator: ", ")) in \(project)")
+        }
+        return JSONResponse.make(CacheOut(key: cache.key, size: cache.size, created_at: cache.createdAt))
+    }
+
+    func cacheRecord(_ request: Request, _ context: Context) async throws -> (String, String, CacheRecord?) {
+        let project = try await project(context)
+        let key = try required(request, "key", "the cache key")
+        let cache = try await guarded { try await store.cache(project: project, key: key) }
+        return (project, key, cache)
+    }
+
+    func headCache(_ request: Request, _ context: Context) async throws -> Response {
+        let (_, _, cache) = try await cacheRecord(request, context)
+        guard let cache else { return Response(status: .notFound) }
+        return Response(status: .ok, headers: [.contentType: Self.gzip, .contentLength: String(cache.size)])
+    }
+
+    func getCache(_ request: Request, _ context: Context) async throws -> Response {
+        let (project, key, cache) = try await cacheRecord(request, context)
+        guard let cache else { throw APIError.notFound("cache \"\(key)\" in \(project)") }
+        return try await blob(cache.file, size: cache.size, contentType: Self.gzip, context)
+    }
+
+    /// `PUT caches/{project}/blob?key=K`: 201 when stored, 200 `{"created": false}` when
+    /// the key exists (caches are immutable; the body is not kept).
+    func putCache(_ request: Request, _ context: Context) async throws -> Response {
+        let (project, key, existing) = try await cacheRecord(request, context)
+        guard key.utf8.count <= 1024 else { throw APIError.badRequest("the cache key is longer than 1024 bytes") }
+        if existing != nil { return JSONResponse.make(["created": false]) }
+        let upload = try await uploads.receive(request, context: context)
+        let name = files.newName(.cache)
+        try await uploads.install(upload, as: name)
+        let created: Bool
+        do {
+            created = try await guarded { try await store.addCache(project: project, key: key, size: upload.size, file: name) }
+        } catch {
+            await uploads.discard([name])
+            throw error
+        }
+        guard created else {
+            // Another agent saved the same key meanwhile; the first save wins.
+            await uploads.discard([name])
+            return JSONResponse.make(["created": false])
+        }
+        logger.info("cache saved", metadata: ["project": "\(project)", "key": "\(key)", "bytes": "\(upload.size)"])
+        return JSONResponse.make(["created": true], status: .created)
+    }
+}
