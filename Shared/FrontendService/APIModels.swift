@@ -66,7 +66,7 @@ struct APIPipeline: Encodable {
     var project_slug: String
     var updated_at: Date
     var number: Int
-    var trigger_parameters: [String: String]
+    var trigger_parameters: [String: GyreModel.ParameterValue]
     var state: String
     var created_at: Date
     var trigger: Trigger
@@ -78,7 +78,7 @@ struct APIPipeline: Encodable {
         project_slug = pipeline.projectSlug
         updated_at = pipeline.updatedAt
         number = pipeline.number
-        trigger_parameters = pipeline.triggerParameters
+        trigger_parameters = pipeline.parameters
         state = pipeline.state.rawValue
         created_at = pipeline.createdAt
         trigger = Trigger(type: pipeline.triggerType, received_at: pipeline.createdAt,
@@ -99,6 +99,7 @@ struct APIWorkflow: Encodable {
     var pipeline_number: Int
     var created_at: Date
     var stopped_at: Date?
+    var canceled_by: String?
 
     init(_ workflow: WorkflowRecord) {
         pipeline_id = workflow.pipelineId
@@ -110,6 +111,7 @@ struct APIWorkflow: Encodable {
         pipeline_number = workflow.pipelineNumber
         created_at = workflow.createdAt
         stopped_at = workflow.stoppedAt
+        canceled_by = workflow.canceledBy
     }
 
     func encode(to encoder: Encoder) throws {
@@ -123,10 +125,11 @@ struct APIWorkflow: Encodable {
         try container.encode(pipeline_number, forKey: .pipeline_number)
         try container.encode(created_at, forKey: .created_at)
         try container.encode(stopped_at, forKey: .stopped_at)
+        try container.encodeIfPresent(canceled_by, forKey: .canceled_by)
     }
 
     enum CodingKeys: String, CodingKey {
-        case pipeline_id, id, name, project_slug, status, started_by, pipeline_number, created_at, stopped_at
+        case pipeline_id, id, name, project_slug, status, started_by, pipeline_number, created_at, stopped_at, canceled_by
     }
 }
 
@@ -140,16 +143,19 @@ struct APIWorkflowJob: Encodable {
     var status: String
     var type: String
     var stopped_at: Date?
+    /// For an approval job: the id to approve it with (`POST /workflow/{id}/approve/{approval_request_id}`).
+    var approval_request_id: UUID?
 
     init(_ job: JobRecord, dependencies: [UUID]) {
         self.dependencies = dependencies
-        job_number = job.number
+        job_number = job.type == .approval ? nil : job.number
+        approval_request_id = job.type == .approval ? job.id : nil
         id = job.id
         started_at = job.startedAt
         name = job.name
         project_slug = job.projectSlug
         status = job.status.rawValue
-        type = "build"
+        type = job.type.rawValue
         stopped_at = job.stoppedAt
     }
 
@@ -164,10 +170,11 @@ struct APIWorkflowJob: Encodable {
         try container.encode(status, forKey: .status)
         try container.encode(type, forKey: .type)
         try container.encode(stopped_at, forKey: .stopped_at)
+        try container.encodeIfPresent(approval_request_id, forKey: .approval_request_id)
     }
 
     enum CodingKeys: String, CodingKey {
-        case dependencies, job_number, id, started_at, name, project_slug, status, type, stopped_at
+        case dependencies, job_number, id, started_at, name, project_slug, status, type, stopped_at, approval_request_id
     }
 }
 
@@ -201,6 +208,10 @@ struct APIJobDetails: Encodable {
         var name: String
     }
 
+    struct Context: Encodable {
+        var name: String
+    }
+
     struct Message: Encodable {
         var type: String
         var message: String
@@ -221,15 +232,17 @@ struct APIJobDetails: Encodable {
     var duration: Int?
     var created_at: Date
     var messages: [Message]
-    var contexts: [String]
+    var contexts: [Context]
     var organization: Organization
     var queued_at: Date?
     var stopped_at: Date?
 
-    init(_ job: JobRecord, slug: ProjectSlug) {
+    init(_ job: JobRecord, slug: ProjectSlug, runs: [JobRunRecord] = []) {
         web_url = "/\(slug)/\(job.number)"
         project = Project(slug: slug.description, name: slug.repo, external_url: "")
-        parallel_runs = (0..<max(1, job.plan.parallelism)).map { ParallelRun(index: $0, status: job.status.rawValue) }
+        parallel_runs = runs.isEmpty
+            ? (0..<max(1, job.parallelism)).map { ParallelRun(index: $0, status: job.status.rawValue) }
+            : runs.map { ParallelRun(index: $0.nodeIndex, status: $0.status.rawValue) }
         started_at = job.startedAt
         latest_workflow = LatestWorkflow(id: job.workflowId, name: job.workflowName)
         name = job.name
@@ -237,7 +250,7 @@ struct APIJobDetails: Encodable {
         case .docker: executor = Executor(type: "docker", resource_class: job.plan.resourceClass)
         case .machine(let resourceClass): executor = Executor(type: "machine", resource_class: resourceClass)
         }
-        parallelism = job.plan.parallelism
+        parallelism = job.parallelism
         status = job.status.rawValue
         number = job.number
         pipeline = PipelineRef(id: job.pipelineId)
@@ -246,7 +259,7 @@ struct APIJobDetails: Encodable {
         }
         created_at = job.createdAt
         messages = job.message.map { [Message(type: "info", message: $0, reason: nil)] } ?? []
-        contexts = []
+        contexts = job.contexts.map(Context.init)
         organization = Organization(name: slug.org)
         queued_at = job.queuedAt
         stopped_at = job.stoppedAt
@@ -256,6 +269,7 @@ struct APIJobDetails: Encodable {
 /// A step and its output (Gyre's own endpoint; the v2 document has none).
 struct APIStep: Encodable {
     var index: Int
+    var node_index: Int
     var name: String
     var type: String
     var status: String
@@ -267,6 +281,7 @@ struct APIStep: Encodable {
 
     init(_ step: StepRecord, output: String) {
         index = step.index
+        node_index = step.nodeIndex
         name = step.name
         type = step.kind
         status = step.status.rawValue

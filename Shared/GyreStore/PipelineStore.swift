@@ -116,7 +116,7 @@ public struct PipelineStore: Sendable {
     public func workflows(pipeline id: UUID) async throws -> [WorkflowRecord] {
         let rows = try await database.query("""
             SELECT \(unescaped: Self.workflowColumns) FROM workflows w JOIN pipelines p ON p.id = w.pipeline_id
-            WHERE w.pipeline_id = \(id) ORDER BY w.position
+            WHERE w.pipeline_id = \(id) ORDER BY w.position, w.created_at
             """)
         var result: [WorkflowRecord] = []
         for try await row in rows { result.append(try Self.decodeWorkflow(row)) }

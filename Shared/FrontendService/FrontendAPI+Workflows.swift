@@ -1,0 +1,163 @@
+import Foundation
+import GyreModel
+import GyreServiceKit
+import GyreStore
+import Hummingbird
+
+/// Workflow control: approve, cancel, rerun, job cancel, project settings.
+extension FrontendAPI {
+    var control: WorkflowControlStore { WorkflowControlStore(database: store.database) }
+
+    func registerWorkflowControl(on router: Router<Context>) {
+        let v2 = router.group("api/v2")
+        v2.post("workflow/:id/approve/:approval") { request, context in try await approve(request, context) }
+        v2.post("workflow/:id/cancel") { request, context in try await cancelWorkflow(request, context) }
+        v2.post("workflow/:id/rerun") { request, context in try await rerunWorkflow(request, context) }
+        v2.post("project/:vcs/:org/:repo/job/:number/cancel") { request, context in try await cancelJob(request, context) }
+        v2.get("project/:vcs/:org/:repo/settings") { request, context in try await getSettings(request, context) }
+        v2.patch("project/:vcs/:org/:repo/settings") { request, context in try await patchSettings(request, context) }
+    }
+
+    struct Accepted: Encodable {
+        var message = "Accepted."
+    }
+
+    func answer(_ outcome: WorkflowControlStore.Outcome) throws -> Response {
+        switch outcome {
+        case .done:
+            relay.notify()
+            return JSONResponse.make(Accepted(), status: .accepted)
+        case .notFound(let what):
+            throw APIError.notFound(what)
+        case .conflict(let message):
+            throw APIError.badRequest(message)
+        }
+    }
+
+    func approve(_ request: Request, _ context: Context) async throws -> Response {
+        let id = try uuid(context, "workflow")
+        guard let text = context.parameters.get("approval"), let job = UUID(uuidString: text) else {
+            throw APIError.badRequest("approval_request_id must be a UUID (the id of the approval job)")
+        }
+        return try answer(try await guarded { try await control.approve(workflow: id, job: job) })
+    }
+
+    func cancelWorkflow(_ request: Request, _ context: Context) async throws -> Response {
+        let id = try uuid(context, "workflow")
+        return try answer(try await guarded { try await control.cancel(workflow: id) })
+    }
+
+    func cancelJob(_ request: Request, _ context: Context) async throws -> Response {
+        let slug = try slug(context)
+        let number = try int(context, "number")
+        return try answer(try await guarded { try await control.cancel(project: slug, job: number) })
+    }
+
+    struct RerunBody: Decodable {
+        var from_failed: Bool?
+        var jobs: [UUID]?
+        var sparse_tree: Bool?
+        var enable_ssh: Bool?
+    }
+
+    func rerunWorkflow(_ request: Request, _ context: Context) async throws -> Response {
+        let id = try uuid(context, "workflow")
+        let body = try await body(RerunBody.self, request, allowEmpty: true)
+        let fromFailed = body?.from_failed ?? false
+        let jobs = body?.jobs ?? []
+        if fromFailed && !jobs.isEmpty {
+            throw APIError.badRequest("give either from_failed or jobs, not both")
+        }
+        if body?.sparse_tree == true {
+            throw APIError.badRequest("sparse_tree reruns are not supported; rerun with sparse_tree false")
+        }
+        if body?.enable_ssh == true {
+            throw APIError.badRequest("rerun with SSH is not supported")
+        }
+        let outcome = try await guarded { try await control.rerun(workflow: id, fromFailed: fromFailed, jobs: jobs) }
+        switch outcome {
+        case .created(let workflowId):
+            relay.notify()
+            struct Out: Encodable { var workflow_id: UUID }
+            return JSONResponse.make(Out(workflow_id: workflowId), status: .accepted)
+        case .notFound(let what):
+            throw APIError.notFound(what)
+        case .conflict(let message):
+            throw APIError.badRequest(message)
+        }
+    }
+
+    struct SettingsBody: Codable {
+        struct Advanced: Codable {
+            var autocancel_builds: Bool?
+        }
+
+        var advanced: Advanced?
+    }
+
+    static func settingsBody(_ settings: ProjectSettings) -> SettingsBody {
+        SettingsBody(advanced: .init(autocancel_builds: settings.autocancelBuilds))
+    }
+
+    func getSettings(_ request: Request, _ context: Context) async throws -> Response {
+        let slug = try slug(context)
+        guard let settings = try await guarded({ try await control.settings(project: slug) }) else {
+            throw APIError.notFound("project \(slug)")
+        }
+        return JSONResponse.make(Self.settingsBody(settings))
+    }
+
+    func patchSettings(_ request: Request, _ context: Context) async throws -> Response {
+        let slug = try slug(context)
+        guard let body = try await body(SettingsBody.self, request, allowEmpty: false) else {
+            throw APIError.badRequest("request body is empty; send {\"advanced\": {\"autocancel_builds\": true}}")
+        }
+        guard var settings = try await guarded({ try await control.settings(project: slug) }) else {
+            throw APIError.notFound("project \(slug)")
+        }
+        if let value = body.advanced?.autocancel_builds { settings.autocancelBuilds = value }
+        guard let stored = try await guarded({ try await control.setSettings(project: slug, settings) }) else {
+            throw APIError.notFound("project \(slug)")
+        }
+        return JSONResponse.make(Self.settingsBody(stored))
+    }
+
+    /// `GET project/{slug}/job/{n}/steps`: a parallel job's steps come once
+    /// per run, sorted by step then node, each with its `node_index`.
+    func getJobSteps(_ request: Request, _ context: Context) async throws -> Response {
+        let (_, job) = try await job(context)
+        var runs: [(Int, JobRecord)] = [(0, job)]
+        if job.parallelism > 1 {
+            let records = try await guarded { try await control.runs(job: job.id) }
+            if !records.isEmpty {
+                runs = records.map { run in
+                    var record = job
+                    record.id = run.id
+                    record.attempt = run.attempt
+                    record.status = run.status
+                    return (run.nodeIndex, record)
+                }
+            }
+        }
+        var items: [(Int, Int, APIStep)] = []
+        for (node, record) in runs {
+            let steps = try await guarded { try await store.steps(job: record.id, attempt: record.attempt) }
+            for var step in steps {
+                step.nodeIndex = node
+                let output = await output(job: record, step: step)
+                items.append((step.index, node, APIStep(step, output: String(decoding: output, as: UTF8.self))))
+            }
+        }
+        items.sort { ($0.0, $0.1) < ($1.0, $1.1) }
+        return JSONResponse.make(Page(items: items.map(\.2)))
+    }
+}
+
+extension FrontendAPI {
+    /// `GET project/{slug}/job/{n}`, with a parallel job's runs.
+    func getJobDetails(_ request: Request, _ context: Context) async throws -> Response {
+        let (slug, job) = try await job(context)
+        let runs = job.parallelism > 1 ? try await guarded { try await control.runs(job: job.id) } : []
+        return JSONResponse.make(APIJobDetails(job, slug: slug, runs: runs))
+    }
+}
