@@ -18,6 +18,8 @@ public enum OutputProcessor {
         let storageAPI = StorageAPI(store: StorageStore(database: database), storageDirectory: storage,
                                     maxUploadBytes: StorageAPI.maxUploadBytes(environment), logger: app.logger)
         app.routes { router in storageAPI.register(on: router) }
+        let sshKeyAPI = SSHKeyAPI(store: SSHKeyStore(database: database))
+        app.routes { router in sshKeyAPI.register(on: router) }
         app.health.add("storage") {
             try FileManager.default.createDirectory(atPath: storage, withIntermediateDirectories: true)
             guard FileManager.default.isWritableFile(atPath: storage) else {
