@@ -39,6 +39,9 @@ public enum Dispatcher {
             ],
             concurrency: environment.int("GYRE_DISPATCHER_CONCURRENCY", default: 8, range: 1...256),
             gate: gate, logger: app.logger, afterHandling: { relay.notify() }))
+        app.add(ScheduleTicker(store: ScheduleStore(database: database), gate: gate,
+                               slotSeconds: environment.int("GYRE_SCHEDULE_TICK_SECONDS", default: 60, range: 1...3600),
+                               logger: app.logger, onFired: { relay.notify() }))
         return app
     }
 }
@@ -88,6 +91,8 @@ struct PipelineProcessor: Sendable {
                 triggerSource: pipeline.triggerSource, scheduledWorkflow: pipeline.scheduledWorkflow)
             let plan = try compiler.compile(yaml: source, parameters: pipeline.parameters, pipeline: values)
             _ = try await store.storeCompiled(pipeline: id, revision: revision, plan: plan)
+            await ScheduleTicker.record(plan: plan, project: pipeline.projectSlug, branch: pipeline.branch,
+                                        store: ScheduleStore(database: store.database), logger: logger)
             logger.info("pipeline compiled", metadata: ["workflows": "\(plan.workflows.count)"])
         } catch let errors as ConfigErrors {
             try await store.storeErrored(pipeline: id, revision: revision,
