@@ -100,9 +100,16 @@ let package = Package(
         // Local launcher and API client used by the CLI, the benchmark and the tests.
         shared("GyreLocal", ["GyreProcess", "GyreModel", log]),
 
+        // The in-job `circleci` command (tests glob/split): Glibc only, static Swift runtime.
+        shared("GyreTestSplit", []),
+        .executableTarget(name: "circleci", dependencies: ["GyreTestSplit"], path: "Services/circleci",
+                          swiftSettings: swiftSettings, linkerSettings: [.unsafeFlags(["-static-stdlib"])]),
+
         .executableTarget(name: "gyre", dependencies: ["GyreLocal", "GyreConfig", "GyreModel", argp],
                           path: "Services/gyre", swiftSettings: swiftSettings),
 
+        .testTarget(name: "GyreTestSplitTests", dependencies: ["GyreTestSplit"], path: "Tests/GyreTestSplitTests",
+                    swiftSettings: swiftSettings),
         .testTarget(name: "GyreModelTests", dependencies: ["GyreModel"], path: "Tests/GyreModelTests",
                     swiftSettings: swiftSettings),
         .testTarget(name: "GyreConfigTests", dependencies: ["GyreConfig", "GyreModel"],

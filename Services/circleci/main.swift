@@ -1,0 +1,39 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+import GyreTestSplit
+
+// The `circleci` command jobs find on their PATH: `circleci tests glob` and
+// `circleci tests split`. Built with a static Swift runtime so it runs in any
+// glibc-based job image.
+
+func environment() -> [String: String] {
+    var values: [String: String] = [:]
+    var pointer = environ
+    while let entry = pointer.pointee {
+        let text = String(cString: entry)
+        if let equals = text.firstIndex(of: "=") {
+            values[String(text[..<equals])] = String(text[text.index(after: equals)...])
+        }
+        pointer += 1
+    }
+    return values
+}
+
+func write(_ text: String, to fd: Int32) {
+    var bytes = Array(text.utf8)[...]
+    while !bytes.isEmpty {
+        let count = bytes.withUnsafeBytes { Glibc.write(fd, $0.baseAddress, $0.count) }
+        if count < 0 && errno == EINTR { continue }
+        if count <= 0 { return }
+        bytes = bytes.dropFirst(count)
+    }
+}
+
+let command = TestsCommand(environment: environment(), readStdin: { FileSystem.readAll(0) })
+let result = command.run(Array(CommandLine.arguments.dropFirst()))
+write(result.stdout, to: 1)
+write(result.stderr, to: 2)
+exit(result.exitCode)

@@ -1,0 +1,120 @@
+/// The `circleci` command inside a job: `circleci tests glob` and
+/// `circleci tests split`. Pure over its inputs so it can be tested; the
+/// executable feeds it argv, the environment and stdin.
+public struct TestsCommand: Sendable {
+    public struct Result: Sendable, Equatable {
+        public var stdout: String
+        public var stderr: String
+        public var exitCode: Int32
+    }
+
+    public var environment: [String: String]
+    /// Reads all of stdin (only called when no input file is given).
+    public var readStdin: @Sendable () -> [UInt8]
+
+    public init(environment: [String: String], readStdin: @escaping @Sendable () -> [UInt8]) {
+        self.environment = environment
+        self.readStdin = readStdin
+    }
+
+    static let usage = """
+        Usage:
+          circleci tests glob PATTERN...
+          circleci tests split [--split-by=name|filesize|timings] [--timings-type=filename|classname|testname]
+                               [--total N] [--index I] [FILE]
+
+        """
+
+    public func run(_ arguments: [String]) -> Result {
+        guard arguments.count >= 2, arguments[0] == "tests" else {
+            return Result(stdout: "", stderr: "circleci: only the `tests` commands are available inside Gyre jobs\n" + Self.usage,
+                          exitCode: 2)
+        }
+        let rest = Array(arguments.dropFirst(2))
+        switch arguments[1] {
+        case "glob":
+            guard !rest.isEmpty else { return failure("circleci tests glob needs at least one pattern") }
+            return Result(stdout: lines(Glob.files(matching: rest)), stderr: "", exitCode: 0)
+        case "split":
+            return split(rest)
+        default:
+            return failure("unknown command `tests \(arguments[1])`")
+        }
+    }
+
+    func split(_ arguments: [String]) -> Result {
+        var options: [String: String] = [:]
+        var file: String?
+        var index = 0
+        while index < arguments.count {
+            let argument = arguments[index]
+            index += 1
+            guard argument.hasPrefix("--") else {
+                guard file == nil else { return failure("more than one input file: \(file!) and \(argument)") }
+                file = argument
+                continue
+            }
+            let body = argument.dropFirst(2)
+            if let equals = body.firstIndex(of: "=") {
+                options[String(body[..<equals])] = String(body[body.index(after: equals)...])
+            } else if ["split-by", "timings-type", "total", "index", "timings-file", "show-counts"].contains(String(body)),
+                      index < arguments.count, body != "show-counts" {
+                options[String(body)] = arguments[index]
+                index += 1
+            } else {
+                options[String(body)] = ""
+            }
+        }
+        let known: Set<String> = ["split-by", "timings-type", "total", "index", "timings-file", "show-counts"]
+        if let unknown = options.keys.sorted().first(where: { !known.contains($0) }) {
+            return failure("unknown option --\(unknown)")
+        }
+        guard let total = Int(options["total"] ?? environment["CIRCLE_NODE_TOTAL"] ?? "1"), total >= 1 else {
+            return failure("--total (or CIRCLE_NODE_TOTAL) must be a whole number of at least 1")
+        }
+        guard let node = Int(options["index"] ?? environment["CIRCLE_NODE_INDEX"] ?? "0"), node >= 0, node < total else {
+            return failure("--index (or CIRCLE_NODE_INDEX) must be a whole number from 0 to \(total - 1)")
+        }
+        let input: [UInt8]
+        if let file {
+            guard let bytes = FileSystem.read(file) else { return failure("cannot read \(file)") }
+            input = bytes
+        } else {
+            input = readStdin()
+        }
+        let names = String(decoding: input, as: UTF8.self)
+            .split(whereSeparator: { $0 == " " || $0 == "\n" || $0 == "\t" || $0 == "\r" }).map(String.init)
+        var warning = ""
+        let strategy: TestSplitter.Strategy
+        switch options["split-by"] ?? "name" {
+        case "name": strategy = .name
+        case "filesize": strategy = .filesize
+        case "timings":
+            guard let type = TimingsType(rawValue: options["timings-type"] ?? "filename") else {
+                return failure("--timings-type must be filename, classname or testname")
+            }
+            let path = options["timings-file"] ?? environment["CIRCLE_INTERNAL_TEST_TIMINGS"]
+            let timings = path.flatMap(FileSystem.read).flatMap { TimingsFile(json: $0) }
+            if timings == nil {
+                warning = "Warning: no test timings are recorded for this project yet; splitting by name instead\n"
+            }
+            let table = timings?.table(for: type) ?? [:]
+            strategy = table.isEmpty ? .name : .timings(table)
+            if timings != nil && table.isEmpty {
+                warning = "Warning: no \(type.rawValue) timings are recorded for this project; splitting by name instead\n"
+            }
+        case let other:
+            return failure("--split-by must be name, filesize or timings, not \(other)")
+        }
+        let share = TestSplitter(strategy: strategy, total: total, index: node).split(names)
+        return Result(stdout: lines(share), stderr: warning, exitCode: 0)
+    }
+
+    func lines(_ items: [String]) -> String {
+        items.isEmpty ? "" : items.joined(separator: "\n") + "\n"
+    }
+
+    func failure(_ message: String) -> Result {
+        Result(stdout: "", stderr: "circleci: \(message)\n" + Self.usage, exitCode: 2)
+    }
+}
