@@ -1,3 +1,4 @@
+import Foundation
 import GyreModel
 import Yams
 
@@ -16,13 +17,21 @@ import Yams
 /// }
 /// ```
 public struct ConfigCompiler: Sendable {
-    /// Top-level keys this compiler reads; others (`orbs`, ...) are unsupported,
-    /// and any remaining ones are ignored (configs often keep anchors under
-    /// keys like `defaults:` or `references:`).
-    static let topLevelKeys: Set<String> = ["version", "jobs", "workflows"]
+    /// Top-level keys this compiler reads; any others are ignored (configs
+    /// often keep anchors under keys like `defaults:` or `references:`).
+    static let topLevelKeys: Set<String> = ["version", "jobs", "workflows", "orbs", "commands", "executors", "parameters"]
+    /// Top-level keys that only version 2.1 allows.
+    static let v2_1Keys = ["orbs", "commands", "executors", "parameters"]
+    static let unsupportedTopLevel: [String: String] = ["setup": "setup (dynamic configuration)"]
+
+    /// Where imported registry orbs live (`<dir>/<namespace>/<name>@<version>.yml`); nil = none.
+    public var orbDirectory: URL?
 
     /// Creates a compiler. It holds no state; one instance can be shared and used concurrently.
-    public init() {}
+    /// `orbDirectory` (GYRE_ORB_DIR) holds imported registry orbs.
+    public init(orbDirectory: URL? = nil) {
+        self.orbDirectory = orbDirectory
+    }
 
     /// Compiles a `.circleci/config.yml` into a plan, or throws every problem found (as many as can be found in one pass, not just the first).
     ///
@@ -40,7 +49,7 @@ public struct ConfigCompiler: Sendable {
     public func compile(yaml: String, parameters: [String: ParameterValue],
                         pipeline: PipelineValues?) throws(ConfigErrors) -> PipelinePlan {
         let diagnostics = Diagnostics()
-        let plan = compile(yaml: yaml, diagnostics: diagnostics)
+        let plan = compile(yaml: yaml, parameters: parameters, pipeline: pipeline, diagnostics: diagnostics)
         guard let plan, diagnostics.isEmpty else {
             if diagnostics.isEmpty {
                 diagnostics.invalid(NodePath.root.appending("jobs"), "the config has no job to run")
@@ -50,15 +59,31 @@ public struct ConfigCompiler: Sendable {
         return plan
     }
 
-    private func compile(yaml: String, diagnostics: Diagnostics) -> PipelinePlan? {
-        guard let rootNode = ConfigParser().parse(yaml, diagnostics: diagnostics),
-              let root = ConfigNode(rootNode, path: .root, diagnostics: diagnostics).mapping() else { return nil }
+    private func compile(yaml: String, parameters: [String: ParameterValue], pipeline: PipelineValues?,
+                         diagnostics: Diagnostics) -> PipelinePlan? {
+        guard let parsed = ConfigParser().parse(yaml, diagnostics: diagnostics),
+              let original = ConfigNode(parsed, path: .root, diagnostics: diagnostics).mapping() else { return nil }
+        let version = ConfigVersion.read(from: original)
+        _ = original.unknownEntries(known: Self.topLevelKeys, unsupported: Self.unsupportedTopLevel)
+        if version == .v2_0 {
+            for key in Self.v2_1Keys where original.contains(key) {
+                diagnostics.invalid(NodePath.root.appending(key), "\(key) needs version: 2.1 (this config says version 2)")
+            }
+        }
 
-        let version = ConfigVersion.read(from: root)
-        _ = root.unknownEntries(known: Self.topLevelKeys, unsupported: UnsupportedFeatures.topLevel)
+        // Pipeline parameters first: `<< pipeline.parameters.x >>` needs them.
+        let values = pipelineParameters(original, given: parameters, diagnostics: diagnostics)
+        let context = PipelineContext(pipeline: pipeline, parameters: values ?? [:])
+        let resolve: (String) -> Interpolation.Resolution = version == .v2_1 ? context.resolve : { name in
+            .error("<< \(name) >> needs version: 2.1 (this config says version 2)")
+        }
+        let rootNode = Interpolation(resolve: resolve, diagnostics: diagnostics).apply(parsed, path: .root)
+        guard let root = ConfigNode(rootNode, path: .root, diagnostics: diagnostics).mapping() else { return nil }
 
-        let (jobs, definedJobs) = compileJobs(root, version: version)
-        let workflowCompiler = WorkflowCompiler(version: version, jobs: jobs, definedJobs: definedJobs)
+        let scope = OrbResolver(orbDirectory: orbDirectory, diagnostics: diagnostics).scope(root: root)
+        DefinitionChecker(version: version, scope: scope, diagnostics: diagnostics).check(root)
+
+        let workflowCompiler = WorkflowCompiler(version: version, scope: scope, diagnostics: diagnostics)
         let workflows: [WorkflowPlan]?
         if let workflowsNode = root["workflows"], Self.definesWorkflows(workflowsNode) {
             workflows = workflowCompiler.compile(workflowsNode)
@@ -68,26 +93,24 @@ public struct ConfigCompiler: Sendable {
         return workflows.map(PipelinePlan.init)
     }
 
-    /// Every job under `jobs` (nil for one with problems), and all their names.
-    private func compileJobs(_ root: ConfigMapping, version: ConfigVersion) -> ([String: JobPlan?], Set<String>) {
-        guard let jobsNode = root["jobs"] else {
-            // A config may run only orb jobs (reported as unsupported on their own).
-            if !root.contains("orbs") { _ = root.required("jobs") }
-            return ([:], [])
+    /// The top-level `parameters` with the trigger's values applied, or nil after reporting.
+    private func pipelineParameters(_ root: ConfigMapping, given: [String: ParameterValue],
+                                    diagnostics: Diagnostics) -> [String: Node]? {
+        let specs = ParameterSpec.parse(root["parameters"])
+        let at = ConfigNode(.mapping(Node.Mapping([])), path: NodePath.root.appending("parameters"),
+                            diagnostics: diagnostics)
+        let arguments = given.sorted { $0.key < $1.key }.map { name, value in
+            ConfigMapping.Entry(key: name, value: ConfigNode(Self.node(value), path: at.path.appending(name),
+                                                             diagnostics: diagnostics))
         }
-        guard let mapping = jobsNode.mapping(expected: "a mapping of job names to jobs") else { return ([:], []) }
-        let commandNames = Set(root["commands"]?.node.mapping?.keys.compactMap(\.string) ?? [])
-        let compiler = JobCompiler(version: version, commandNames: commandNames)
-        var jobs: [String: JobPlan?] = [:]
-        var namesIgnoringCase: [String: String] = [:]
-        for entry in mapping.entries {
-            if let other = namesIgnoringCase.updateValue(entry.key, forKey: entry.key.lowercased()) {
-                entry.value.diagnostics.invalid(entry.value.path,
-                                                "job names must be unique ignoring case; \"\(other)\" is also defined")
-            }
-            jobs[entry.key] = compiler.compile(entry.value, name: entry.key)
+        return ParameterResolver(specs: specs, owner: "the pipeline").resolve(arguments, at: at)
+    }
+
+    private static func node(_ value: ParameterValue) -> Node {
+        switch value {
+        case .string(let text): return Interpolation.string(text)
+        case .integer, .number, .boolean: return .scalar(Node.Scalar(value.description, .implicit, .plain))
         }
-        return (jobs, Set(mapping.keys))
     }
 
     /// False when `workflows` holds nothing but the old `version: 2` key.

@@ -83,7 +83,7 @@ struct ConfigNode {
     }
 
     /// Any non-null scalar as its text (`3` and `true` included), or nil after
-    /// reporting. `<< ... >>` interpolation is reported as unsupported.
+    /// reporting.
     func string(expected: String = "a string") -> String? {
         guard let text = scalarText else {
             reportExpected(expected)
@@ -149,12 +149,10 @@ struct ConfigNode {
 
     // MARK: - Interpolation
 
-    /// Reports `<< pipeline.x >>` / `<< parameters.x >>` (2.1 interpolation,
-    /// not supported yet); false if found.
+    /// Interpolation happens before values are read (see ``Interpolation``):
+    /// references left at this point have been reported already.
     private func checkNoInterpolation(_ text: String) -> Bool {
-        guard let found = Self.firstInterpolation(in: text) else { return true }
-        diagnostics.unsupported(path, feature: "\(found) interpolation")
-        return false
+        true
     }
 
     /// The first `<< name.x >>` in `text` whose name starts with `pipeline.` or

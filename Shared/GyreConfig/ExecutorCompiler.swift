@@ -18,8 +18,12 @@ struct ExecutorCompiler {
     static let dockerResourceClasses = ["small", "medium", "medium+", "large", "xlarge"]
     static let defaultDockerResourceClass = "medium"
 
-    static let imageKeys: Set<String> = ["image", "name", "entrypoint", "command", "user", "environment"]
-    static let machineKeys: Set<String> = ["image"]
+    /// `auth` / `aws_auth` are pull credentials: Gyre runs images already on the
+    /// agent's Docker engine, so they are accepted and not used.
+    static let imageKeys: Set<String> = ["image", "name", "entrypoint", "command", "user", "environment",
+                                         "auth", "aws_auth"]
+    /// `image` and `docker_layer_caching` are accepted; the runner decides what runs.
+    static let machineKeys: Set<String> = ["image", "docker_layer_caching", "resource_class"]
 
     /// The executor of job `name`, or nil after reporting (an unsupported
     /// executor has already been reported by the job's key check).
@@ -47,7 +51,11 @@ struct ExecutorCompiler {
             let resourceClass = runnerResourceClass(of: job)
             guard valid, let resourceClass else { return nil }
             return Result(executor: .machine(resourceClass: resourceClass), resourceClass: resourceClass)
-        default:
+        case let kind:
+            let system = kind == "macos" ? "macOS" : "Windows"
+            job.node.diagnostics.invalid(job.node.path.appending(kind), "\(system) executors are not available on "
+                + "this server; run the job on a self-hosted machine runner instead "
+                + "(machine: true with resource_class: <namespace>/<name>)")
             return nil
         }
     }
@@ -67,8 +75,7 @@ struct ExecutorCompiler {
     private func dockerImage(_ node: ConfigNode) -> DockerImagePlan? {
         guard let mapping = node.mapping(expected: "a mapping with an image") else { return nil }
         let before = node.diagnostics.count
-        mapping.rejectUnknownKeys(known: Self.imageKeys, unsupported: UnsupportedFeatures.dockerImageKeys,
-                                  owner: "docker image")
+        mapping.rejectUnknownKeys(known: Self.imageKeys, owner: "docker image")
         let image = mapping.required("image")?.nonEmptyString()
         var plan = DockerImagePlan(image: image ?? "")
         plan.name = mapping["name"]?.nonEmptyString()
@@ -114,15 +121,19 @@ struct ExecutorCompiler {
         }
         guard let mapping = node.mapping() else { return false }
         let before = node.diagnostics.count
-        mapping.rejectUnknownKeys(known: Self.machineKeys, unsupported: UnsupportedFeatures.machineKeys,
-                                  owner: "machine")
+        mapping.rejectUnknownKeys(known: Self.machineKeys, owner: "machine")
         _ = mapping["image"]?.nonEmptyString()
         return node.diagnostics.count == before
     }
 
     private func runnerResourceClass(of job: ConfigMapping) -> String? {
         let help = "a machine job runs on a self-hosted runner and needs resource_class: <namespace>/<name>"
-        guard let node = job["resource_class"] else {
+        let nested = job["machine"]?.node.mapping != nil ? job["machine"]?.mapping()?["resource_class"] : nil
+        if let nested, job.contains("resource_class") {
+            job.node.diagnostics.invalid(nested.path, "resource_class is given both here and on the job; give it once")
+            return nil
+        }
+        guard let node = job["resource_class"] ?? nested else {
             job.node.diagnostics.invalid(job.node.path.appending("resource_class"), help)
             return nil
         }

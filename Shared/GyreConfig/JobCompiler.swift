@@ -3,12 +3,12 @@ import GyreModel
 /// Compiles one job under `jobs` into a ``JobPlan``.
 struct JobCompiler {
     var version: ConfigVersion
-    /// Names under the top-level `commands`, passed on to the step compiler.
-    var commandNames: Set<String>
 
+    /// `executor` and `parameters` are resolved by ``JobExpander`` before this
+    /// sees the job; `description` and `circleci_ip_ranges` are accepted and have no effect.
     static let keys: Set<String> = [
-        "docker", "machine", "resource_class",
-        "environment", "working_directory", "shell", "parallelism", "steps",
+        "docker", "machine", "macos", "windows", "resource_class",
+        "environment", "working_directory", "shell", "parallelism", "steps", "description", "circleci_ip_ranges",
     ]
 
     static let defaultWorkingDirectory = "~/project"
@@ -16,7 +16,7 @@ struct JobCompiler {
     /// The job named `name` at `node`, or nil after reporting its problems.
     func compile(_ node: ConfigNode, name: String) -> JobPlan? {
         let before = node.diagnostics.count
-        checkName(name, at: node)
+        Self.checkName(name, version: version, at: node)
         guard let job = node.mapping(expected: "a mapping describing the job") else { return nil }
         job.rejectUnknownKeys(known: Self.keys, unsupported: UnsupportedFeatures.jobKeys, owner: "job")
 
@@ -33,7 +33,7 @@ struct JobCompiler {
     }
 
     /// 2.1 job names start with a letter and use letters, digits, spaces, `_` and `-`.
-    private func checkName(_ name: String, at node: ConfigNode) {
+    static func checkName(_ name: String, version: ConfigVersion, at node: ConfigNode) {
         guard version == .v2_1 else { return }
         guard Self.isValidName(name) else {
             node.diagnostics.invalid(node.path, "invalid job name \"\(name)\"; a job name starts with a letter and "
@@ -62,7 +62,7 @@ struct JobCompiler {
             node.diagnostics.invalid(node.path, "a job needs at least one step")
             return nil
         }
-        let compiler = StepCompiler(version: version, commandNames: commandNames)
+        let compiler = StepCompiler(version: version)
         let steps = elements.map(compiler.compile)
         return steps.contains(where: { $0 == nil }) ? nil : steps.compactMap { $0 }
     }

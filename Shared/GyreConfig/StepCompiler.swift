@@ -4,17 +4,13 @@ import GyreModel
 ///
 /// A step is a bare string (`- checkout`) or a mapping with exactly one key,
 /// the step type (`- run: make test`, `- checkout: {path: src}`). Compilation
-/// switches on the type: supported types have a compiler, known-but-unsupported
-/// ones are reported as such, and anything else is unknown (or, in 2.1, a
-/// reusable or orb command invocation, not supported yet).
+/// switches on the type. Reusable commands and `when`/`unless` steps have been
+/// expanded by ``StepExpander`` already, so anything else is unknown.
 struct StepCompiler {
     var version: ConfigVersion
-    /// Names under the top-level `commands` (2.1), to tell invocations from typos.
-    var commandNames: Set<String>
 
-    /// `name` is accepted (2.0 configs use it) but not kept: the plan's
-    /// checkout step has a fixed display name.
-    static let checkoutKeys: Set<String> = ["path", "name"]
+    /// `method` and `depth` (newer CircleCI options) are accepted and have no effect.
+    static let checkoutKeys: Set<String> = ["path", "name", "method", "depth"]
 
     /// The step, or nil after reporting.
     func compile(_ node: ConfigNode) -> StepPlan? {
@@ -52,14 +48,18 @@ struct StepCompiler {
                 return nil
             }
             return RunStepCompiler().compile(value).map(StepPlan.run)
+        case "deploy":
+            // A deprecated alias of run.
+            guard let value else {
+                step.diagnostics.invalid(step.path, "a deploy step needs a command")
+                return nil
+            }
+            return RunStepCompiler().compile(value).map(StepPlan.run)
         default:
-            if let feature = UnsupportedFeatures.stepKinds[kind] {
-                at.diagnostics.unsupported(at.path, feature: feature)
-            } else if version == .v2_1 && commandNames.contains(kind) {
-                at.diagnostics.unsupported(at.path, feature: "the reusable command \"\(kind)\" (commands)")
-            } else if version == .v2_1 && kind.contains("/") {
-                at.diagnostics.unsupported(at.path, feature: "the orb command \"\(kind)\" (orbs)")
-            } else {
+            if let compiled = BuiltinStepCompiler().compile(kind: kind, value: value, step: step) {
+                return compiled
+            }
+            if !BuiltinStepCompiler.kinds.contains(kind) {
                 at.diagnostics.invalid(at.path, "unknown step \"\(kind)\"")
             }
             return nil
@@ -70,10 +70,10 @@ struct StepCompiler {
         guard let value, !value.isNull else { return CheckoutStep() }
         guard let mapping = value.mapping(expected: "a mapping with a path") else { return nil }
         let before = value.diagnostics.count
-        mapping.rejectUnknownKeys(known: Self.checkoutKeys, unsupported: UnsupportedFeatures.checkoutKeys,
-                                  owner: "checkout")
+        mapping.rejectUnknownKeys(known: Self.checkoutKeys, owner: "checkout")
         let path = mapping["path"]?.nonEmptyString()
-        _ = mapping["name"]?.string()
-        return value.diagnostics.count == before ? CheckoutStep(path: path) : nil
+        var step = CheckoutStep(path: path)
+        if let name = mapping["name"]?.nonEmptyString() { step.name = name }
+        return value.diagnostics.count == before ? step : nil
     }
 }

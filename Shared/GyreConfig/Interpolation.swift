@@ -1,0 +1,138 @@
+import Foundation
+import Yams
+
+/// `<< name >>` substitution over a YAML tree, as CircleCI 2.1 does it.
+///
+/// Only references whose name starts with a prefix the caller handles
+/// (`parameters.`, `pipeline.`, `matrix.`) are touched, and only within one
+/// line, so shell heredocs (`cat <<EOF >> file`) pass through. A scalar that
+/// is exactly one reference takes the referenced value itself (so a `steps`
+/// parameter becomes a list, spliced into the list it appears in); otherwise
+/// values are pasted in as text.
+struct Interpolation {
+    /// What a reference stands for.
+    enum Resolution {
+        case value(Node)
+        /// Not this pass's business (another prefix): left as written.
+        case keep
+        /// A problem to report at the scalar's path; the reference is left as written.
+        case error(String)
+    }
+
+    /// Resolves the text between `<<` and `>>`, trimmed (e.g. `parameters.version`).
+    let resolve: (String) -> Resolution
+    let diagnostics: Diagnostics
+
+    /// `node` with every reference replaced. Mapping keys are left alone.
+    func apply(_ node: Node, path: NodePath) -> Node {
+        switch node {
+        case .scalar(let scalar):
+            return substitute(scalar, path: path)
+        case .mapping(let mapping):
+            let pairs = mapping.map { key, value -> (Node, Node) in
+                (key, apply(value, path: path.appending(key.scalar?.string ?? "<<")))
+            }
+            return .mapping(Node.Mapping(pairs, mapping.tag, mapping.style, mapping.mark))
+        case .sequence(let sequence):
+            var elements: [Node] = []
+            for (index, element) in sequence.enumerated() {
+                let replaced = apply(element, path: path.appending(index: index))
+                if case .scalar = element, case .sequence(let spliced) = replaced {
+                    elements.append(contentsOf: spliced)
+                } else {
+                    elements.append(replaced)
+                }
+            }
+            return .sequence(Node.Sequence(elements, sequence.tag, sequence.style, sequence.mark))
+        case .alias:
+            return node
+        }
+    }
+
+    private func substitute(_ scalar: Node.Scalar, path: NodePath) -> Node {
+        let text = scalar.string
+        let references = Self.references(in: text)
+        guard !references.isEmpty else { return .scalar(scalar) }
+
+        // A scalar that is exactly one reference takes the value as it is.
+        if references.count == 1, let only = references.first,
+           text.trimmingCharacters(in: .whitespacesAndNewlines) == String(text[only.range]) {
+            switch resolve(only.name) {
+            case .value(let value): return value
+            case .keep: return .scalar(scalar)
+            case .error(let message):
+                diagnostics.invalid(path, message)
+                return .scalar(scalar)
+            }
+        }
+
+        var result = ""
+        var cursor = text.startIndex
+        for reference in references {
+            result += text[cursor..<reference.range.lowerBound]
+            cursor = reference.range.upperBound
+            switch resolve(reference.name) {
+            case .value(let value):
+                guard let pasted = Self.text(of: value) else {
+                    diagnostics.invalid(path, "<< \(reference.name) >> is a list or mapping and cannot be "
+                        + "pasted into text; use it as the whole value")
+                    result += text[reference.range]
+                    continue
+                }
+                result += pasted
+            case .keep:
+                result += text[reference.range]
+            case .error(let message):
+                diagnostics.invalid(path, message)
+                result += text[reference.range]
+            }
+        }
+        result += text[cursor...]
+        return Self.string(result, style: scalar.style)
+    }
+
+    // MARK: - Helpers
+
+    /// One `<< name >>` in a text.
+    struct Reference {
+        var name: String
+        var range: Range<String.Index>
+    }
+
+    static let prefixes = ["parameters.", "pipeline.", "matrix."]
+
+    /// References on single lines whose name starts with a known prefix.
+    static func references(in text: String) -> [Reference] {
+        guard text.contains("<<") else { return [] }
+        var found: [Reference] = []
+        var rest = text[...]
+        while let open = rest.range(of: "<<") {
+            let afterOpen = rest[open.upperBound...]
+            guard let close = afterOpen.range(of: ">>") else { break }
+            let inner = afterOpen[..<close.lowerBound]
+            let name = inner.trimmingCharacters(in: .whitespaces)
+            if !inner.contains(where: \.isNewline), prefixes.contains(where: name.hasPrefix),
+               name.allSatisfy({ !$0.isWhitespace }) {
+                found.append(Reference(name: name, range: open.lowerBound..<close.upperBound))
+                rest = afterOpen[close.upperBound...]
+            } else {
+                rest = afterOpen
+            }
+        }
+        return found
+    }
+
+    /// The text of a scalar value; nil for lists and mappings.
+    static func text(of node: Node) -> String? {
+        guard case .scalar(let scalar) = node else { return nil }
+        if node.tag.description == Tag.Name.null.rawValue && (scalar.style == .plain || scalar.style == .any) {
+            return ""
+        }
+        return scalar.string
+    }
+
+    /// A string scalar (never read as null, whatever its text).
+    static func string(_ text: String, style: Node.Scalar.Style = .plain) -> Node {
+        .scalar(Node.Scalar(text, Tag(.str), style == .any ? .plain : style))
+    }
+}

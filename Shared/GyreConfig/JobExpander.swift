@@ -1,0 +1,95 @@
+import Yams
+
+/// Turns one job definition plus the arguments of one invocation into a plain
+/// job (no parameters, no `executor:` reference, built-in steps only), which
+/// ``JobCompiler`` then compiles.
+struct JobExpander {
+    var diagnostics: Diagnostics
+
+    static let executorBodyKeys: Set<String> = [
+        "docker", "machine", "macos", "windows", "resource_class", "shell", "working_directory", "environment",
+    ]
+
+    /// The expanded job, addressed by the definition's path, or nil after reporting.
+    /// `preSteps` / `postSteps` are already expanded (in the workflow's scope).
+    func expand(_ definition: Scope.Definition, arguments: [ConfigMapping.Entry], at invocation: ConfigNode,
+                 preSteps: [Node] = [], postSteps: [Node] = []) -> ConfigNode? {
+        guard let job = definition.node.mapping(expected: "a mapping describing the job") else { return nil }
+        let owner = "job \"\(definition.qualifiedName)\""
+        let specs = ParameterSpec.parse(job["parameters"])
+        guard let values = ParameterResolver(specs: specs, owner: owner).resolve(arguments, at: invocation) else {
+            return nil
+        }
+        let body = Self.node(job.entries.filter { $0.key != "parameters" }.map { ($0.key, $0.value.node) })
+        let interpolated = Interpolation(resolve: ParameterResolver.resolver(values, owner: owner),
+                                         diagnostics: diagnostics).apply(body, path: definition.node.path)
+        guard let expanded = ConfigNode(interpolated, path: definition.node.path, diagnostics: diagnostics).mapping()
+        else { return nil }
+
+        var entries = expanded.entries.map { ($0.key, $0.value.node) }
+        if let executor = expanded["executor"] {
+            guard let executorEntries = self.executor(executor, scope: definition.scope) else { return nil }
+            entries = Self.merge(executor: executorEntries, job: entries.filter { $0.0 != "executor" })
+        }
+        if let steps = expanded["steps"] {
+            guard let expandedSteps = StepExpander(diagnostics: diagnostics).expand(steps, scope: definition.scope)
+            else { return nil }
+            let all = preSteps + expandedSteps + postSteps
+            entries = entries.map { $0.0 == "steps" ? ("steps", .sequence(Node.Sequence(all))) : $0 }
+        }
+        return ConfigNode(Self.node(entries), path: definition.node.path, diagnostics: diagnostics)
+    }
+
+    /// `executor: name` or `executor: {name, <parameters>}`: the executor's body keys.
+    private func executor(_ node: ConfigNode, scope: Scope) -> [(String, Node)]? {
+        let name: String
+        var arguments: [ConfigMapping.Entry] = []
+        var at = node
+        if case .mapping = node.node {
+            guard let mapping = node.mapping(), let nameNode = mapping.required("name"),
+                  let text = nameNode.nonEmptyString(expected: "an executor name") else { return nil }
+            name = text
+            arguments = mapping.entries.filter { $0.key != "name" }
+            at = nameNode
+        } else {
+            guard let text = node.nonEmptyString(expected: "an executor name, or a mapping with name") else { return nil }
+            name = text
+        }
+        guard let definition = scope.lookup(.executor, name) else {
+            if !scope.isBroken(name) {
+                diagnostics.invalid(at.path, scope.explainMissing(.executor, name))
+            }
+            return nil
+        }
+        guard let body = definition.node.mapping(expected: "a mapping describing the executor") else { return nil }
+        let owner = "executor \"\(definition.qualifiedName)\""
+        let specs = ParameterSpec.parse(body["parameters"])
+        guard let values = ParameterResolver(specs: specs, owner: owner).resolve(arguments, at: node) else { return nil }
+        let kept = body.entries.filter { Self.executorBodyKeys.contains($0.key) }.map { ($0.key, $0.value.node) }
+        let interpolated = Interpolation(resolve: ParameterResolver.resolver(values, owner: owner),
+                                         diagnostics: diagnostics)
+            .apply(Self.node(kept), path: definition.node.path)
+        return interpolated.mapping?.compactMap { key, value in key.string.map { ($0, value) } }
+    }
+
+    /// The executor's keys under the job's: the job wins, except that both
+    /// `environment` mappings are merged (the job's values win).
+    static func merge(executor: [(String, Node)], job: [(String, Node)]) -> [(String, Node)] {
+        var result = executor.filter { key, _ in !job.contains { $0.0 == key } }
+        for (key, value) in job {
+            if key == "environment", let base = executor.first(where: { $0.0 == "environment" })?.1,
+               case .mapping(let baseMapping) = base, case .mapping(let own) = value {
+                var pairs = baseMapping.filter { k, _ in !own.keys.contains(k) }.map { ($0.key, $0.value) }
+                pairs += own.map { ($0.key, $0.value) }
+                result.append((key, .mapping(Node.Mapping(pairs))))
+            } else {
+                result.append((key, value))
+            }
+        }
+        return result
+    }
+
+    static func node(_ entries: [(String, Node)]) -> Node {
+        .mapping(Node.Mapping(entries.map { (Interpolation.string($0.0), $0.1) }))
+    }
+}

@@ -1,0 +1,89 @@
+import Yams
+
+/// Expands a steps list into built-in steps only: reusable and orb commands
+/// are replaced by their (interpolated) steps, `when`/`unless` steps by the
+/// steps they guard or by nothing. The result is compiled by ``StepCompiler``.
+struct StepExpander {
+    var diagnostics: Diagnostics
+
+    /// Commands calling commands deeper than this are refused (a recursive command).
+    static let maxDepth = 32
+
+    static let builtins: Set<String> = [
+        "checkout", "run", "save_cache", "restore_cache", "persist_to_workspace", "attach_workspace",
+        "store_artifacts", "store_test_results", "add_ssh_keys", "setup_remote_docker", "deploy",
+    ]
+
+    static let commandKeys: Set<String> = ["steps", "parameters", "description"]
+    static let conditionalKeys: Set<String> = ["condition", "steps"]
+
+    /// The steps at `node` (a list), expanded in `scope`; nil after reporting a non-list.
+    func expand(_ node: ConfigNode, scope: Scope, depth: Int = 0) -> [Node]? {
+        guard let elements = node.sequence(expected: "a list of steps") else { return nil }
+        return elements.flatMap { expandStep($0, scope: scope, depth: depth) }
+    }
+
+    private func expandStep(_ step: ConfigNode, scope: Scope, depth: Int) -> [Node] {
+        let kind: String
+        let value: ConfigNode?
+        switch step.node {
+        case .scalar where !step.isNull:
+            guard let text = step.scalarText else { return [step.node] }
+            kind = text
+            value = nil
+        case .mapping(let raw) where raw.count == 1:
+            guard let mapping = step.mapping(), let entry = mapping.entries.first else { return [step.node] }
+            kind = entry.key
+            value = entry.value
+        default:
+            return [step.node]   // the step compiler explains what is wrong
+        }
+        if Self.builtins.contains(kind) { return [step.node] }
+        if kind == "when" || kind == "unless" {
+            return conditional(kind, value ?? step, scope: scope, depth: depth)
+        }
+        guard let definition = scope.lookup(.command, kind) else {
+            if scope.isBroken(kind) { return [] }
+            let detail = kind.contains("/") || !scope.commands.isEmpty || !scope.prefix.isEmpty
+                ? "; " + scope.explainMissing(.command, kind) : ""
+            diagnostics.invalid((value ?? step).path, "unknown step \"\(kind)\"\(detail)")
+            return []
+        }
+        return command(definition, arguments: value, at: value ?? step, depth: depth)
+    }
+
+    /// `when: {condition, steps}` / `unless: {condition, steps}`.
+    private func conditional(_ kind: String, _ node: ConfigNode, scope: Scope, depth: Int) -> [Node] {
+        guard let mapping = node.mapping(expected: "a mapping with condition and steps") else { return [] }
+        mapping.rejectUnknownKeys(known: Self.conditionalKeys, owner: "\(kind) step")
+        guard let condition = mapping.required("condition"), let steps = mapping.required("steps") else { return [] }
+        guard let value = LogicStatement().evaluate(condition) else { return [] }
+        // Check the guarded steps even when they are skipped, so mistakes show up early.
+        let expanded = expand(steps, scope: scope, depth: depth) ?? []
+        return value == (kind == "when") ? expanded : []
+    }
+
+    /// A reusable command invocation: its steps with its parameters filled in.
+    private func command(_ definition: Scope.Definition, arguments: ConfigNode?, at: ConfigNode, depth: Int) -> [Node] {
+        guard depth < Self.maxDepth else {
+            diagnostics.invalid(at.path, "command \"\(definition.qualifiedName)\" invokes commands \(Self.maxDepth) "
+                + "levels deep; does it invoke itself?")
+            return []
+        }
+        guard let body = definition.node.mapping(expected: "a mapping with the command's steps") else { return [] }
+        body.rejectUnknownKeys(known: Self.commandKeys, owner: "command")
+        let owner = "command \"\(definition.qualifiedName)\""
+        let specs = ParameterSpec.parse(body["parameters"])
+        var entries: [ConfigMapping.Entry] = []
+        if let arguments, !arguments.isNull {
+            guard let mapping = arguments.mapping(expected: "a mapping of the command's parameters") else { return [] }
+            entries = mapping.entries
+        }
+        guard let values = ParameterResolver(specs: specs, owner: owner).resolve(entries, at: at),
+              let steps = body.required("steps") else { return [] }
+        let interpolated = Interpolation(resolve: ParameterResolver.resolver(values, owner: owner),
+                                         diagnostics: diagnostics).apply(steps.node, path: steps.path)
+        let node = ConfigNode(interpolated, path: steps.path, diagnostics: diagnostics)
+        return expand(node, scope: definition.scope, depth: depth + 1) ?? []
+    }
+}

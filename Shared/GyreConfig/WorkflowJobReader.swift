@@ -1,0 +1,169 @@
+import GyreModel
+import Yams
+
+/// Reads one entry of a workflow's `jobs` list into invocations: one for a
+/// plain entry, one per combination for a `matrix`, one per key for the rare
+/// mapping with several job names.
+struct WorkflowJobReader {
+    var version: ConfigVersion
+    var scope: Scope
+
+    typealias Invocation = WorkflowCompiler.Invocation
+
+    func invocations(_ entry: ConfigNode) -> [Invocation] {
+        switch entry.node {
+        case .scalar where !entry.isNull:
+            guard let job = entry.nonEmptyString(expected: "a job name") else { return [] }
+            guard checkDefined(job, at: entry) else { return [] }
+            return [Invocation(name: job, job: job, node: entry)]
+        case .mapping:
+            guard let mapping = entry.mapping() else { return [] }
+            if mapping.isEmpty { entry.reportExpected("a job name, or a mapping of a job name to its options") }
+            return mapping.entries.flatMap { item in
+                // Options are addressed as if the job-name key were not there.
+                invocations(job: item.key, options: ConfigNode(item.value.node, path: entry.path,
+                                                               diagnostics: entry.diagnostics), entry: entry)
+            }
+        default:
+            entry.reportExpected("a job name, or a mapping of a job name to its options")
+            return []
+        }
+    }
+
+    private func invocations(job: String, options node: ConfigNode, entry: ConfigNode) -> [Invocation] {
+        guard !node.isNull else {
+            return checkDefined(job, at: entry) ? [Invocation(name: job, job: job, node: entry)] : []
+        }
+        guard let options = node.mapping(expected: "a mapping of job options such as requires and name") else {
+            return []
+        }
+        guard let matrix = options["matrix"] else {
+            return invocation(job: job, options: options, entry: entry).map { [$0] } ?? []
+        }
+        guard let (alias, expansions) = MatrixExpander().expand(matrix, options: options, job: job) else { return [] }
+        return expansions.compactMap { expansion in
+            guard let expanded = expansion.options.mapping() else { return nil }
+            let matrixArguments = expansion.values.map { value in
+                ConfigMapping.Entry(key: value.name, value: ConfigNode(
+                    value.value, path: matrix.path.appending("parameters").appending(value.name),
+                    diagnostics: matrix.diagnostics))
+            }
+            guard var invocation = self.invocation(job: job, options: expanded, entry: entry,
+                                                   extraArguments: matrixArguments) else { return nil }
+            if expanded["name"] == nil {
+                invocation.name = ([job] + expansion.values.map(\.text)).joined(separator: "-")
+            }
+            invocation.alias = alias
+            return invocation
+        }
+    }
+
+    private func invocation(job: String, options: ConfigMapping, entry: ConfigNode,
+                            extraArguments: [ConfigMapping.Entry] = []) -> Invocation? {
+        let before = entry.diagnostics.count
+        var invocation = Invocation(name: job, job: job, node: entry)
+        for unknown in options.unknownEntries(known: Self.optionKeys) {
+            if version == .v2_1 {
+                invocation.arguments.append(unknown)
+            } else {
+                unknown.value.diagnostics.invalid(unknown.value.path, "unknown workflow job key \"\(unknown.key)\"")
+            }
+        }
+        invocation.arguments += extraArguments
+        if let alias = options["name"]?.nonEmptyString() { invocation.name = alias }
+        if let type = options["type"] { invocation.isApproval = checkType(type) }
+        if let requires = options["requires"] { invocation.requires = self.requires(requires) }
+        if let context = options["context"] { invocation.contexts = contexts(context) }
+        if let filters = options["filters"] { invocation.filters = FilterCompiler().jobFilters(filters) }
+        invocation.preSteps = options["pre-steps"]
+        invocation.postSteps = options["post-steps"]
+        if invocation.isApproval {
+            if !invocation.arguments.isEmpty || invocation.preSteps != nil || invocation.postSteps != nil {
+                entry.diagnostics.invalid(entry.path, "an approval job takes no parameters, pre-steps or post-steps")
+            }
+        } else {
+            _ = checkDefined(job, at: entry)
+        }
+        return entry.diagnostics.count == before ? invocation : nil
+    }
+
+    static let optionKeys = WorkflowCompiler.jobOptionKeys
+
+    /// Reports a job that is not defined (quietly skipping uses of orbs that failed to load).
+    private func checkDefined(_ job: String, at entry: ConfigNode) -> Bool {
+        guard scope.lookup(.job, job) == nil else { return true }
+        if scope.isBroken(job) {
+            // The orb's own error explains it; keep the workflow from compiling without repeating it.
+            entry.diagnostics.invalid(entry.path, "job \"\(job)\" comes from an orb that could not be loaded")
+        } else if job.contains("/") {
+            entry.diagnostics.invalid(entry.path, "job \"\(job)\" is not defined: " + scope.explainMissing(.job, job))
+        } else {
+            entry.diagnostics.invalid(entry.path, "job \"\(job)\" is not defined under jobs")
+        }
+        return false
+    }
+
+    /// True for `type: approval`; other types are invalid.
+    private func checkType(_ node: ConfigNode) -> Bool {
+        guard let type = node.string() else { return false }
+        guard type == "approval" else {
+            node.diagnostics.invalid(node.path, "unknown job type \"\(type)\"; the only type is approval")
+            return false
+        }
+        return true
+    }
+
+    /// `context: name` or `context: [a, b]`.
+    private func contexts(_ node: ConfigNode) -> [String] {
+        (node.stringOrStringList(expected: "a context name or a list of context names") ?? []).filter { name in
+            if name.isEmpty { node.diagnostics.invalid(node.path, "a context name cannot be empty") }
+            return !name.isEmpty
+        }
+    }
+
+    /// The names in `requires`, without repeats. An entry may also be
+    /// `name: status` (or a list of statuses); only `success` can be run.
+    private func requires(_ node: ConfigNode) -> [(name: String, node: ConfigNode)] {
+        guard let elements = node.sequence(expected: "a list of job names") else { return [] }
+        var result: [(name: String, node: ConfigNode)] = []
+        for element in elements {
+            let name: String?
+            if case .mapping = element.node {
+                name = requirementWithStatus(element)
+            } else {
+                name = element.nonEmptyString(expected: "a job name")
+            }
+            if let name, !result.contains(where: { $0.name == name }) {
+                result.append((name, element))
+            }
+        }
+        return result
+    }
+
+    private func requirementWithStatus(_ node: ConfigNode) -> String? {
+        guard let mapping = node.mapping(), mapping.entries.count == 1, let entry = mapping.entries.first else {
+            node.reportExpected("a job name, or a job name with a status")
+            return nil
+        }
+        let statuses: [ConfigNode]
+        if case .sequence = entry.value.node {
+            statuses = entry.value.sequence() ?? []
+        } else {
+            statuses = [entry.value]
+        }
+        var texts: [String] = []
+        for status in statuses {
+            guard let text = status.string(expected: "a job status") else { continue }
+            if !Self.requiredStatuses.contains(text) {
+                status.diagnostics.invalid(status.path, "unknown job status \"\(text)\"; expected success, failed or canceled")
+            }
+            texts.append(text)
+        }
+        if texts.contains(where: { $0 != "success" && Self.requiredStatuses.contains($0) }) {
+            node.diagnostics.unsupported(node.path, feature: "requiring a job to end failed or canceled")
+        }
+        return entry.key
+    }
+
+    static let requiredStatuses = WorkflowCompiler.requiredStatuses
+}
