@@ -1,0 +1,129 @@
+import Foundation
+import GyreLocal
+import GyreProcess
+import Testing
+
+/// A job's life on the agent end to end: the job time limit, reaping of
+/// leftover containers, cancel. Tests needing agent settings of their own
+/// start an extra build-agent on the suite's system.
+extension EndToEnd {
+@Suite struct LifecycleTests {
+    /// A build-agent process of the test's own, joined to the running system.
+    final class ExtraAgent: Sendable {
+        let pid: Int32
+        let name: String
+        let workDirectory: String
+        let logPath: String
+
+        init(system: SystemFixture, name: String, environment extra: [String: String]) throws {
+            let configuration = system.system.configuration
+            self.name = name
+            workDirectory = "\(configuration.runDirectory)/\(name)"
+            logPath = "\(configuration.runDirectory)/logs/\(name).log"
+            var env = ProcessInfo.processInfo.environment.filter { !$0.key.hasPrefix("GYRE_") }
+            env["GYRE_PORT"] = String(try SystemFixture.freePortBase(count: 1))
+            env["GYRE_BIND"] = "127.0.0.1"
+            env["GYRE_NAMESPACE"] = configuration.namespace
+            env["GYRE_POSTGRES_URL"] = configuration.postgresURL
+            env["GYRE_AMQP_URL"] = configuration.amqpURL
+            env["GYRE_REDIS_URL"] = configuration.redisURL
+            env["GYRE_STORAGE_DIR"] = system.system.storageDirectory
+            env["GYRE_STORAGE_URL"] = system.system.url(of: "output-processor").absoluteString
+            env["GYRE_VCS_BASE"] = configuration.vcsBase
+            env["GYRE_GIT_CACHE"] = "\(configuration.runDirectory)/git-cache-\(name)"
+            env["GYRE_AGENT_WORK_DIR"] = workDirectory
+            env["GYRE_AGENT_NAME"] = name
+            env["GYRE_AGENT_CAPACITY"] = "2"
+            env["GYRE_EXTERNAL_URL"] = system.system.apiURL.absoluteString
+            env["GYRE_LOG_LEVEL"] = "info"
+            for (key, value) in extra { env[key] = value }
+            try FileManager.default.createDirectory(atPath: "\(configuration.runDirectory)/logs",
+                                                    withIntermediateDirectories: true)
+            let log = open(logPath, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0o644)
+            defer { close(log) }
+            pid = try Spawn.start(["\(configuration.binDirectory)/build-agent"], environment: env, directory: nil,
+                                  outputFD: log)
+        }
+
+        var builderLabel: String { "\(name)@\(workDirectory)" }
+
+        var log: String { (try? String(contentsOfFile: logPath, encoding: .utf8)) ?? "" }
+
+        /// Graceful stop (it tells the scheduler it takes no more work), then waits for the exit.
+        func stop() {
+            kill(pid, SIGTERM)
+            _ = Spawn.wait(pid)
+        }
+    }
+
+    static func unique(_ name: String) -> String {
+        "\(name)-\(UUID().uuidString.lowercased().prefix(8))"
+    }
+
+    @Test func aJobOverTheTimeLimitTimesOutAndItsLaterStepsDoNotRun() async throws {
+        let system = try fixture
+        let runnerClass = "gyre/\(Self.unique("slow"))"
+        let agent = try ExtraAgent(system: system, name: Self.unique("timeout-agent"), environment: [
+            "GYRE_AGENT_DOCKER": "false", "GYRE_AGENT_RUNNER_CLASSES": runnerClass, "GYRE_JOB_TIMEOUT_SECONDS": "3",
+        ])
+        defer { agent.stop() }
+        let slug = try await system.project(Self.unique("timeout"), config: """
+            version: 2.1
+            jobs:
+              build:
+                machine: true
+                resource_class: \(runnerClass)
+                steps:
+                  - run: echo quick
+                  - run:
+                      name: Too slow
+                      command: echo slow-start; sleep 120; echo slow-end
+                  - run: echo never-runs
+            workflows:
+              main:
+                jobs: [build]
+            """)
+        let outcome = try await system.client.wait(for: try await system.client.trigger(slug).id, timeout: .seconds(90))
+        let job = try #require(outcome.workflows.first?.jobs.first, "\(agent.log)")
+        #expect(job.status == "timedout", "\(agent.log)")
+        let steps = try await system.client.steps(slug, job: try #require(job.job_number))
+        #expect(steps.map(\.status) == ["success", "success", "timedout", "not_run"], "\(steps.map { ($0.name, $0.status) })")
+        #expect(steps.count == 4 && steps[2].output.contains("slow-start"))
+        #expect(steps.count == 4 && steps[2].output.contains("job exceeded the maximum run time of 3s"), "\(steps.map(\.output))")
+        #expect(steps.count == 4 && !steps[2].output.contains("slow-end"))
+    }
+
+    @Test func leftoverContainersOfThisBuilderAreReapedAtStartAndOthersAreKept() async throws {
+        let system = try fixture
+        let name = Self.unique("reap-agent")
+        let workDirectory = "\(system.system.configuration.runDirectory)/\(name)"
+        let image = system.jobImage
+        let orphan = "gyre-test-orphan-\(UUID().uuidString.lowercased().prefix(8))"
+        let foreign = "gyre-test-foreign-\(UUID().uuidString.lowercased().prefix(8))"
+        try SystemFixture.shell(["docker", "create", "--name", orphan, "--network", "none",
+                                 "--label", "gyre.builder=\(name)@\(workDirectory)",
+                                 "--label", "gyre.job=\(UUID().uuidString.lowercased())", "--label", "gyre.attempt=1",
+                                 image, "true"])
+        try SystemFixture.shell(["docker", "create", "--name", foreign, "--network", "none",
+                                 "--label", "gyre.builder=\(name)-other@\(workDirectory)",
+                                 "--label", "gyre.job=\(UUID().uuidString.lowercased())", "--label", "gyre.attempt=1",
+                                 image, "true"])
+        defer { _ = try? SystemFixture.shell(["docker", "rm", "--force", orphan, foreign]) }
+        let agent = try ExtraAgent(system: system, name: name, environment: [
+            "GYRE_AGENT_DOCKER": "true", "GYRE_AGENT_RUNNER_CLASSES": "gyre/\(name)",
+        ])
+        defer { agent.stop() }
+        #expect(agent.builderLabel == "\(name)@\(workDirectory)")
+        func exists(_ container: String) throws -> Bool {
+            try !SystemFixture.shell(["docker", "ps", "--all", "--filter", "name=^\(container)$", "--format", "{{.Names}}"])
+                .trimmingCharacters(in: .whitespacesAndNewlines).isEmpty
+        }
+        let deadline = ContinuousClock.now + .seconds(60)
+        while try exists(orphan), ContinuousClock.now < deadline {
+            try await Task.sleep(for: .milliseconds(200))
+        }
+        #expect(try !exists(orphan), "\(agent.log)")
+        #expect(try exists(foreign))
+    }
+}
+}
