@@ -44,6 +44,105 @@ struct WorkflowGraphTests {
     }
 }
 
+extension WorkflowGraphTests {
+    @Test func anApprovalJobIsHeldWhenItsRequirementsSucceed() {
+        var g = WorkflowGraph(nodes: [
+            .init(name: "build", requires: [], status: .running),
+            .init(name: "hold", requires: ["build"], status: .blocked, approval: true),
+            .init(name: "deploy", requires: ["hold"], status: .blocked),
+        ])
+        #expect(g.advance() == WorkflowGraph.Advance())
+        g.set("build", to: .success)
+        let change = g.advance()
+        #expect(change.held == ["hold"])
+        #expect(change.ready.isEmpty)
+        #expect(g.status == .onHold)
+        g.set("hold", to: .success)
+        #expect(g.advance().ready == ["deploy"])
+        #expect(g.status == .running)
+    }
+
+    @Test func anApprovalWithoutRequirementsIsHeldAtOnce() {
+        var g = WorkflowGraph(nodes: [
+            .init(name: "hold", requires: [], status: .blocked, approval: true),
+            .init(name: "lint", requires: [], status: .blocked),
+        ])
+        let change = g.advance()
+        #expect(change.held == ["hold"])
+        #expect(change.ready == ["lint"])
+        // Something still runs: the workflow is running, not on hold.
+        #expect(g.status == .running)
+        g.set("lint", to: .success)
+        #expect(g.status == .onHold)
+    }
+
+    @Test func aFailedRequirementSkipsTheApprovalAndItsDependents() {
+        var g = WorkflowGraph(nodes: [
+            .init(name: "build", requires: [], status: .failed),
+            .init(name: "hold", requires: ["build"], status: .blocked, approval: true),
+            .init(name: "deploy", requires: ["hold"], status: .blocked),
+        ])
+        #expect(g.advance().skipped == ["hold", "deploy"])
+        #expect(g.status == .failed)
+    }
+
+    @Test func failingWhileOthersRunFailedWhenAllStop() {
+        var g = graph([("a", [], .failed), ("b", [], .running), ("c", ["b"], .blocked)])
+        #expect(g.status == .failing)
+        g.set("b", to: .success)
+        _ = g.advance()
+        #expect(g.status == .failing)
+        g.set("c", to: .success)
+        #expect(g.status == .failed)
+        #expect(graph([("a", [], .timedout), ("b", [], .success)]).status == .failed)
+        #expect(graph([("a", [], .infrastructureFail), ("b", [], .queued)]).status == .failing)
+    }
+
+    @Test func canceledWhenEverythingStoppedAndSomethingWasCanceled() {
+        var g = graph([("a", [], .canceled), ("b", ["a"], .blocked), ("c", [], .running)])
+        #expect(g.advance().skipped == ["b"])
+        #expect(g.status == .running)
+        g.set("c", to: .success)
+        #expect(g.status == .canceled)
+        #expect(graph([("a", [], .canceled), ("b", [], .failed)]).status == .canceled)
+    }
+
+    @Test func onHoldOnlyWhileNothingRuns() {
+        #expect(graph([("a", [], .onHold), ("b", [], .running)]).status == .running)
+        #expect(graph([("a", [], .onHold), ("b", [], .queued)]).status == .running)
+        #expect(graph([("a", [], .onHold), ("b", [], .success)]).status == .onHold)
+        #expect(graph([("a", [], .onHold), ("b", [], .failed)]).status == .failing)
+    }
+
+    @Test func dependentsAreFoundTransitively() {
+        let g = graph([("a", [], .success), ("b", ["a"], .failed), ("c", ["b"], .notRun), ("d", ["a"], .success),
+                       ("e", ["c", "d"], .notRun)])
+        #expect(g.dependents(of: ["b"]) == ["c", "e"])
+        #expect(g.dependents(of: ["a"]) == ["b", "c", "d", "e"])
+        #expect(g.dependents(of: ["e"]).isEmpty)
+    }
+
+    @Test func parallelRunsCombineIntoOneStatus() {
+        #expect(JobStatus.combined([.success, .running, .success]) == nil)
+        #expect(JobStatus.combined([.success, .success, .success]) == .success)
+        #expect(JobStatus.combined([.success, .failed, .canceled]) == .failed)
+        #expect(JobStatus.combined([.success, .timedout]) == .timedout)
+        #expect(JobStatus.combined([.canceled, .success]) == .canceled)
+        #expect(JobStatus.combined([.infrastructureFail, .timedout]) == .infrastructureFail)
+        #expect(JobStatus.combined([]) == nil)
+    }
+
+    @Test func statusesAreSpelledAsAPIv2Does() {
+        #expect(JobStatus.allCases.map(\.rawValue).sorted() == [
+            "blocked", "canceled", "failed", "infrastructure_fail", "not_run", "not_running", "on_hold", "queued",
+            "retried", "running", "success", "terminated-unknown", "timedout", "unauthorized",
+        ])
+        #expect(WorkflowStatus.allCases.map(\.rawValue).sorted() == [
+            "canceled", "error", "failed", "failing", "not_run", "on_hold", "running", "success", "unauthorized",
+        ])
+    }
+}
+
 struct ProjectSlugTests {
     @Test func acceptsShortAndLongVCSNames() {
         #expect(ProjectSlug("gh/acme/app")?.description == "gh/acme/app")
