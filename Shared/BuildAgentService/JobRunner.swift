@@ -22,6 +22,8 @@ struct JobRunner: Sendable {
     var controls = JobControls()
     /// Docker settings of this builder (labels, limits, the in-job `circleci`).
     var dockerSettings = DockerSettings()
+    /// The storage API and scratch space of the built-in steps (caches, workspaces, artifacts...).
+    var steps = StepServices.unconfigured
 
     static func containerPrefix(_ job: UUID, _ attempt: Int) -> String {
         "gyre-\(job.uuidString.lowercased().prefix(13))-\(attempt)"
@@ -66,7 +68,7 @@ struct JobRunner: Sendable {
             return (.failed, "\(error)")
         }
         let environment = BuiltinEnvironment.variables(for: job, workingDirectory: workspace.workingDirectory)
-            + job.plan.environment
+            + (await toolEnvironment(job, in: workspace)) + job.plan.environment
         var failed = false
         for (offset, step) in job.plan.steps.enumerated() {
             let index = offset + 1
@@ -109,9 +111,10 @@ struct JobRunner: Sendable {
                 default: break
                 }
                 let handle = emitter.start(index: index, name: step.displayName, kind: step.kind)
-                handle.output(Array("\(step.kind) is not implemented by this build agent yet\n".utf8))
-                emitter.finish(handle, status: .failed, exitCode: nil)
-                failed = true
+                let status = await runBuiltin(step, index: index, job: job, workspace: workspace,
+                                              environment: environment, handle: handle)
+                emitter.finish(handle, status: status, exitCode: status == .success ? 0 : 1)
+                if status != .success { failed = true }
             }
         }
         return (failed ? .failed : .success, nil)
