@@ -8,41 +8,61 @@ struct Config: AsyncParsableCommand {
         abstract: "Check .circleci/config.yml files with the server's own config processor.",
         subcommands: [Validate.self, Process.self])
 
+    /// Options shared by both subcommands.
+    struct Common: ParsableArguments {
+        @Argument(help: "Path to the config file.") var file: String
+
+        @Option(name: .customLong("orb-dir"),
+                help: "Directory of imported orbs (<namespace>/<name>@<version>.yml); default: $GYRE_ORB_DIR.")
+        var orbDirectory: String? = ProcessInfo.processInfo.environment["GYRE_ORB_DIR"]
+
+        var tool: ConfigTool {
+            ConfigTool(compiler: ConfigCompiler(orbDirectory: orbDirectory.flatMap {
+                $0.isEmpty ? nil : URL(fileURLWithPath: $0)
+            }))
+        }
+    }
+
     struct Validate: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
             abstract: "Exit 0 if the config compiles, 1 listing each problem (path: message) if not, 2 if unreadable.")
-        @Argument(help: "Path to the config file.") var file: String
+        @OptionGroup var common: Common
 
         func run() async throws {
-            _ = try Config.compile(file)
-            print("\(file): valid")
+            try Config.finish(common.tool.validate(file: common.file))
         }
     }
 
     struct Process: AsyncParsableCommand {
-        static let configuration = CommandConfiguration(abstract: "Print the compiled plan as JSON.")
-        @Argument(help: "Path to the config file.") var file: String
+        static let configuration = CommandConfiguration(
+            abstract: "Print the compiled plan (YAML or JSON); exit codes as validate.")
+        @OptionGroup var common: Common
+
+        @Option(help: "Pipeline parameters as a JSON object, e.g. '{\"deploy\": true}'.")
+        var parameters: String?
+
+        @Option(help: "Branch for << pipeline.git.branch >>.")
+        var branch: String?
+
+        @Option(help: "Tag for << pipeline.git.tag >>.")
+        var tag: String?
+
+        @Option(help: "yaml or json.")
+        var format: String = "yaml"
 
         func run() async throws {
-            let plan = try Config.compile(file)
-            let encoder = JSONEncoder()
-            encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
-            print(String(decoding: try encoder.encode(plan), as: UTF8.self))
+            guard let format = ConfigTool.Format(rawValue: format) else {
+                FileHandle.standardError.write(Data("--format must be yaml or json\n".utf8))
+                throw ExitCode(2)
+            }
+            try Config.finish(common.tool.process(file: common.file, parametersJSON: parameters, branch: branch,
+                                                  tag: tag, format: format))
         }
     }
 
-    static func compile(_ file: String) throws -> PipelinePlan {
-        guard let text = try? String(contentsOfFile: file, encoding: .utf8) else {
-            FileHandle.standardError.write(Data("cannot read \(file)\n".utf8))
-            throw ExitCode(2)
-        }
-        do {
-            return try ConfigCompiler().compile(yaml: text)
-        } catch {
-            for problem in error.errors {
-                FileHandle.standardError.write(Data("\(file): \(problem.description)\n".utf8))
-            }
-            throw ExitCode(1)
-        }
+    static func finish(_ outcome: ConfigTool.Outcome) throws {
+        if !outcome.output.isEmpty { FileHandle.standardOutput.write(Data(outcome.output.utf8)) }
+        if !outcome.errors.isEmpty { FileHandle.standardError.write(Data(outcome.errors.utf8)) }
+        if outcome.exitCode != 0 { throw ExitCode(outcome.exitCode) }
     }
 }

@@ -68,4 +68,6 @@ public final class ServiceEnvironment: Sendable {
     public var logLevel: String { string("GYRE_LOG_LEVEL", default: "info") }
     /// Where people reach the web UI and API (for links such as CIRCLE_BUILD_URL).
     public var externalURL: String { string("GYRE_EXTERNAL_URL", default: "http://localhost") }
+    /// Directory of imported registry orbs (`<namespace>/<name>@<version>.yml`) for the config compiler; nil = none.
+    public var orbDirectory: String? { optionalString("GYRE_ORB_DIR") }
 }

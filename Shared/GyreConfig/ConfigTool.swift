@@ -1,0 +1,93 @@
+import Foundation
+import GyreModel
+import Yams
+
+/// `gyre config validate` and `gyre config process`, as functions of their
+/// inputs so tests can call them without a process: exit code and output.
+///
+/// Exit codes: 0 the config compiles; 1 config errors (one `path: message`
+/// per line on standard error); 2 the file cannot be read or an option is bad.
+public struct ConfigTool: Sendable {
+    public enum Format: String, Sendable, CaseIterable {
+        case yaml, json
+    }
+
+    /// What a command printed and how it ended.
+    public struct Outcome: Sendable, Equatable {
+        public var exitCode: Int32
+        public var output: String
+        public var errors: String
+    }
+
+    public var compiler: ConfigCompiler
+
+    public init(compiler: ConfigCompiler = ConfigCompiler()) {
+        self.compiler = compiler
+    }
+
+    /// Compiles `file` with no pipeline values (placeholders).
+    public func validate(file: String) -> Outcome {
+        switch compile(file: file, parametersJSON: nil, branch: nil, tag: nil) {
+        case .failure(let outcome): return outcome
+        case .success: return Outcome(exitCode: 0, output: "\(file): valid\n", errors: "")
+        }
+    }
+
+    /// Compiles `file` and prints the plan. `parametersJSON` is a JSON object
+    /// of pipeline parameters; `branch` / `tag` fill `pipeline.git.*`.
+    public func process(file: String, parametersJSON: String? = nil, branch: String? = nil, tag: String? = nil,
+                        format: Format = .yaml) -> Outcome {
+        switch compile(file: file, parametersJSON: parametersJSON, branch: branch, tag: tag) {
+        case .failure(let outcome):
+            return outcome
+        case .success(let plan):
+            do {
+                return Outcome(exitCode: 0, output: try Self.render(plan, format: format), errors: "")
+            } catch {
+                return Outcome(exitCode: 2, output: "", errors: "cannot render the plan: \(error)\n")
+            }
+        }
+    }
+
+    static func render(_ plan: PipelinePlan, format: Format) throws -> String {
+        switch format {
+        case .json:
+            let encoder = JSONEncoder()
+            encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
+            return String(decoding: try encoder.encode(plan), as: UTF8.self) + "\n"
+        case .yaml:
+            return try YAMLEncoder().encode(plan)
+        }
+    }
+
+    private enum Compiled {
+        case success(PipelinePlan)
+        case failure(Outcome)
+    }
+
+    private func compile(file: String, parametersJSON: String?, branch: String?, tag: String?) -> Compiled {
+        guard let text = try? String(contentsOfFile: file, encoding: .utf8) else {
+            return .failure(Outcome(exitCode: 2, output: "", errors: "cannot read \(file)\n"))
+        }
+        var parameters: [String: ParameterValue] = [:]
+        if let parametersJSON {
+            guard let decoded = try? JSONDecoder().decode([String: ParameterValue].self, from: Data(parametersJSON.utf8))
+            else {
+                return .failure(Outcome(exitCode: 2, output: "", errors: "--parameters must be a JSON object of "
+                    + "strings, numbers and booleans, e.g. '{\"deploy\": true}'\n"))
+            }
+            parameters = decoded
+        }
+        var pipeline: PipelineValues?
+        if branch != nil || tag != nil {
+            pipeline = PipelineValues(id: UUID(uuid: (0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0)), number: 0,
+                                      projectGitURL: "", gitBranch: branch, gitTag: tag, gitRevision: "")
+        }
+        do {
+            return .success(try compiler.compile(yaml: text, parameters: parameters, pipeline: pipeline))
+        } catch {
+            let lines = error.errors.map { "\($0.description)\n" }.joined()
+            return .failure(Outcome(exitCode: 1, output: "", errors: lines))
+        }
+    }
+}
