@@ -126,30 +126,31 @@ extension FrontendAPI {
     /// per run, sorted by step then node, each with its `node_index`.
     func getJobSteps(_ request: Request, _ context: Context) async throws -> Response {
         let (_, job) = try await job(context)
-        var runs: [(Int, JobRecord)] = [(0, job)]
-        if job.parallelism > 1 {
-            let records = try await guarded { try await control.runs(job: job.id) }
-            if !records.isEmpty {
-                runs = records.map { run in
-                    var record = job
-                    record.id = run.id
-                    record.attempt = run.attempt
-                    record.status = run.status
-                    return (run.nodeIndex, record)
-                }
-            }
+        let steps = try await guarded { try await store.nodeSteps(job: job) }
+        var items: [APIStep] = []
+        for (run, step) in steps {
+            let output = await output(job: run, step: step)
+            items.append(APIStep(step, output: String(decoding: output, as: UTF8.self)))
         }
-        var items: [(Int, Int, APIStep)] = []
-        for (node, record) in runs {
-            let steps = try await guarded { try await store.steps(job: record.id, attempt: record.attempt) }
-            for var step in steps {
-                step.nodeIndex = node
-                let output = await output(job: record, step: step)
-                items.append((step.index, node, APIStep(step, output: String(decoding: output, as: UTF8.self))))
-            }
+        return JSONResponse.make(Page(items: items))
+    }
+
+    /// `GET project/{slug}/job/{n}/steps/{index}/output?node_index=N` (node 0 by default).
+    func getNodeStepOutput(_ request: Request, _ context: Context) async throws -> Response {
+        let (_, job) = try await job(context)
+        let index = try int(context, "index")
+        var node = 0
+        if let text = request.uri.queryParameters.get("node_index") {
+            guard let value = Int(text), value >= 0 else { throw APIError.badRequest("node_index must be a whole number") }
+            node = value
         }
-        items.sort { ($0.0, $0.1) < ($1.0, $1.1) }
-        return JSONResponse.make(Page(items: items.map(\.2)))
+        let steps = try await guarded { try await store.nodeSteps(job: job) }
+        guard let (run, step) = steps.first(where: { $0.step.index == index && $0.step.nodeIndex == node }) else {
+            throw APIError.notFound("step \(index) on node \(node) of job \(job.number)")
+        }
+        let output = await output(job: run, step: step)
+        return Response(status: .ok, headers: [.contentType: "text/plain; charset=utf-8"],
+                        body: .init(byteBuffer: ByteBuffer(bytes: output)))
     }
 }
 

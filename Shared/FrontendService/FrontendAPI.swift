@@ -30,7 +30,7 @@ struct FrontendAPI: Sendable {
         v2.get("project/:vcs/:org/:repo/job/:number") { request, context in try await getJobDetails(request, context) }
         v2.get("project/:vcs/:org/:repo/job/:number/steps") { request, context in try await getJobSteps(request, context) }
         v2.get("project/:vcs/:org/:repo/job/:number/steps/:index/output") { request, context in
-            try await getStepOutput(request, context)
+            try await getNodeStepOutput(request, context)
         }
         router.post("api/v1.1/project/:vcs/:org/:repo/follow") { request, context in try await follow(request, context) }
         registerTriggers(on: router)

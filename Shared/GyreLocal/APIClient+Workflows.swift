@@ -119,6 +119,19 @@ extension APIClient {
         try await call("GET", "api/v2/project/\(slug)/job/\(number)/steps", as: Page<NodeStep>.self).items
     }
 
+    /// One step's output on one node of a (parallel) job.
+    public func stepOutput(_ slug: String, job number: Int, step index: Int, node: Int) async throws -> String {
+        var components = URLComponents(url: base.appendingPathComponent("api/v2/project/\(slug)/job/\(number)/steps/\(index)/output"),
+                                       resolvingAgainstBaseURL: false)
+        components?.queryItems = [URLQueryItem(name: "node_index", value: String(node))]
+        guard let url = components?.url else { throw LocalSystemError("bad step output URL") }
+        let (status, response) = await http.send("GET", url, body: nil, headers: [:])
+        guard (200..<300).contains(status) else {
+            throw APIFailure(status: status, body: String(decoding: response, as: UTF8.self))
+        }
+        return String(decoding: response, as: UTF8.self)
+    }
+
     /// Polls a workflow until `done` holds for it and its jobs.
     public func waitForWorkflow(_ id: UUID, timeout: Duration = .seconds(120),
                                 until done: @Sendable (Workflow, [WorkflowJob]) -> Bool) async throws -> (Workflow, [WorkflowJob]) {

@@ -180,6 +180,38 @@ public struct PipelineStore: Sendable {
             nodeIndex: nodeIndex, originJobId: originJobId)
     }
 
+    /// The steps of a job's current attempt on every node, sorted by step then
+    /// node (`StepRecord.nodeIndex`), with the run each belongs to (a parallel
+    /// job's runs are rows with `parent_id` = the job; a job with parallelism
+    /// 1 is its own single run).
+    public func nodeSteps(job: JobRecord) async throws -> [(run: JobRecord, step: StepRecord)] {
+        var runs: [JobRecord] = [job]
+        if job.parallelism > 1 {
+            let rows = try await database.query("""
+                SELECT id, node_index, attempt, status FROM jobs WHERE parent_id = \(job.id) ORDER BY node_index
+                """)
+            var found: [JobRecord] = []
+            for try await (id, node, attempt, status) in rows.decode((UUID, Int, Int, String).self) {
+                var run = job
+                run.id = id
+                run.nodeIndex = node
+                run.attempt = attempt
+                run.status = JobStatus(rawValue: status) ?? .failed
+                run.parentId = job.id
+                found.append(run)
+            }
+            if !found.isEmpty { runs = found }
+        }
+        var result: [(run: JobRecord, step: StepRecord)] = []
+        for run in runs {
+            for var step in try await steps(job: run.id, attempt: run.attempt) {
+                step.nodeIndex = run.nodeIndex ?? 0
+                result.append((run, step))
+            }
+        }
+        return result.sorted { ($0.step.index, $0.step.nodeIndex) < ($1.step.index, $1.step.nodeIndex) }
+    }
+
     /// The steps of a job's current attempt, in order.
     public func steps(job: UUID, attempt: Int) async throws -> [StepRecord] {
         let rows = try await database.query("""

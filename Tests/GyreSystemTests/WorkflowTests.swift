@@ -408,6 +408,8 @@ extension EndToEnd {
         #expect(runSteps.map(\.node_index) == [0, 1, 2])
         #expect(runSteps.map { $0.output.split(separator: "\n").first.map(String.init) ?? "" }
                 == ["node=0/3", "node=1/3", "node=2/3"])
+        let node2 = try await system.client.stepOutput(slug, job: number, step: try #require(runSteps.last?.index), node: 2)
+        #expect(node2.hasPrefix("node=2/3"))
         // The dependent started only after the last run finished.
         let splitStopped = try #require(jobs[0].stopped_at)
         let afterStarted = try #require(jobs[1].started_at)
