@@ -28,7 +28,8 @@ extension EndToEnd {
                 jobs: [build]
             """)
         let outcome = try await system.client.wait(for: try await system.client.trigger(slug).id, timeout: .seconds(300))
-        let number = try #require(outcome.workflows.first?.jobs.first?.job_number, "\(system.logs())")
+        let number = try #require(outcome.workflows.first?.jobs.first?.job_number,
+                                  "\(outcome.pipeline.errors.map(\.message)) \(system.logs())")
         return (slug, outcome, try await system.client.steps(slug, job: number))
     }
 
@@ -50,16 +51,16 @@ extension EndToEnd {
                       name: By name
                       command: |
                         until out=$(cat </dev/tcp/echo-server/7777); do sleep 0.2; done 2>/dev/null
-                        echo "by-name: $out"
+                        echo "by-name=$out"
                   - run:
                       name: On localhost
-                      command: echo "localhost: $(cat </dev/tcp/127.0.0.1/7777)"
+                      command: echo "on-localhost=$(cat </dev/tcp/127.0.0.1/7777)"
             """)
         #expect(outcome.status == "success", "\(steps.map { "\($0.name): \($0.output)" })")
         #expect(steps.map(\.name) == ["Spin up environment", "By name", "On localhost"])
         #expect(steps[0].output.contains("Starting service container \(image) as echo-server"))
-        #expect(steps.count == 3 && steps[1].output.contains("by-name: hello from service-env as nobody"))
-        #expect(steps.count == 3 && steps[2].output.contains("localhost: hello from service-env as nobody"))
+        #expect(steps.count == 3 && steps[1].output.contains("by-name=hello from service-env as nobody"))
+        #expect(steps.count == 3 && steps[2].output.contains("on-localhost=hello from service-env as nobody"))
         // Every container of the job is gone once it finished.
         #expect(try Self.containers(project: slug).isEmpty)
     }
@@ -172,10 +173,10 @@ extension EndToEnd {
         var leaked: [String] = []
         let deadline = ContinuousClock.now + .seconds(120)
         while ContinuousClock.now < deadline {
-            let lines = try SystemFixture.shell(["ps", "-eo", "args"]).split(separator: "\n")
+            let lines = try SystemFixture.shell(["ps", "-eww", "-o", "args"]).split(separator: "\n")
             if lines.contains(where: { $0.contains("exec") && $0.contains(marker) }) { sawStep = true }
             leaked += lines.filter { $0.contains(secret) }.map(String.init)
-            if try await system.client.pipeline(created.id).state != "created" { break }
+            if try await system.client.pipeline(created.id).state == "errored" { break }
             let workflows = try await system.client.workflows(pipeline: created.id)
             if !workflows.isEmpty && workflows.allSatisfy({ $0.status != "running" && $0.status != "on_hold" }) { break }
             try await Task.sleep(for: .milliseconds(100))
