@@ -35,6 +35,7 @@ struct FrontendAPI: Sendable {
         router.post("api/v1.1/project/:vcs/:org/:repo/follow") { request, context in try await follow(request, context) }
         registerTriggers(on: router)
         registerWorkflowControl(on: router)
+        registerArtifacts(on: router)
     }
 
     // MARK: parameters

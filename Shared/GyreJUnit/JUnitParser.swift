@@ -50,9 +50,14 @@ public enum JUnitParser {
         parser.shouldResolveExternalEntities = false
         let collector = Collector()
         parser.delegate = collector
-        guard parser.parse() else {
-            let detail = parser.parserError.map { Self.describe($0) } ?? "the file is not well-formed XML"
-            throw JUnitParseError(message: detail, line: parser.lineNumber)
+        let finished = parser.parse()
+        // On Linux, parse() can return true after an error; the delegate hears of every one.
+        if let failure = collector.failure {
+            throw failure
+        }
+        guard finished, parser.parserError == nil else {
+            let code = (parser.parserError as NSError?)?.code ?? -1
+            throw JUnitParseError(message: Self.describe(code: code), line: parser.lineNumber)
         }
         return collector.cases
     }
@@ -67,10 +72,33 @@ public enum JUnitParser {
         return try parse(data)
     }
 
-    static func describe(_ error: Error) -> String {
-        let nsError = error as NSError
-        if let reason = nsError.userInfo[NSLocalizedDescriptionKey] as? String, !reason.isEmpty { return reason }
-        return "the file is not well-formed XML (XML parser error \(nsError.code))"
+    /// libxml2's words for its common error codes (FoundationXML passes the code, not the text).
+    static func describe(code: Int) -> String {
+        switch code {
+        case 3: return "start tag expected, '<' not found"
+        case 4: return "the document is empty or does not start with an element"
+        case 5: return "extra content at the end of the document, or it ends early"
+        case 9: return "invalid character"
+        case 23: return "an entity reference is missing its ';'"
+        case 26: return "undeclared entity (use &amp; for a literal &)"
+        case 38: return "unescaped '<' in an attribute value"
+        case 39, 43: return "an attribute value must start with a quote"
+        case 40, 44: return "an attribute value is not closed"
+        case 41: return "an attribute has no value"
+        case 42: return "an attribute is given twice"
+        case 45: return "a comment is not closed"
+        case 63: return "a CDATA section is not closed"
+        case 65: return "a space is required"
+        case 68: return "a name is required"
+        case 73: return "'>' expected"
+        case 74: return "'</' expected"
+        case 75: return "'=' expected after an attribute name"
+        case 76: return "opening and ending tag mismatch"
+        case 77: return "premature end of data in a tag"
+        case 85: return "the document is not well balanced"
+        case 86: return "extra content at the end of the document"
+        default: return "the file is not well-formed XML (XML parser error \(code))"
+        }
     }
 
     /// Parses a `time` attribute: "1.5", "1,234.5" (some reporters group digits), "" → 0.
@@ -103,6 +131,18 @@ public enum JUnitParser {
         var suites: [Suite] = []
         var current: Open?
         var cases: [JUnitTestCase] = []
+        /// The first error the parser reported.
+        var failure: JUnitParseError?
+
+        func parser(_ parser: XMLParser, parseErrorOccurred parseError: Error) {
+            guard failure == nil else { return }
+            failure = JUnitParseError(message: JUnitParser.describe(code: (parseError as NSError).code), line: parser.lineNumber)
+            parser.abortParsing()
+        }
+
+        func parser(_ parser: XMLParser, validationErrorOccurred validationError: Error) {
+            self.parser(parser, parseErrorOccurred: validationError)
+        }
 
         func parser(_ parser: XMLParser, didStartElement elementName: String, namespaceURI: String?,
                     qualifiedName qName: String?, attributes: [String: String] = [:]) {
