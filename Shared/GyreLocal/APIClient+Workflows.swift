@@ -148,6 +148,11 @@ extension APIClient {
         throw LocalSystemError("workflow \(id) did not reach the expected state within \(timeout) (last: \(state))")
     }
 
+    /// Polls a workflow until its status is final (success, failed, error, canceled, not_run, unauthorized).
+    public func waitForWorkflow(_ id: UUID, timeout: Duration = .seconds(120)) async throws -> Workflow {
+        try await waitForWorkflow(id, timeout: timeout) { workflow, _ in Self.finalWorkflow.contains(workflow.status) }.0
+    }
+
     /// Polls until a pipeline has compiled and has its workflows.
     public func waitForWorkflows(pipeline id: UUID, timeout: Duration = .seconds(120)) async throws -> [Workflow] {
         let deadline = ContinuousClock.now + timeout
