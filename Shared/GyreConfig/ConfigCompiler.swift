@@ -77,10 +77,12 @@ public struct ConfigCompiler: Sendable {
         let resolve: (String) -> Interpolation.Resolution = version == .v2_1 ? context.resolve : { name in
             .error("<< \(name) >> needs version: 2.1 (this config says version 2)")
         }
-        let rootNode = Interpolation(resolve: resolve, diagnostics: diagnostics).apply(parsed, path: .root)
+        let interpolation = Interpolation(resolve: resolve, diagnostics: diagnostics)
+        let rootNode = interpolation.apply(parsed, path: .root)
         guard let root = ConfigNode(rootNode, path: .root, diagnostics: diagnostics).mapping() else { return nil }
 
-        let scope = OrbResolver(orbDirectory: orbDirectory, diagnostics: diagnostics).scope(root: root)
+        let scope = OrbResolver(orbDirectory: orbDirectory, diagnostics: diagnostics,
+                                interpolate: interpolation.apply).scope(root: root)
         DefinitionChecker(version: version, scope: scope, diagnostics: diagnostics).check(root)
 
         let workflowCompiler = WorkflowCompiler(version: version, scope: scope, diagnostics: diagnostics)

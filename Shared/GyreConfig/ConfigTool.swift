@@ -56,7 +56,25 @@ public struct ConfigTool: Sendable {
             encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
             return String(decoding: try encoder.encode(plan), as: UTF8.self) + "\n"
         case .yaml:
-            return try YAMLEncoder().encode(plan)
+            let encoded = try YAMLEncoder().encode(plan)
+            guard let node = try Yams.compose(yaml: encoded) else { return encoded }
+            return try Yams.serialize(node: unwrapped(node))
+        }
+    }
+
+    /// Drops the `_0:` level Swift's synthesized Codable adds for enum cases
+    /// with one unnamed value (`run: {_0: {...}}` → `run: {...}`).
+    private static func unwrapped(_ node: Node) -> Node {
+        switch node {
+        case .mapping(let mapping):
+            if mapping.count == 1, let only = mapping.first, only.key.string == "_0" {
+                return unwrapped(only.value)
+            }
+            return .mapping(Node.Mapping(mapping.map { ($0.key, unwrapped($0.value)) }))
+        case .sequence(let sequence):
+            return .sequence(Node.Sequence(sequence.map(unwrapped)))
+        default:
+            return node
         }
     }
 

@@ -16,6 +16,10 @@ struct DefinitionChecker {
             // A config may run only orb jobs.
             _ = root.required("jobs")
         }
+        if let commands = root["commands"], !commands.isNull,
+           let mapping = commands.mapping(expected: "a mapping of command names to commands") {
+            for entry in mapping.entries { checkCommand(entry.value) }
+        }
         if let executors = root["executors"], !executors.isNull,
            let mapping = executors.mapping(expected: "a mapping of executor names to executors") {
             for entry in mapping.entries { checkExecutor(entry.value) }
@@ -38,6 +42,14 @@ struct DefinitionChecker {
                 JobCompiler.checkName(entry.key, version: version, at: definition.node)
             }
         }
+    }
+
+    /// A command definition: known keys, valid parameters and a list of steps.
+    private func checkCommand(_ node: ConfigNode) {
+        guard let mapping = node.mapping(expected: "a mapping with the command's steps") else { return }
+        mapping.rejectUnknownKeys(known: StepExpander.commandKeys, owner: "command")
+        _ = ParameterSpec.parse(mapping["parameters"])
+        _ = mapping.required("steps")?.sequence(expected: "a list of steps")
     }
 
     /// An executor definition: exactly one executor kind, and resource classes that fit it.

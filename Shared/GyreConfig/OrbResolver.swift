@@ -12,6 +12,8 @@ struct OrbResolver {
     /// GYRE_ORB_DIR; nil = no imported orbs.
     var orbDirectory: URL?
     var diagnostics: Diagnostics
+    /// Applies the `pipeline.*` interpolation to an imported orb, as it was to the config.
+    var interpolate: (Node, NodePath) -> Node = { node, _ in node }
 
     /// Orbs that use orbs deeper than this are refused.
     static let maxDepth = 8
@@ -86,8 +88,9 @@ struct OrbResolver {
         }
         // The orb's own problems are reported under the config path that imports it.
         let orbDiagnostics = diagnostics
-        guard let root = ConfigParser().parse(text, diagnostics: orbDiagnostics),
-              let mapping = ConfigNode(root, path: node.path, diagnostics: orbDiagnostics).mapping() else { return nil }
+        guard let parsed = ConfigParser().parse(text, diagnostics: orbDiagnostics) else { return nil }
+        let root = interpolate(parsed, node.path)
+        guard let mapping = ConfigNode(root, path: node.path, diagnostics: orbDiagnostics).mapping() else { return nil }
         return inline(mapping, name: name, depth: depth)
     }
 

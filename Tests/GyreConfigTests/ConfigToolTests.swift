@@ -74,6 +74,7 @@ struct ConfigToolTests {
         #expect(yaml.exitCode == 0)
         #expect(yaml.output.contains("echo world on "), "\(yaml.output)")
         #expect(yaml.output.contains("workflows:"))
+        #expect(!yaml.output.contains("_0"), "\(yaml.output)")
 
         let unknown = ConfigTool().process(file: file, parametersJSON: #"{"nope": 1}"#)
         #expect(unknown.exitCode == 1)

@@ -210,4 +210,41 @@ struct ReusableConfigTests {
         #expect(errors.first?.path == "orbs.x")
         #expect(errors.first?.message.contains("is not an orb reference") == true, "\(errors.summary)")
     }
+
+    @Test func unusedCommandDefinitionsAreChecked() {
+        let errors = compileErrors("""
+            version: 2.1
+            commands:
+              broken:
+                parameters: {x: {type: nope}}
+                stepz: []
+            jobs:
+              build: {docker: [{image: a}], steps: [checkout]}
+            """)
+        #expect(Set(errors.map(\.path)) == [
+            "commands.broken.parameters.x.type", "commands.broken.stepz", "commands.broken.steps",
+        ], "\(errors.summary)")
+    }
+
+    @Test func importedOrbsSeePipelineValues() throws {
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("orbs-\(UUID().uuidString)")
+        defer { try? FileManager.default.removeItem(at: directory) }
+        try FileManager.default.createDirectory(at: directory.appendingPathComponent("acme"),
+                                                withIntermediateDirectories: true)
+        try """
+            version: 2.1
+            commands:
+              where: {steps: [{run: "echo << pipeline.git.branch >>"}]}
+            """.write(to: directory.appendingPathComponent("acme/tools@1.2.3.yml"), atomically: true, encoding: .utf8)
+        let values = PipelineValues(id: UUID(), number: 1, projectGitURL: "", gitBranch: "topic", gitTag: nil,
+                                    gitRevision: "r")
+        let plan = try ConfigCompiler(orbDirectory: directory).compile(yaml: """
+            version: 2.1
+            orbs:
+              tools: acme/tools@1.2.3
+            jobs:
+              build: {docker: [{image: a}], steps: [tools/where]}
+            """, parameters: [:], pipeline: values)
+        #expect(commands(singleJob(plan)) == ["echo topic"])
+    }
 }
