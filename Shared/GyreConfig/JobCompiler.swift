@@ -14,7 +14,9 @@ struct JobCompiler {
     static let defaultWorkingDirectory = "~/project"
 
     /// The job named `name` at `node`, or nil after reporting its problems.
-    func compile(_ node: ConfigNode, name: String) -> JobPlan? {
+    /// `expandedSteps` (from ``StepExpander``, each at the path it was written
+    /// at) replace the job's `steps` list when given.
+    func compile(_ node: ConfigNode, name: String, expandedSteps: [ConfigNode]? = nil) -> JobPlan? {
         let before = node.diagnostics.count
         Self.checkName(name, version: version, at: node)
         guard let job = node.mapping(expected: "a mapping describing the job") else { return nil }
@@ -25,7 +27,7 @@ struct JobCompiler {
         let workingDirectory = job["working_directory"]?.nonEmptyString() ?? Self.defaultWorkingDirectory
         let shell = job["shell"]?.nonEmptyString()
         let parallelism = job["parallelism"].flatMap(readParallelism) ?? 1
-        let steps = job.required("steps").flatMap(readSteps) ?? []
+        let steps = job.required("steps").flatMap { readSteps($0, expanded: expandedSteps) } ?? []
 
         guard let executor, node.diagnostics.count == before else { return nil }
         return JobPlan(executor: executor.executor, environment: environment, workingDirectory: workingDirectory,
@@ -56,8 +58,8 @@ struct JobCompiler {
         return value
     }
 
-    private func readSteps(_ node: ConfigNode) -> [StepPlan]? {
-        guard let elements = node.sequence(expected: "a list of steps") else { return nil }
+    private func readSteps(_ node: ConfigNode, expanded: [ConfigNode]?) -> [StepPlan]? {
+        guard let elements = expanded ?? node.sequence(expected: "a list of steps") else { return nil }
         guard !elements.isEmpty else {
             node.diagnostics.invalid(node.path, "a job needs at least one step")
             return nil

@@ -10,10 +10,16 @@ struct JobExpander {
         "docker", "machine", "macos", "windows", "resource_class", "shell", "working_directory", "environment",
     ]
 
+    /// A job ready for ``JobCompiler``: its keys, and its steps with their source paths.
+    struct Expanded {
+        var node: ConfigNode
+        var steps: [ConfigNode]?
+    }
+
     /// The expanded job, addressed by the definition's path, or nil after reporting.
     /// `preSteps` / `postSteps` are already expanded (in the workflow's scope).
     func expand(_ definition: Scope.Definition, arguments: [ConfigMapping.Entry], at invocation: ConfigNode,
-                 preSteps: [Node] = [], postSteps: [Node] = []) -> ConfigNode? {
+                 preSteps: [ConfigNode] = [], postSteps: [ConfigNode] = []) -> Expanded? {
         guard let job = definition.node.mapping(expected: "a mapping describing the job") else { return nil }
         let owner = "job \"\(definition.qualifiedName)\""
         let specs = ParameterSpec.parse(job["parameters"])
@@ -31,13 +37,14 @@ struct JobExpander {
             guard let executorEntries = self.executor(executor, scope: definition.scope) else { return nil }
             entries = Self.merge(executor: executorEntries, job: entries.filter { $0.0 != "executor" })
         }
-        if let steps = expanded["steps"] {
-            guard let expandedSteps = StepExpander(diagnostics: diagnostics).expand(steps, scope: definition.scope)
+        var steps: [ConfigNode]?
+        if let stepsNode = expanded["steps"] {
+            guard let expandedSteps = StepExpander(diagnostics: diagnostics).expand(stepsNode, scope: definition.scope)
             else { return nil }
-            let all = preSteps + expandedSteps + postSteps
-            entries = entries.map { $0.0 == "steps" ? ("steps", .sequence(Node.Sequence(all))) : $0 }
+            steps = preSteps + expandedSteps + postSteps
         }
-        return ConfigNode(Self.node(entries), path: definition.node.path, diagnostics: diagnostics)
+        return Expanded(node: ConfigNode(Self.node(entries), path: definition.node.path, diagnostics: diagnostics),
+                        steps: steps)
     }
 
     /// `executor: name` or `executor: {name, <parameters>}`: the executor's body keys.

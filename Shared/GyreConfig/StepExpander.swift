@@ -17,28 +17,30 @@ struct StepExpander {
     static let commandKeys: Set<String> = ["steps", "parameters", "description"]
     static let conditionalKeys: Set<String> = ["condition", "steps"]
 
-    /// The steps at `node` (a list), expanded in `scope`; nil after reporting a non-list.
-    func expand(_ node: ConfigNode, scope: Scope, depth: Int = 0) -> [Node]? {
+    /// The steps at `node` (a list), expanded in `scope`, each at the path it
+    /// was written at (so errors point into a command's definition); nil after
+    /// reporting a non-list.
+    func expand(_ node: ConfigNode, scope: Scope, depth: Int = 0) -> [ConfigNode]? {
         guard let elements = node.sequence(expected: "a list of steps") else { return nil }
         return elements.flatMap { expandStep($0, scope: scope, depth: depth) }
     }
 
-    private func expandStep(_ step: ConfigNode, scope: Scope, depth: Int) -> [Node] {
+    private func expandStep(_ step: ConfigNode, scope: Scope, depth: Int) -> [ConfigNode] {
         let kind: String
         let value: ConfigNode?
         switch step.node {
         case .scalar where !step.isNull:
-            guard let text = step.scalarText else { return [step.node] }
+            guard let text = step.scalarText else { return [step] }
             kind = text
             value = nil
         case .mapping(let raw) where raw.count == 1:
-            guard let mapping = step.mapping(), let entry = mapping.entries.first else { return [step.node] }
+            guard let mapping = step.mapping(), let entry = mapping.entries.first else { return [step] }
             kind = entry.key
             value = entry.value
         default:
-            return [step.node]   // the step compiler explains what is wrong
+            return [step]   // the step compiler explains what is wrong
         }
-        if Self.builtins.contains(kind) { return [step.node] }
+        if Self.builtins.contains(kind) { return [step] }
         if kind == "when" || kind == "unless" {
             return conditional(kind, value ?? step, scope: scope, depth: depth)
         }
@@ -53,7 +55,7 @@ struct StepExpander {
     }
 
     /// `when: {condition, steps}` / `unless: {condition, steps}`.
-    private func conditional(_ kind: String, _ node: ConfigNode, scope: Scope, depth: Int) -> [Node] {
+    private func conditional(_ kind: String, _ node: ConfigNode, scope: Scope, depth: Int) -> [ConfigNode] {
         guard let mapping = node.mapping(expected: "a mapping with condition and steps") else { return [] }
         mapping.rejectUnknownKeys(known: Self.conditionalKeys, owner: "\(kind) step")
         guard let condition = mapping.required("condition"), let steps = mapping.required("steps") else { return [] }
@@ -64,7 +66,7 @@ struct StepExpander {
     }
 
     /// A reusable command invocation: its steps with its parameters filled in.
-    private func command(_ definition: Scope.Definition, arguments: ConfigNode?, at: ConfigNode, depth: Int) -> [Node] {
+    private func command(_ definition: Scope.Definition, arguments: ConfigNode?, at: ConfigNode, depth: Int) -> [ConfigNode] {
         guard depth < Self.maxDepth else {
             diagnostics.invalid(at.path, "command \"\(definition.qualifiedName)\" invokes commands \(Self.maxDepth) "
                 + "levels deep; does it invoke itself?")

@@ -113,7 +113,7 @@ struct WorkflowCompiler {
             .expand(definition, arguments: invocation.arguments, at: invocation.node, preSteps: pre, postSteps: post)
         else { return nil }
         let shortName = invocation.job.split(separator: "/").last.map(String.init) ?? invocation.job
-        return JobCompiler(version: version).compile(expanded, name: shortName)
+        return JobCompiler(version: version).compile(expanded.node, name: shortName, expandedSteps: expanded.steps)
     }
 
     // MARK: - Graph checks

@@ -247,4 +247,22 @@ struct ReusableConfigTests {
             """, parameters: [:], pipeline: values)
         #expect(commands(singleJob(plan)) == ["echo topic"])
     }
+
+    @Test func errorsInsideACommandPointIntoItsDefinition() {
+        let errors = compileErrors("""
+            version: 2.1
+            commands:
+              cache:
+                parameters: {key: {type: string}}
+                steps:
+                  - save_cache: {key: << parameters.key >>}
+            jobs:
+              build:
+                docker: [{image: a}]
+                steps:
+                  - checkout
+                  - cache: {key: v1}
+            """)
+        #expect(errors.map(\.path) == ["commands.cache.steps[0].save_cache.paths"], "\(errors.summary)")
+    }
 }
