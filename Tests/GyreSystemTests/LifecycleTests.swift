@@ -125,5 +125,68 @@ extension EndToEnd {
         #expect(try !exists(orphan), "\(agent.log)")
         #expect(try exists(foreign))
     }
+    @Test func cancelingARunningDockerJobStopsItAndRemovesItsContainers() async throws {
+        let system = try fixture
+        let slug = try await system.project(Self.unique("cancel"), config: """
+            version: 2.1
+            jobs:
+              build:
+                docker:
+                  - image: \(system.jobImage)
+                  - image: \(system.jobImage)
+                    name: sidecar
+                    command: ["sleep", "600"]
+                steps:
+                  - run:
+                      name: Long
+                      command: echo long-started; sleep 120; echo long-ended
+                  - run: echo never-runs
+            workflows:
+              main:
+                jobs: [build]
+            """)
+        let created = try await system.client.trigger(slug)
+        func containers() throws -> [String] {
+            try SystemFixture.shell(["docker", "ps", "--all", "--filter", "label=gyre.project=\(slug)", "--format", "{{.Names}}"])
+                .split(separator: "\n").map(String.init)
+        }
+        // Wait until the long step runs (its output arrived).
+        var started: (workflow: UUID, number: Int)?
+        let deadline = ContinuousClock.now + .seconds(90)
+        while started == nil, ContinuousClock.now < deadline {
+            if let workflow = try await system.client.workflows(pipeline: created.id).first,
+               let job = try await system.client.jobs(workflow: workflow.id).first, let number = job.job_number,
+               try await system.client.steps(slug, job: number).contains(where: { $0.output.contains("long-started") }) {
+                started = (workflow.id, number)
+            } else {
+                try await Task.sleep(for: .milliseconds(200))
+            }
+        }
+        let running = try #require(started, "the long step never started\n\(system.logs())")
+        #expect(try containers().count == 2)
+
+        _ = try await system.client.cancel(workflow: running.workflow)
+        // Gone long before the step's sleep would have ended.
+        let removal = ContinuousClock.now + .seconds(60)
+        while try !containers().isEmpty, ContinuousClock.now < removal {
+            try await Task.sleep(for: .milliseconds(200))
+        }
+        #expect(try containers().isEmpty, "\(system.logs())")
+        let (workflow, _) = try await system.client.waitForWorkflow(running.workflow) { workflow, _ in
+            workflow.status != "running"
+        }
+        #expect(workflow.status == "canceled")
+        // The agent reported the open step canceled and the rest not run.
+        var steps: [APIClient.Step] = []
+        let reported = ContinuousClock.now + .seconds(30)
+        repeat {
+            steps = try await system.client.steps(slug, job: running.number)
+            if steps.count == 3 && steps[1].status != "running" { break }
+            try await Task.sleep(for: .milliseconds(200))
+        } while ContinuousClock.now < reported
+        #expect(steps.map(\.status) == ["success", "canceled", "not_run"], "\(steps.map { ($0.name, $0.status) })")
+        #expect(steps.count == 3 && steps[1].output.contains("the job was canceled"))
+        #expect(steps.count == 3 && !steps[1].output.contains("long-ended"))
+    }
 }
 }
