@@ -17,6 +17,18 @@ final class Diagnostics {
 
     var isEmpty: Bool { count == 0 }
 
+    /// Steps produced by expanding commands in this compile; commands that
+    /// invoke each other several times each could otherwise multiply a small
+    /// file into billions of steps.
+    static let maxExpandedSteps = 100_000
+    private(set) var expandedSteps = 0
+
+    /// Counts `n` more expanded steps; false once past the limit.
+    func spendExpansion(_ n: Int) -> Bool {
+        expandedSteps += n
+        return expandedSteps <= Self.maxExpandedSteps
+    }
+
     /// A key or value that is wrong by the schema.
     func invalid(_ path: NodePath, _ message: String) {
         record(ConfigError(.invalid, path: path.description, message))

@@ -22,7 +22,16 @@ struct StepExpander {
     /// reporting a non-list.
     func expand(_ node: ConfigNode, scope: Scope, depth: Int = 0) -> [ConfigNode]? {
         guard let elements = node.sequence(expected: "a list of steps") else { return nil }
-        return elements.flatMap { expandStep($0, scope: scope, depth: depth) }
+        var steps: [ConfigNode] = []
+        for element in elements {
+            let expanded = expandStep(element, scope: scope, depth: depth)
+            guard diagnostics.spendExpansion(expanded.count) else {
+                diagnostics.invalid(node.path, "commands expand to more than \(Diagnostics.maxExpandedSteps) steps")
+                return nil
+            }
+            steps += expanded
+        }
+        return steps
     }
 
     private func expandStep(_ step: ConfigNode, scope: Scope, depth: Int) -> [ConfigNode] {

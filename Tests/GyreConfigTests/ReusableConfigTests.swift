@@ -265,4 +265,14 @@ struct ReusableConfigTests {
             """)
         #expect(errors.map(\.path) == ["commands.cache.steps[0].save_cache.paths"], "\(errors.summary)")
     }
+
+    @Test func commandsThatMultiplyAreStopped() {
+        var yaml = "version: 2.1\ncommands:\n  c0: {steps: [{run: x}]}\n"
+        for level in 1...30 {
+            yaml += "  c\(level): {steps: [c\(level - 1), c\(level - 1)]}\n"
+        }
+        yaml += "jobs:\n  build: {docker: [{image: a}], steps: [c30]}\n"
+        let errors = compileErrors(yaml)
+        #expect(errors.contains { $0.message.contains("more than 100000 steps") }, "\(errors.summary)")
+    }
 }
