@@ -198,9 +198,14 @@ extension EndToEnd {
                   - image: \(system.jobImage)
                 steps:
                   - run: sleep 600
+              after:
+            \(Self.hostJob("echo never"))
             workflows:
               main:
-                jobs: [long]
+                jobs:
+                  - long
+                  - after:
+                      requires: [long]
             """)
         let pipeline = try await system.client.trigger(slug)
         let workflow = try #require(try await system.client.waitForWorkflows(pipeline: pipeline.id).first)
@@ -212,8 +217,10 @@ extension EndToEnd {
         }
         let number = try #require(jobs[0].job_number)
         _ = try await system.client.cancel(slug, job: number)
-        let (canceled, _) = try await system.client.waitForWorkflow(workflow.id) { workflow, _ in workflow.status == "canceled" }
+        // The job is canceled, the job that requires it does not run, and the workflow is canceled.
+        let (canceled, after) = try await system.client.waitForWorkflow(workflow.id) { workflow, _ in workflow.status == "canceled" }
         #expect(canceled.status == "canceled")
+        #expect(after.map(\.status) == ["canceled", "not_run"])
         _ = try await Self.eventually(timeout: .seconds(60)) {
             let ids = try? SystemFixture.shell(["docker", "ps", "-q", "--filter", "label=\(label)"])
             return ids?.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty == true ? true : nil
@@ -266,6 +273,20 @@ extension EndToEnd {
         // The pipeline now lists both workflows.
         let workflows = try await system.client.workflows(pipeline: first.pipeline.id)
         #expect(workflows.map(\.id) == [old.workflow.id, rerunId])
+
+        // Rerunning chosen jobs: those and their dependents run, the rest is copied.
+        let deployId = try #require(jobs.last?.id)
+        let partialId = try await system.client.rerun(workflow: rerunId, jobs: [deployId])
+        let (partial, partialJobs) = try await system.client.waitForWorkflow(partialId) { workflow, _ in
+            ["success", "failed", "canceled"].contains(workflow.status)
+        }
+        #expect(partial.status == "success")
+        #expect(partialJobs.map(\.status) == ["success", "success", "success"])
+        #expect(try String(contentsOfFile: "\(marks)/build-runs", encoding: .utf8) == "build\n")
+        let deploySteps = try await system.client.steps(slug, job: try #require(partialJobs[2].job_number))
+        #expect(deploySteps.last?.output == "deployed\n")
+        let flakySteps = try await system.client.steps(slug, job: try #require(partialJobs[1].job_number))
+        #expect(flakySteps.isEmpty)
 
         // Only a finished workflow can be rerun; from_failed needs a failure.
         let again = try await system.client.send("POST", "api/v2/workflow/\(rerunId.uuidString.lowercased())/rerun",
