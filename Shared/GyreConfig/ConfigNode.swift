@@ -89,7 +89,6 @@ struct ConfigNode {
             reportExpected(expected)
             return nil
         }
-        guard checkNoInterpolation(text) else { return nil }
         return text
     }
 
@@ -109,7 +108,6 @@ struct ConfigNode {
             reportExpected("true or false")
             return nil
         }
-        guard checkNoInterpolation(text) else { return nil }
         switch text.lowercased() {
         case "true", "yes", "on": return true
         case "false", "no", "off": return false
@@ -125,7 +123,6 @@ struct ConfigNode {
             reportExpected(expected)
             return nil
         }
-        guard checkNoInterpolation(text) else { return nil }
         guard let value = Int(text) else {
             reportExpected(expected)
             return nil
@@ -145,33 +142,5 @@ struct ConfigNode {
             return nil
         }
         return string().map { [$0] }
-    }
-
-    // MARK: - Interpolation
-
-    /// Interpolation happens before values are read (see ``Interpolation``):
-    /// references left at this point have been reported already.
-    private func checkNoInterpolation(_ text: String) -> Bool {
-        true
-    }
-
-    /// The first `<< name.x >>` in `text` whose name starts with `pipeline.` or
-    /// `parameters.`, on one line, so that shell heredocs (`cat <<EOF >> file`)
-    /// are not mistaken for it.
-    static func firstInterpolation(in text: String) -> String? {
-        guard text.contains("<<") else { return nil }
-        for line in text.split(separator: "\n", omittingEmptySubsequences: true) {
-            var rest = line[...]
-            while let open = rest.range(of: "<<") {
-                let afterOpen = rest[open.upperBound...]
-                guard let close = afterOpen.range(of: ">>") else { break }
-                let inner = afterOpen[..<close.lowerBound].trimmingCharacters(in: .whitespaces)
-                if inner.hasPrefix("pipeline.") || inner.hasPrefix("parameters.") {
-                    return String(rest[open.lowerBound..<close.upperBound])
-                }
-                rest = afterOpen
-            }
-        }
-        return nil
     }
 }

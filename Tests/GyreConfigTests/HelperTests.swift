@@ -36,11 +36,13 @@ struct HelperTests {
     }
 
     @Test func interpolationDetection() {
-        #expect(ConfigNode.firstInterpolation(in: "echo << pipeline.git.branch >>") == "<< pipeline.git.branch >>")
-        #expect(ConfigNode.firstInterpolation(in: "x <<parameters.a>> y") == "<<parameters.a>>")
-        #expect(ConfigNode.firstInterpolation(in: "cat <<EOF >> out\nEOF") == nil)
-        #expect(ConfigNode.firstInterpolation(in: "a << b\nc >> d") == nil)
-        #expect(ConfigNode.firstInterpolation(in: "plain") == nil)
+        func names(_ text: String) -> [String] { Interpolation.references(in: text).map(\.name) }
+        #expect(names("echo << pipeline.git.branch >>") == ["pipeline.git.branch"])
+        #expect(names("x <<parameters.a>> y << matrix.b >>") == ["parameters.a", "matrix.b"])
+        #expect(names("cat <<EOF >> out\nEOF").isEmpty)
+        #expect(names("a << parameters.b\nc >> d").isEmpty)
+        #expect(names("a << other.x >> b").isEmpty)
+        #expect(names("plain").isEmpty)
     }
 
     @Test func runnerResourceClasses() {
