@@ -35,12 +35,15 @@ struct StorageClient: Sendable {
     }
 
     struct SSHKey: Decodable, Sendable {
+        /// MD5, `aa:bb:...`.
         var fingerprint: String
+        /// `SHA256:...`, when the storage service gives it.
+        var fingerprintSHA256: String?
         var hostname: String?
         var privateKey: String
 
         enum CodingKeys: String, CodingKey {
-            case fingerprint, hostname, privateKey = "private_key"
+            case fingerprint, fingerprintSHA256 = "fingerprint_sha256", hostname, privateKey = "private_key"
         }
     }
 

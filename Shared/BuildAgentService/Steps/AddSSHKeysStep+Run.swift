@@ -7,7 +7,7 @@ extension AddSSHKeysStep {
     /// Key material never reaches the step's output.
     func run(in context: StepContext) async throws {
         let keys = try await context.storage.sshKeys(project: context.project, fingerprints: fingerprints)
-        let missing = fingerprints.filter { wanted in !keys.contains { Self.same($0.fingerprint, wanted) } }
+        let missing = fingerprints.filter { wanted in !keys.contains { Self.matches($0, wanted) } }
         guard missing.isEmpty else {
             throw StepFailure("no SSH key with fingerprint \(missing.joined(separator: ", ")) is configured for this project; add it in the project's SSH keys settings")
         }
@@ -61,7 +61,12 @@ extension AddSSHKeysStep {
         return names
     }
 
-    static func same(_ a: String, _ b: String) -> Bool {
-        a.replacingOccurrences(of: ":", with: "").lowercased() == b.replacingOccurrences(of: ":", with: "").lowercased()
+    /// By MD5 (`aa:bb:...`, `MD5:aa:bb:...`, any case) or SHA256 (`SHA256:...`) fingerprint.
+    static func matches(_ key: StorageClient.SSHKey, _ wanted: String) -> Bool {
+        let text = wanted.trimmingCharacters(in: .whitespaces)
+        if text.hasPrefix("SHA256:") { return key.fingerprintSHA256 == text }
+        let md5 = text.hasPrefix("MD5:") ? String(text.dropFirst(4)) : text
+        return key.fingerprint.replacingOccurrences(of: ":", with: "").lowercased()
+            == md5.replacingOccurrences(of: ":", with: "").lowercased()
     }
 }
