@@ -104,10 +104,29 @@ struct DockerWorkspace: Workspace {
     func run(command: String, shell: String?, environment: [EnvVar], workingDirectory: String?,
              output: @escaping @Sendable ([UInt8]) -> Void) async throws -> Int32 {
         let directory = workingDirectory.map { Self.expand($0, home: self.workingDirectory) } ?? self.workingDirectory
-        return try await docker.exec(
-            container: name, command: ShellCommand.argv(shell: shell, command: command),
+        // The step's shell records its pid, so a stopped step's processes can be killed in the container.
+        let pidFile = "/tmp/.gyre-step-\(UUID().uuidString.lowercased()).pid"
+        let code = try await docker.exec(
+            container: name, command: ["/bin/sh", "-c", #"echo $$ > "$0" 2>/dev/null; exec "$@""#, pidFile]
+                + ShellCommand.argv(shell: shell, command: command),
             environment: environment.map { ($0.name, $0.value) }, workingDirectory: directory, user: images.first?.user,
             onOutput: output)
+        if Task.isCancelled {
+            // `no_output_timeout` or a stop: killing `docker exec` left the step running in the container.
+            await Task.detached { [docker, name] in await Self.killStep(pidFile: pidFile, in: name, docker: docker) }.value
+        }
+        return code
+    }
+
+    /// Kills a step's shell and every process under it (as root, in the container).
+    static func killStep(pidFile: String, in container: String, docker: Docker) async {
+        let script = #"""
+            tree() { for c in $(cat /proc/$1/task/*/children 2>/dev/null); do tree $c; done; echo $1; }
+            p=$(cat "$0" 2>/dev/null) || exit 0
+            kill -STOP $p 2>/dev/null; kill -9 $(tree $p) 2>/dev/null; rm -f "$0"; exit 0
+            """#
+        _ = try? await docker.exec(container: container, command: ["/bin/sh", "-c", script, pidFile], environment: [],
+                                   workingDirectory: nil, user: "0", onOutput: { _ in })
     }
 
     /// Removes the job's containers by name and, in case one escaped that, by its labels.
