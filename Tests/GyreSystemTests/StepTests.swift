@@ -226,6 +226,52 @@ extension EndToEnd {
         #expect(split.output == "spec/c_spec.rb\n", "\(split.output)")
     }
 
+    @Test func splitByTimingsUsesTheTimesOfEarlierTestResults() async throws {
+        let system = try fixture
+        let junit = """
+            <testsuite name="py" tests="4">
+              <testcase classname="slow" name="t" time="100" file="tests/slow.py"/>
+              <testcase classname="a" name="t" time="1" file="tests/a.py"/>
+              <testcase classname="b" name="t" time="1" file="tests/b.py"/>
+              <testcase classname="c" name="t" time="1" file="tests/c.py"/>
+            </testsuite>
+            """
+        let slug = try await system.project("split-timings", config: """
+            version: 2.1
+            jobs:
+              build:
+                machine: true
+                resource_class: gyre/host
+                parallelism: 2
+                steps:
+                  - checkout
+                  - run:
+                      name: Split
+                      command: |
+                        circleci tests glob "tests/*.py" | circleci tests split --split-by=timings | sed 's/^/mine: /'
+                  - store_test_results:
+                      path: junit.xml
+            """, files: ["junit.xml": junit, "tests/slow.py": "", "tests/a.py": "", "tests/b.py": "", "tests/c.py": ""])
+        func shares() async throws -> [(output: String, mine: [String])] {
+            let build = try #require(try await run(slug)["build"])
+            let steps = try await system.client.nodeSteps(slug, job: build.number).filter { $0.name == "Split" }
+            #expect(steps.map(\.node_index).sorted() == [0, 1])
+            return steps.map { step in
+                (step.output, step.output.split(separator: "\n").filter { $0.hasPrefix("mine: ") }.map { String($0.dropFirst(6)) })
+            }
+        }
+        // No results yet: split by name, with a warning.
+        let first = try await shares()
+        #expect(first.allSatisfy { $0.output.contains("splitting by name instead") }, "\(first.map(\.output))")
+        #expect(first.flatMap(\.mine).sorted() == ["tests/a.py", "tests/b.py", "tests/c.py", "tests/slow.py"])
+        // The slow file's 100 s outweighs the rest: it runs alone.
+        let second = try await shares()
+        #expect(second.flatMap(\.mine).sorted() == ["tests/a.py", "tests/b.py", "tests/c.py", "tests/slow.py"])
+        #expect(second.map { $0.mine.sorted() }.sorted { $0.count < $1.count }
+                    == [["tests/slow.py"], ["tests/a.py", "tests/b.py", "tests/c.py"]], "\(second.map(\.output))")
+        #expect(second.allSatisfy { !$0.output.contains("splitting by name instead") })
+    }
+
     @Test func addSSHKeysInstallsTheProjectKeyWithoutPrintingIt() async throws {
         let system = try fixture
         let directory = NSTemporaryDirectory() + "gyre-ssh-\(UUID().uuidString)"
