@@ -166,6 +166,10 @@ extension EndToEnd {
             "ref": "refs/heads/main", "repository": ["full_name": "acme/never-followed"],
         ])
         #expect(unknown.status == 404, "\(unknown.body)")
+        // Bodies over the API's limit are refused before anything is read from them.
+        let huge = Data(("{\"ref\": \"" + String(repeating: "a", count: 2 << 20) + "\"}").utf8)
+        let tooBig = await system.client.webhook(event: "push", delivery: UUID().uuidString, body: huge, signature: nil)
+        #expect(tooBig.status == 413)
     }
 
     @Test func redeliveredWebhookStartsNothingNew() async throws {
@@ -183,7 +187,13 @@ extension EndToEnd {
     }
 
     @Test func pingAnswersPongAndOtherEventsAreIgnored() async throws {
-        let (system, slug) = try await project("hook-ping")
+        // The secret can also be given when following the project.
+        let system = try fixture
+        let slug = try await system.project("hook-ping", config: Self.config)
+        let followed = try await system.client.send("POST", "api/v1.1/project/\(slug)/follow",
+                                                    body: ["webhook_secret": Self.secret])
+        #expect(followed.status == 200, "\(followed.body)")
+        #expect(!followed.body.contains(Self.secret))
         let ping = try await send(system, event: "ping", payload: ["zen": "Keep it simple.", "hook_id": 1,
                                                                  "repository": ["full_name": "acme/hook-ping"]])
         #expect(ping.status == 200)
