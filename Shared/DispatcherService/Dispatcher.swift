@@ -68,7 +68,12 @@ struct PipelineProcessor: Sendable {
         let source: String?
         do {
             let mirror = try await git.updateMirror(url: pipeline.vcsURL, cacheDirectory: cacheDirectory)
-            revision = try await git.resolve(mirror: mirror, branch: pipeline.branch, tag: pipeline.tag)
+            // A webhook pins the commit it announced; otherwise the branch or tag head.
+            if let pinned = pipeline.revision, !pinned.isEmpty {
+                revision = try await git.resolve(mirror: mirror, revision: pinned)
+            } else {
+                revision = try await git.resolve(mirror: mirror, branch: pipeline.branch, tag: pipeline.tag)
+            }
             source = try await git.show(mirror: mirror, revision: revision, path: ".circleci/config.yml")
         } catch {
             logger.info("cannot fetch the config", metadata: ["error": "\(error)"])
