@@ -3,17 +3,22 @@ import Foundation
 /// How variables reach a container without appearing on a command line
 /// (where `ps` on the builder would show them): `--env NAME` without a value
 /// makes the docker client copy NAME from its own environment, which only the
-/// agent's user can read. Names the docker client itself obeys (`PATH`,
-/// `HOME`, `DOCKER_*`, ...) go through an `--env-file` instead, written
-/// owner-only and removed after the command.
+/// agent's user can read. Names the docker client or the loader obey
+/// (`PATH`, `HOME`, `DOCKER_*`, `LD_*`, ...) go through an `--env-file`
+/// instead, written owner-only and removed after the command.
 struct SecretEnvironment {
     var arguments: [String] = []
     var clientEnvironment: [String: String]
     var file: String?
 
+    /// Names that change how the docker client (a Go program) or the dynamic
+    /// loader behave: a job must not set them for the client on the builder.
     static func readByClient(_ name: String) -> Bool {
-        name.hasPrefix("DOCKER_") || ["PATH", "HOME", "TMPDIR", "HTTP_PROXY", "HTTPS_PROXY", "NO_PROXY",
-                                      "http_proxy", "https_proxy", "no_proxy", "BUILDKIT_PROGRESS"].contains(name)
+        let upper = name.uppercased()
+        return ["DOCKER_", "LD_", "SSL_", "XDG_", "BUILDKIT_"].contains { upper.hasPrefix($0) }
+            || upper.hasSuffix("_PROXY")
+            || ["PATH", "HOME", "TMPDIR", "USER", "GODEBUG", "GOGC", "GOMAXPROCS", "GOMEMLIMIT", "GOTRACEBACK"]
+                .contains(upper)
     }
 
     init(_ variables: [(String, String)], scratchDirectory: String) throws(DockerError) {

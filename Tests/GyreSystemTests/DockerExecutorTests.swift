@@ -155,10 +155,11 @@ extension EndToEnd {
                       PRIMARY_SECRET: primary-\(secret)
                 environment:
                   JOB_SECRET: job-\(secret)
+                  DOCKER_SECRET: docker-\(secret)
                 steps:
                   - run:
                       name: Uses secrets
-                      command: echo \(marker); sleep 4; echo "got $JOB_SECRET $STEP_SECRET $PRIMARY_SECRET"
+                      command: echo \(marker); sleep 4; echo "got $JOB_SECRET $STEP_SECRET $PRIMARY_SECRET $DOCKER_SECRET"
                       environment:
                         STEP_SECRET: |
                           step-\(secret)
@@ -185,7 +186,7 @@ extension EndToEnd {
         #expect(outcome.status == "success")
         let steps = try await system.client.steps(slug, job: try #require(outcome.workflows.first?.jobs.first?.job_number))
         #expect(steps.last?.output.contains(
-            "got job-\(secret) step-\(secret)\nwith a second line\n primary-\(secret)") == true, "\(steps.last?.output ?? "")")
+            "got job-\(secret) step-\(secret)\nwith a second line\n primary-\(secret) docker-\(secret)") == true, "\(steps.last?.output ?? "")")
         #expect(sawStep, "the step's docker exec was never seen in ps")
         #expect(leaked.isEmpty, "\(leaked)")
     }
