@@ -118,7 +118,7 @@ let package = Package(
                     path: "Tests/GyreAdapterTests", swiftSettings: swiftSettings),
         .testTarget(name: "GyreTriggerTests", dependencies: ["FrontendService", "DispatcherService", "GyreModel"],
                     path: "Tests/GyreTriggerTests", swiftSettings: swiftSettings),
-        .testTarget(name: "GyreStorageTests", dependencies: ["GyreJUnit", "GyreStore"],
+        .testTarget(name: "GyreStorageTests", dependencies: ["GyreJUnit", "GyreStore", "OutputProcessorService"],
                     path: "Tests/GyreStorageTests", swiftSettings: swiftSettings),
         .testTarget(name: "GyreSystemTests", dependencies: ["GyreLocal", "GyreModel", "GyreProcess"],
                     path: "Tests/GyreSystemTests", swiftSettings: swiftSettings),

@@ -229,6 +229,93 @@ extension EndToEnd {
         #expect(unknownJob.status == 404)
     }
 
+    @Test func largeBodiesStreamThroughIntact() async throws {
+        let system = try fixture
+        let storage = try storage
+        let run = try await pipeline("large-bodies", [("build", [])])
+        let build = try #require(run.jobs["build"])
+        // About 9 MiB: a random block repeated, each copy followed by its number, so a lost,
+        // repeated or reordered chunk changes the bytes.
+        var generator = SystemRandomNumberGenerator()
+        let block = Data((0..<(64 << 10)).map { _ in UInt8.random(in: 0...255, using: &generator) })
+        var big = Data(capacity: 145 * block.count)
+        for index in 0..<144 {
+            big.append(block)
+            big.append(contentsOf: [UInt8(index)])
+        }
+
+        let put = await storage.send("PUT", "/internal/v1/caches/\(run.slug)/blob?key=big", body: big)
+        #expect(put.status == 201, "\(put.text)")
+        let head = await storage.send("HEAD", "/internal/v1/caches/\(run.slug)/blob?key=big")
+        #expect(head.headers["content-length"] == String(big.count))
+        let cache = await storage.send("GET", "/internal/v1/caches/\(run.slug)/blob?key=big")
+        #expect(cache.status == 200)
+        #expect(cache.body == big)
+
+        let artifact = await storage.send("PUT", "/internal/v1/jobs/\(Self.id(build.id))/artifacts?path=big.bin", body: big)
+        #expect(artifact.status == 201, "\(artifact.text)")
+        let items = try await system.client.artifacts(run.slug, job: try #require(build.job_number))
+        let download = await storage.get(url: try #require(items.first?.url))
+        #expect(download.status == 200)
+        #expect(download.body == big)
+    }
+
+    @Test func aParallelRunsUploadsCountForItsJob() async throws {
+        let system = try fixture
+        let storage = try storage
+        let slug = try await system.project("parallel-storage", config: """
+            version: 2.1
+            jobs:
+              split:
+                machine: true
+                resource_class: gyre/host
+                parallelism: 2
+                steps:
+                  - run: "true"
+              after:
+                machine: true
+                resource_class: gyre/host
+                steps:
+                  - run: "true"
+            workflows:
+              main:
+                jobs:
+                  - split
+                  - after:
+                      requires: [split]
+            """)
+        let created = try await system.client.trigger(slug)
+        let outcome = try await system.client.wait(for: created.id)
+        try #require(outcome.status == "success", "\(system.logs())")
+        let workflow = try #require(outcome.workflows.first)
+        let split = try #require(workflow.jobs.first { $0.name == "split" })
+        let after = try #require(workflow.jobs.first { $0.name == "after" })
+        let number = try #require(split.job_number)
+        // The runs' own ids are not in the public API; read them from the database.
+        let rows = try SystemFixture.shell(["psql", system.system.configuration.postgresURL, "-At", "-c",
+            "SELECT id FROM jobs WHERE parent_id = '\(Self.id(split.id))' ORDER BY node_index"])
+        let runs = rows.split(separator: "\n").map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
+        try #require(runs.count == 2, "runs: \(rows)")
+
+        #expect(await storage.send("PUT", "/internal/v1/jobs/\(runs[1])/artifacts?node=1&path=out.txt",
+                                   body: Data("from node 1".utf8)).status == 201)
+        #expect(await storage.send("PUT", "/internal/v1/jobs/\(runs[0])/tests?node=0&file=r.xml",
+                                   body: Self.report([("K", "t", "k_test.go", 0.25, nil)])).status == 201)
+        #expect(await storage.send("PUT", "/internal/v1/workspaces/\(Self.id(workflow.workflow.id))/layers/\(runs[1])?node=1",
+                                   body: Data("layer".utf8)).status == 201)
+
+        let artifacts = try await system.client.artifacts(slug, job: number)
+        #expect(artifacts.map(\.path) == ["out.txt"])
+        #expect(artifacts.map(\.node_index) == [1])
+        #expect(try await system.client.tests(slug, job: number).map(\.name) == ["t"])
+        let layers = await storage.send("GET",
+            "/internal/v1/workspaces/\(Self.id(workflow.workflow.id))/layers?job=\(Self.id(after.id))")
+        let list = try #require(try layers.json()["layers"] as? [[String: Any]])
+        // A run's layer is its job's.
+        #expect(list.map { ($0["job_id"] as? String)?.lowercased() } == [Self.id(split.id)])
+        #expect(list.map { $0["node"] as? Int } == [1])
+    }
+
     // MARK: test results and timings
 
     static func report(_ cases: [(classname: String, name: String, file: String, time: Double, failure: String?)]) -> Data {
