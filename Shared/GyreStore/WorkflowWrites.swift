@@ -35,11 +35,13 @@ enum WorkflowWrites {
     static func insertWorkflow(id workflowId: UUID, pipeline: UUID, project slug: String, name: String, position: Int,
                                jobs: [NewJob], rerunOf: UUID?, on connection: PostgresConnection,
                                logger: Logger) async throws {
-        var numbers = try await connection.run("""
+        let numbers = try await connection.run("""
             UPDATE projects SET next_job_number = next_job_number + \(jobs.count) WHERE slug = \(slug)
             RETURNING next_job_number - \(jobs.count)
-            """, logger).decode(Int.self).makeAsyncIterator()
-        guard var number = try await numbers.next() else {
+            """, logger)
+        var first: Int?
+        for try await value in numbers.decode(Int.self) { first = value }
+        guard var number = first else {
             throw StoreError(.corrupt, "project \(slug) of a pipeline is missing")
         }
         var graph = WorkflowGraph(nodes: jobs.map {
