@@ -56,8 +56,15 @@ extension APIClient {
     }
 
     public func triggerV11(_ slug: String, branch: String, body: [String: Any] = [:]) async throws -> V11Triggered {
+        // A '/' in the branch travels as %2F, as CircleCI's clients send it (appendingPathComponent would encode the '%').
         let encoded = branch.addingPercentEncoding(withAllowedCharacters: .alphanumerics.union(.init(charactersIn: "-._~"))) ?? branch
-        return try await call("POST", "api/v1.1/project/\(slug)/tree/\(encoded)", body: body, as: V11Triggered.self)
+        let root = base.absoluteString.hasSuffix("/") ? String(base.absoluteString.dropLast()) : base.absoluteString
+        let url = URL(string: "\(root)/api/v1.1/project/\(slug)/tree/\(encoded)")!
+        let (status, response) = await http.send("POST", url, body: try JSONSerialization.data(withJSONObject: body))
+        guard (200..<300).contains(status) else {
+            throw APIFailure(status: status, body: String(decoding: response, as: UTF8.self))
+        }
+        return try JSONDecoder.api.decode(V11Triggered.self, from: response)
     }
 
     public struct V11Build: Decodable, Sendable {

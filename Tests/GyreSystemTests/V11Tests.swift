@@ -87,6 +87,37 @@ extension EndToEnd {
         #expect(unknown.status == 404)
     }
 
+    @Test func parallelBuildHasAnActionPerNodeAndBranchesMayHoldSlashes() async throws {
+        let system = try fixture
+        let slug = try await system.project("v11-parallel", config: """
+            version: 2.1
+            jobs:
+              split:
+                machine: true
+                resource_class: gyre/host
+                parallelism: 2
+                steps:
+                  - run:
+                      name: Node
+                      command: echo "node $CIRCLE_NODE_INDEX of $CIRCLE_NODE_TOTAL"
+            workflows:
+              main:
+                jobs: [split]
+            """)
+        _ = try WebhookTests.git(system, "v11-parallel", ["branch", "feature/x"])
+        let triggered = try await system.client.triggerV11(slug, branch: "feature/x")
+        #expect(try await system.client.pipelineTrigger(triggered.pipeline_id).vcs.branch == "feature/x")
+        let outcome = try await system.client.wait(for: triggered.pipeline_id)
+        #expect(outcome.status == "success", "\(outcome.pipeline.errors)")
+        let number = try #require(outcome.workflows.first?.jobs.first?.job_number)
+        let build = try await system.client.buildV11(slug, number: number)
+        #expect(build.parallel == 2)
+        #expect(build.branch == "feature/x")
+        let node = try #require(build.steps?.first { $0.name == "Node" })
+        #expect(node.actions.map(\.index) == [0, 1])
+        #expect(node.actions.allSatisfy { $0.status == "success" && $0.exit_code == 0 })
+    }
+
     static let ed25519 = """
         -----BEGIN OPENSSH PRIVATE KEY-----
         b3BlbnNzaC1rZXktdjEAAAAABG5vbmUAAAAEbm9uZQAAAAAAAAABAAAAMwAAAAtzc2gtZW
