@@ -188,5 +188,43 @@ extension EndToEnd {
         #expect(steps.count == 3 && steps[1].output.contains("the job was canceled"))
         #expect(steps.count == 3 && !steps[1].output.contains("long-ended"))
     }
+    @Test func containersOfAKilledAgentAreReapedWhenItRestarts() async throws {
+        let system = try fixture
+        let slug = try await system.project(Self.unique("killed-agent"), config: """
+            version: 2.1
+            jobs:
+              build:
+                docker:
+                  - image: \(system.jobImage)
+                steps:
+                  - run: echo first-output; sleep 6; echo finished
+            workflows:
+              main:
+                jobs: [build]
+            """)
+        let id = try await system.client.trigger(slug).id
+        func firstAttempt() throws -> [String] {
+            try SystemFixture.shell(["docker", "ps", "--all", "--filter", "label=gyre.project=\(slug)",
+                                     "--filter", "label=gyre.attempt=1", "--format", "{{.Names}}"])
+                .split(separator: "\n").map(String.init)
+        }
+        let deadline = ContinuousClock.now + .seconds(60)
+        while try firstAttempt().isEmpty, ContinuousClock.now < deadline {
+            try await Task.sleep(for: .milliseconds(100))
+        }
+        #expect(try firstAttempt().count == 1)
+        #expect(await system.system.signal("build-agent", SIGKILL) == .signalled(SIGKILL))
+        // Nothing removed the container of the killed agent's job...
+        #expect(try firstAttempt().count == 1)
+        try system.system.start("build-agent")
+        // ...until the agent of the same builder started again.
+        let reaped = ContinuousClock.now + .seconds(60)
+        while try !firstAttempt().isEmpty, ContinuousClock.now < reaped {
+            try await Task.sleep(for: .milliseconds(200))
+        }
+        #expect(try firstAttempt().isEmpty, "\(system.logs())")
+        let outcome = try await system.client.wait(for: id, timeout: .seconds(120))
+        #expect(outcome.status == "success")
+    }
 }
 }
