@@ -49,11 +49,22 @@ struct SSHKeyAPI: Sendable {
         }))
     }
 
-    /// `MD5:aa:bb` (as `ssh-keygen -E md5` prints it) and upper-case hex match the stored `aa:bb`.
+    /// `MD5:aa:bb` (as `ssh-keygen -E md5` prints it), upper-case and colon-less hex match the stored `aa:bb`.
     static func normalise(_ fingerprint: String) -> String {
         let trimmed = fingerprint.trimmingCharacters(in: .whitespaces)
         if trimmed.hasPrefix("SHA256:") { return trimmed }
-        let bare = trimmed.hasPrefix("MD5:") ? String(trimmed.dropFirst(4)) : trimmed
-        return bare.lowercased()
+        let bare = (trimmed.hasPrefix("MD5:") ? String(trimmed.dropFirst(4)) : trimmed).lowercased()
+        // 32 hex digits without colons: the same MD5 fingerprint.
+        if bare.count == 32, bare.allSatisfy(\.isHexDigit) {
+            var pairs: [String] = []
+            var index = bare.startIndex
+            while index < bare.endIndex {
+                let next = bare.index(index, offsetBy: 2)
+                pairs.append(String(bare[index..<next]))
+                index = next
+            }
+            return pairs.joined(separator: ":")
+        }
+        return bare
     }
 }

@@ -118,6 +118,38 @@ extension EndToEnd {
         #expect(node.actions.allSatisfy { $0.status == "success" && $0.exit_code == 0 })
     }
 
+    @Test func addSSHKeysStepInstallsTheProjectKeyInTheJob() async throws {
+        let system = try fixture
+        let fingerprint = "ef:96:51:84:77:22:e6:d4:fb:fd:37:c6:ed:3a:4a:32"
+        let slug = try await system.project("v11-ssh-step", config: """
+            version: 2.1
+            jobs:
+              deploy:
+                docker:
+                  - image: \(system.jobImage)
+                steps:
+                  - add_ssh_keys:
+                      fingerprints:
+                        - "\(fingerprint)"
+                  - run: |
+                      test -s ~/.ssh/id_rsa_\(fingerprint.replacingOccurrences(of: ":", with: ""))
+                      grep -c "Host git.example.com" ~/.ssh/config
+                      echo keys-installed
+            workflows:
+              main:
+                jobs: [deploy]
+            """)
+        _ = try await system.client.addSSHKey(slug, hostname: "git.example.com", privateKey: Self.ed25519)
+        let created = try await system.client.trigger(slug)
+        let outcome = try await system.client.wait(for: created.id)
+        #expect(outcome.status == "success", "\(outcome.pipeline.errors)")
+        let job = try #require(outcome.workflows.first?.jobs.first?.job_number)
+        let steps = try await system.client.steps(slug, job: job)
+        #expect(steps.last?.output.contains("keys-installed") == true, "\(steps.map(\.output))")
+        // The key itself never reaches the output.
+        #expect(!steps.contains { $0.output.contains("OPENSSH PRIVATE KEY") || $0.output.contains("b3BlbnNzaC1rZXktdjEA") })
+    }
+
     static let ed25519 = """
         -----BEGIN OPENSSH PRIVATE KEY-----
         b3BlbnNzaC1rZXktdjEAAAAABG5vbmUAAAAEbm9uZQAAAAAAAAABAAAAMwAAAAtzc2gtZW
@@ -152,6 +184,9 @@ extension EndToEnd {
         #expect(bySHA.map(\.fingerprint) == [added.fingerprint])
         #expect(try await agentSide.internalSSHKeys(slug, fingerprints: ["00:11:22"]).isEmpty)
         #expect(try await agentSide.internalSSHKeys(slug, fingerprints: []).count == 1)
+
+        #expect(try await agentSide.internalSSHKeys(slug, fingerprints: ["MD5:" + added.fingerprint.uppercased()]).count == 1)
+        #expect(try await agentSide.internalSSHKeys(slug, fingerprints: [added.fingerprint.replacingOccurrences(of: ":", with: "")]).count == 1)
 
         let bad = try await system.client.send("POST", "api/v1.1/project/\(slug)/ssh-key",
                                                body: ["hostname": "x", "private_key": "ssh-rsa AAAA not-a-private-key"])
