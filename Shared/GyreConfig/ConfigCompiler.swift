@@ -22,7 +22,7 @@ public struct ConfigCompiler: Sendable {
     static let topLevelKeys: Set<String> = ["version", "jobs", "workflows", "orbs", "commands", "executors", "parameters"]
     /// Top-level keys that only version 2.1 allows.
     static let v2_1Keys = ["orbs", "commands", "executors", "parameters"]
-    static let unsupportedTopLevel: [String: String] = ["setup": "setup (dynamic configuration)"]
+    static let unsupportedTopLevel = UnsupportedFeatures.topLevel
 
     /// Where imported registry orbs live (`<dir>/<namespace>/<name>@<version>.yml`); nil = none.
     public var orbDirectory: URL?

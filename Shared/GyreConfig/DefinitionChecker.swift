@@ -37,7 +37,8 @@ struct DefinitionChecker {
             let specs = ParameterSpec.parse(entry.value.node.mapping != nil ? entry.value.mapping()?["parameters"] : nil)
             if specs.allSatisfy({ $0.defaultValue != nil }) {
                 let invocation = WorkflowCompiler.Invocation(name: entry.key, job: entry.key, node: entry.value)
-                _ = WorkflowCompiler(version: version, scope: scope, diagnostics: diagnostics).plan(invocation)
+                _ = WorkflowCompiler(version: version, scope: scope, diagnostics: diagnostics)
+                    .plan(invocation, allowBranches: true)
             } else {
                 JobCompiler.checkName(entry.key, version: version, at: definition.node)
             }

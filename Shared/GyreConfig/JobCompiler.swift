@@ -5,9 +5,10 @@ struct JobCompiler {
     var version: ConfigVersion
 
     /// `executor` and `parameters` are resolved by ``JobExpander`` before this
-    /// sees the job; `description` and `circleci_ip_ranges` are accepted and have no effect.
+    /// sees the job; `branches` is read by ``WorkflowCompiler``; `description`
+    /// and `circleci_ip_ranges` are accepted and have no effect.
     static let keys: Set<String> = [
-        "docker", "machine", "macos", "windows", "resource_class",
+        "docker", "machine", "macos", "windows", "resource_class", "branches",
         "environment", "working_directory", "shell", "parallelism", "steps", "description", "circleci_ip_ranges",
     ]
 
@@ -20,7 +21,7 @@ struct JobCompiler {
         let before = node.diagnostics.count
         Self.checkName(name, version: version, at: node)
         guard let job = node.mapping(expected: "a mapping describing the job") else { return nil }
-        job.rejectUnknownKeys(known: Self.keys, unsupported: UnsupportedFeatures.jobKeys, owner: "job")
+        job.rejectUnknownKeys(known: Self.keys, owner: "job")
 
         let executor = ExecutorCompiler().compile(job: job, name: name)
         let environment = job["environment"].map { EnvironmentCompiler().compile($0) } ?? []

@@ -60,10 +60,16 @@ struct WorkflowCompiler {
             }
             return nil
         }
-        let invocation = Invocation(name: Self.defaultJobName, job: Self.defaultJobName, node: definition.node)
-        guard let job = plan(invocation) else { return nil }
+        var invocation = Invocation(name: Self.defaultJobName, job: Self.defaultJobName, node: definition.node)
+        // Without workflows, a job-level `branches` filter (2.0) decides which branches build.
+        if let branches = Self.jobBranches(definition) {
+            guard let filter = FilterCompiler().patternFilter(branches) else { return nil }
+            invocation.filters = JobFilters(branches: filter)
+        }
+        guard let job = plan(invocation, allowBranches: true) else { return nil }
         return [WorkflowPlan(name: Self.defaultWorkflowName,
-                             jobs: [WorkflowJobPlan(name: Self.defaultJobName, requires: [], job: job)])]
+                             jobs: [WorkflowJobPlan(name: Self.defaultJobName, requires: [], job: job,
+                                                    filters: invocation.filters)])]
     }
 
     private func compile(name workflow: String, _ node: ConfigNode) -> WorkflowPlan? {
@@ -103,9 +109,21 @@ struct WorkflowCompiler {
         return WorkflowPlan(name: workflow, jobs: planned, triggers: triggers)
     }
 
+    /// The `branches` key of a job definition.
+    static func jobBranches(_ definition: Scope.Definition) -> ConfigNode? {
+        guard definition.node.node.mapping != nil else { return nil }
+        return definition.node.mapping()?["branches"]
+    }
+
     /// The job an invocation runs, expanded and compiled; nil after reporting.
-    func plan(_ invocation: Invocation) -> JobPlan? {
+    /// A job-level `branches` filter is refused unless `allowBranches` (no workflows).
+    func plan(_ invocation: Invocation, allowBranches: Bool = false) -> JobPlan? {
         guard let definition = scope.lookup(.job, invocation.job) else { return nil }
+        if !allowBranches, let branches = Self.jobBranches(definition) {
+            diagnostics.invalid(branches.path, "a job-level branches filter only applies to a config without "
+                + "workflows; use filters: branches: on the job in the workflow instead")
+            return nil
+        }
         let steps = StepExpander(diagnostics: diagnostics)
         let pre = invocation.preSteps.map { steps.expand($0, scope: scope) ?? [] } ?? []
         let post = invocation.postSteps.map { steps.expand($0, scope: scope) ?? [] } ?? []

@@ -3,7 +3,8 @@ import GyreModel
 import Testing
 
 /// The little valid CircleCI that this server does not run: reported as
-/// `.unsupported` with the feature named, never ignored or called invalid.
+/// `.unsupported` with the feature named, never ignored; and features with
+/// a narrower meaning here (job-level branches, macOS/Windows executors).
 @Suite("Valid CircleCI that is not supported yet")
 struct UnsupportedFeatureTests {
     @Test func dynamicConfigurationSetup() {
@@ -21,16 +22,24 @@ struct UnsupportedFeatureTests {
         #expect(errors.first?.message.contains("dynamic configuration") == true)
     }
 
-    @Test func jobLevelBranchFilter() {
-        let errors = compileErrors("""
+    @Test func jobLevelBranchFilterAppliesWithoutWorkflows() throws {
+        let job = """
             version: 2
             jobs:
               build:
                 docker: [{image: alpine}]
                 branches: {only: [main]}
                 steps: [checkout]
-            """)
-        #expect(errors.first(at: "jobs.build.branches")?.code == .unsupported, "\(errors.summary)")
+            """
+        let plan = try #require(compilePlan(job))
+        let filters = plan.workflows.first?.jobs.first?.filters
+        #expect(filters.allows(branch: "main", tag: nil))
+        #expect(!filters.allows(branch: "dev", tag: nil))
+
+        let errors = compileErrors(job + "\nworkflows:\n  version: 2\n  main:\n    jobs: [build]\n")
+        #expect(errors.count == 1, "\(errors.summary)")
+        #expect(errors.first?.path == "jobs.build.branches")
+        #expect(errors.first?.message.contains("use filters") == true)
     }
 
     @Test func requiringAFailedOrCanceledJob() {
