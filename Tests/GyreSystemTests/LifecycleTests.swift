@@ -226,5 +226,37 @@ extension EndToEnd {
         let outcome = try await system.client.wait(for: id, timeout: .seconds(120))
         #expect(outcome.status == "success")
     }
+    @Test func cancelingAHostRunnerJobKillsItsProcesses() async throws {
+        let system = try fixture
+        let pidFile = "\(system.system.configuration.runDirectory)/\(Self.unique("sleeper")).pid"
+        let slug = try await system.project(Self.unique("cancel-host"), config: """
+            version: 2.1
+            jobs:
+              build:
+                machine: true
+                resource_class: gyre/host
+                steps:
+                  - run: sleep 300 & echo $! > \(pidFile); echo sleeper-started; wait
+            workflows:
+              main:
+                jobs: [build]
+            """)
+        let created = try await system.client.trigger(slug)
+        let deadline = ContinuousClock.now + .seconds(60)
+        while !FileManager.default.fileExists(atPath: pidFile), ContinuousClock.now < deadline {
+            try await Task.sleep(for: .milliseconds(100))
+        }
+        let text = try String(contentsOfFile: pidFile, encoding: .utf8)
+        let pid = try #require(Int32(text.trimmingCharacters(in: .whitespacesAndNewlines)))
+        #expect(kill(pid, 0) == 0)
+        let workflow = try #require(try await system.client.workflows(pipeline: created.id).first)
+        let job = try #require(try await system.client.jobs(workflow: workflow.id).first?.job_number)
+        _ = try await system.client.cancel(slug, job: job)
+        let gone = ContinuousClock.now + .seconds(60)
+        while kill(pid, 0) == 0, ContinuousClock.now < gone {
+            try await Task.sleep(for: .milliseconds(100))
+        }
+        #expect(kill(pid, 0) != 0, "the step's sleep \(pid) still runs")
+    }
 }
 }
