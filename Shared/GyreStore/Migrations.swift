@@ -139,15 +139,17 @@ public enum Migrations {
         );
         CREATE INDEX caches_key_prefix ON caches (project_slug, key text_pattern_ops);
         CREATE TABLE workspace_layers (
+            seq bigserial PRIMARY KEY,
             job_id uuid NOT NULL,
             node int NOT NULL,
+            step int,
             workflow_id uuid NOT NULL,
-            seq bigserial NOT NULL,
             size bigint NOT NULL,
             file text NOT NULL,
-            created_at timestamptz NOT NULL DEFAULT clock_timestamp(),
-            PRIMARY KEY (job_id, node)
+            created_at timestamptz NOT NULL DEFAULT clock_timestamp()
         );
+        CREATE UNIQUE INDEX workspace_layers_step ON workspace_layers (job_id, node, step) WHERE step IS NOT NULL;
+        CREATE INDEX workspace_layers_job ON workspace_layers (job_id, node, seq);
         CREATE TABLE artifacts (
             job_id uuid NOT NULL,
             node int NOT NULL,

@@ -107,9 +107,10 @@ extension EndToEnd {
         let run = try await pipeline("workspace-api", [("a", []), ("b", ["a"]), ("c", ["b"]), ("d", []), ("e", ["c", "d"])])
         let workflow = Self.id(run.workflow)
         func job(_ name: String) throws -> UUID { try #require(run.jobs[name]?.id) }
-        func put(_ name: String, node: Int = 0, _ body: String) async throws -> Int {
-            await storage.send("PUT", "/internal/v1/workspaces/\(workflow)/layers/\(Self.id(try job(name)))?node=\(node)",
-                               body: Data(body.utf8)).status
+        func put(_ name: String, node: Int = 0, step: Int? = nil, _ body: String) async throws -> Int {
+            let query = "?node=\(node)" + (step.map { "&step=\($0)" } ?? "")
+            return await storage.send("PUT", "/internal/v1/workspaces/\(workflow)/layers/\(Self.id(try job(name)))\(query)",
+                                      body: Data(body.utf8)).status
         }
         #expect(try await put("c", "layer-c") == 201)
         #expect(try await put("a", "layer-a0") == 201)
@@ -117,28 +118,43 @@ extension EndToEnd {
         #expect(try await put("d", "layer-d") == 201)
         #expect(try await put("b", "layer-b") == 201)
 
-        func layers(for name: String) async throws -> [(String, Int, Int)] {
+        /// The layers `name` attaches, as (job name + node, contents), in the order the agent extracts them.
+        func layers(for name: String) async throws -> [String] {
             let answer = await storage.send("GET", "/internal/v1/workspaces/\(workflow)/layers?job=\(Self.id(try job(name)))")
             try #require(answer.status == 200, "\(answer.text)")
             let list = try #require(try answer.json()["layers"] as? [[String: Any]])
-            let names = Dictionary(uniqueKeysWithValues: try run.jobs.values.map { (Self.id($0.id), $0.name) })
-            return list.map { (names[($0["job_id"] as? String ?? "").lowercased()] ?? "?", $0["node"] as? Int ?? -1, $0["size"] as? Int ?? -1) }
+            let names = Dictionary(uniqueKeysWithValues: run.jobs.values.map { (Self.id($0.id), $0.name) })
+            var result: [String] = []
+            for layer in list {
+                let jobId = (layer["job_id"] as? String ?? "").lowercased()
+                let node = layer["node"] as? Int ?? -1
+                let id = layer["id"] as? Int ?? -1
+                let blob = await storage.send("GET", "/internal/v1/workspaces/\(workflow)/layers/\(jobId)/blob?node=\(node)&layer=\(id)")
+                #expect(blob.status == 200)
+                #expect(layer["size"] as? Int == blob.body.count)
+                result.append("\(names[jobId] ?? "?")\(node)=\(blob.text)")
+            }
+            return result
         }
-        #expect(try await layers(for: "e").map { "\($0.0)\($0.1)" } == ["c0", "a0", "a1", "d0", "b0"])
-        #expect(try await layers(for: "c").map { "\($0.0)\($0.1)" } == ["a0", "a1", "b0"])
-        #expect(try await layers(for: "b").map { "\($0.0)\($0.1)" } == ["a0", "a1"])
+        #expect(try await layers(for: "e") == ["c0=layer-c", "a0=layer-a0", "a1=layer-a1", "d0=layer-d", "b0=layer-b"])
+        #expect(try await layers(for: "c") == ["a0=layer-a0", "a1=layer-a1", "b0=layer-b"])
+        #expect(try await layers(for: "b") == ["a0=layer-a0", "a1=layer-a1"])
         #expect(try await layers(for: "a").isEmpty)
         #expect(try await layers(for: "d").isEmpty)
-        #expect(try await layers(for: "b").first?.2 == "layer-a0".utf8.count)
 
-        // A retry replaces the layer.
-        #expect(try await put("a", "layer-a0-again") == 201)
-        let blob = await storage.send("GET", "/internal/v1/workspaces/\(workflow)/layers/\(Self.id(try job("a")))/blob?node=0")
-        #expect(blob.status == 200)
-        #expect(blob.text == "layer-a0-again")
-        #expect(try await layers(for: "b").count == 2)
-        let a1 = await storage.send("GET", "/internal/v1/workspaces/\(workflow)/layers/\(Self.id(try job("a")))/blob?node=1")
-        #expect(a1.text == "layer-a1")
+        // A retried upload (the same bytes again) is stored once; a job's next persist step adds a layer.
+        #expect(try await put("a", "layer-a0") == 201)
+        #expect(try await layers(for: "b") == ["a0=layer-a0", "a1=layer-a1"])
+        #expect(try await put("a", "layer-a0-second-step") == 201)
+        #expect(try await layers(for: "b") == ["a0=layer-a0", "a1=layer-a1", "a0=layer-a0-second-step"])
+        // Without a layer id, a blob GET gives the node's latest layer.
+        let latest = await storage.send("GET", "/internal/v1/workspaces/\(workflow)/layers/\(Self.id(try job("a")))/blob?node=0")
+        #expect(latest.text == "layer-a0-second-step")
+        // With the step named, a retry replaces that step's layer even when its bytes differ.
+        #expect(try await put("b", step: 4, "b-step4") == 201)
+        #expect(try await put("b", step: 4, "b-step4-retried") == 201)
+        #expect(try await layers(for: "c") == ["a0=layer-a0", "a1=layer-a1", "b0=layer-b", "a0=layer-a0-second-step",
+                                               "b0=b-step4-retried"])
 
         // Wrong workflow, unknown job, unknown layer, bad ids.
         let otherWorkflow = Self.id(UUID())
@@ -151,6 +167,9 @@ extension EndToEnd {
         #expect(await storage.send("GET", "/internal/v1/workspaces/\(workflow)/layers").status == 400)
         #expect(await storage.send("PUT", "/internal/v1/workspaces/\(workflow)/layers/\(Self.id(try job("a")))?node=-1",
                                    body: Data("x".utf8)).status == 400)
+        #expect(await storage.send("PUT", "/internal/v1/workspaces/\(workflow)/layers/\(Self.id(try job("a")))?step=x",
+                                   body: Data("x".utf8)).status == 400)
+        #expect(await storage.send("GET", "/internal/v1/workspaces/\(workflow)/layers/\(Self.id(try job("a")))/blob?node=0&layer=999999").status == 404)
     }
 
     @Test func aRerunFromFailedSeesTheWorkspaceOfTheCopiedJobs() async throws {
