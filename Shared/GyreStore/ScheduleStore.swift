@@ -32,6 +32,11 @@ public struct ScheduleStore: Sendable {
     /// Makes the recorded schedules of `project` on `branch` exactly `schedules`
     /// (the ones the config compiled on that branch declares).
     public func replace(project: String, branch: String, with schedules: [(workflow: String, cron: String)]) async throws {
+        if schedules.isEmpty {
+            // The common case (no schedules in the config): one cheap statement, no lock, on the compile path.
+            try await database.query("DELETE FROM schedules WHERE project_slug = \(project) AND branch = \(branch)")
+            return
+        }
         try await database.transaction { connection in
             // Serialises concurrent compiles of one project so the delete below sees the latest set.
             try await connection.run("SELECT slug FROM projects WHERE slug = \(project) FOR UPDATE", logger)
