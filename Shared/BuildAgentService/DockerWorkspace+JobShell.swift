@@ -6,6 +6,8 @@ extension DockerWorkspace: JobShell {
         (images.first?.user).map { $0 == "root" || $0 == "0" || $0.hasPrefix("0:") || $0.hasPrefix("root:") ? "/root" : "/home/\($0)" } ?? "/root"
     }
 
+    var cacheRoot: String { "/" }
+
     func execute(_ argv: [String], input: String?, stdout: String?,
                  output: @escaping @Sendable ([UInt8]) -> Void) async throws -> Int32 {
         var arguments = ["exec"]

@@ -5,6 +5,8 @@ extension HostWorkspace: JobShell {
     /// On a host runner `~` is the job's own directory.
     var homeDirectory: String { jobDirectory }
 
+    var cacheRoot: String { jobDirectory }
+
     func execute(_ argv: [String], input: String?, stdout: String?,
                  output: @escaping @Sendable ([UInt8]) -> Void) async throws -> Int32 {
         try? FileManager.default.createDirectory(atPath: hostWorkingDirectory, withIntermediateDirectories: true)

@@ -36,11 +36,16 @@ extension JobRunner {
         }
     }
 
-    /// Variables for the in-job tools: `circleci` on PATH for host jobs (Docker
+    /// Variables for the in-job tools: HOME and `circleci` on PATH for host jobs (Docker
     /// jobs get it mounted at /usr/local/bin), and the project's test timings for
     /// `circleci tests split --split-by=timings` when a step splits tests.
     func toolEnvironment(_ job: AgentJob, in workspace: any Workspace) async -> [EnvVar] {
         var variables: [EnvVar] = []
+        // On a host runner `~` is the job's own directory, for the shell as for the
+        // config's paths, so jobs neither share nor litter the agent's home.
+        if case .machine = job.plan.executor, let shell = workspace as? any JobShell {
+            variables.append(EnvVar("HOME", shell.homeDirectory))
+        }
         if case .machine = job.plan.executor,
            let binary = dockerSettings.circleciBinary ?? DockerSettings.circleciBinary(configured: nil) {
             let directory = URL(fileURLWithPath: binary).deletingLastPathComponent().path

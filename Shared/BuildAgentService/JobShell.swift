@@ -10,6 +10,10 @@ protocol JobShell: Sendable {
     var homeDirectory: String { get }
     /// The job's working directory as the steps see it.
     var workingDirectory: String { get }
+    /// What cache archives are relative to: `/` in a container (its paths are the
+    /// same in every job); the job's home on a host runner, whose home differs per
+    /// job and whose `/` is the agent's own.
+    var cacheRoot: String { get }
     /// Runs `argv` (no shell) in the job's working directory. stdin comes from the
     /// host file `input` (else nothing); stdout goes to the host file `stdout`
     /// (else to `output`, with stderr). Returns the exit code.

@@ -88,6 +88,35 @@ extension EndToEnd {
                     .contains("Skipping cache generation, cache already exists for key: \(key)"))
     }
 
+    @Test func hostRunnerCachesPathsUnderTheJobsHome() async throws {
+        let system = try fixture
+        let slug = try await system.project("cache-host", config: """
+            version: 2.1
+            jobs:
+              build:
+                machine: true
+                resource_class: gyre/host
+                steps:
+                  - restore_cache:
+                      keys:
+                        - host-v1-{{ arch }}
+                  - run:
+                      name: Use the cache
+                      command: |
+                        if [ -f ~/.deps/data.txt ]; then echo "restored: $(cat ~/.deps/data.txt)"; else mkdir -p ~/.deps && echo "payload-$CIRCLE_BUILD_NUM" > ~/.deps/data.txt && echo cold; fi
+                  - save_cache:
+                      key: host-v1-{{ arch }}
+                      paths: [~/.deps, /etc/hostname]
+            """)
+        let first = try #require(try await run(slug)["build"])
+        #expect(try step(first.steps, "Use the cache").output.contains("cold"))
+        let saved = try step(first.steps, "Saving Cache").output
+        #expect(saved.contains("/etc/hostname is outside the job's home"), "\(saved)")
+        #expect(saved.contains("Stored Cache to host-v1-arch1-linux-"), "\(saved)")
+        let second = try #require(try await run(slug)["build"])
+        #expect(try step(second.steps, "Use the cache").output.contains("restored: payload-\(first.number)"))
+    }
+
     @Test func workspaceLayersOfUpstreamJobsAreAttachedDownstream() async throws {
         let system = try fixture
         let slug = try await system.project("workspace-flow", config: """
@@ -151,7 +180,7 @@ extension EndToEnd {
               build:
             \(dockerJob("""
                   - checkout
-                  - run: mkdir -p /tmp/art/sub test-results/py && echo one > /tmp/art/one.txt && echo two > /tmp/art/sub/two.txt && echo '<html/>' > report.html && cp junit.xml test-results/py/results.xml && echo ignored > test-results/py/notes.txt
+                  - run: mkdir -p /tmp/art/sub test-results/py && echo one > /tmp/art/one.txt && echo two > /tmp/art/sub/two.txt && echo '<html/>' > report.html && cp junit.xml test-results/py/results.xml && echo ignored > test-results/py/notes.txt && echo in-job > /tmp/secret && ln -s /tmp/secret /tmp/art/link.txt
                   - store_artifacts:
                       path: /tmp/art
                       destination: reports
@@ -172,7 +201,12 @@ extension EndToEnd {
         #expect(tests.output.contains("Found 3 test(s) in 1 file(s)"), "\(tests.output)")
 
         let artifacts = try await system.client.artifacts(slug, job: build.number)
-        #expect(artifacts.map(\.path).sorted() == ["report.html", "reports/one.txt", "reports/sub/two.txt"])
+        #expect(artifacts.map(\.path).sorted() == ["report.html", "reports/link.txt", "reports/one.txt", "reports/sub/two.txt"])
+        // A link is resolved inside the job, never on the agent's host.
+        let link = try #require(artifacts.first { $0.path == "reports/link.txt" })
+        let (status, content) = await HTTPProbe().get(try #require(URL(string: link.url)))
+        #expect(status == 200)
+        #expect(content == "in-job\n")
         let results = try await system.client.tests(slug, job: build.number)
         #expect(results.map(\.name).sorted() == ["adds", "overflows", "subtracts"])
         #expect(results.first { $0.name == "overflows" }?.result == "failure")

@@ -26,7 +26,7 @@ extension RestoreCacheStep {
         let archive = context.scratchFile("cache.tar.gz")
         try await context.storage.downloadCache(project: context.project, key: entry.key, to: archive)
         context.say("Size: \(StepContext.human(StepContext.size(archive)))")
-        try await context.extract(archive, into: "/")
+        try await context.extract(archive, into: context.shell.cacheRoot)
         context.say("Restored cache \(entry.key)")
     }
 }

@@ -55,9 +55,12 @@ struct StepContext: Sendable {
         return answer == "-" ? nil : answer
     }
 
-    /// Tars `paths` (relative to `base` in the job) into the host file `archive`.
-    func archive(_ paths: [String], base: String, to archive: String, gzip: Bool = true) async throws {
-        let code = try await shell.execute(["tar", gzip ? "-czf" : "-cf", "-", "-C", base, "--"] + paths, input: nil,
+    /// Tars `paths` (relative to `base` in the job) into the host file `archive`;
+    /// `dereference` stores what symbolic links point to (as the job sees it).
+    func archive(_ paths: [String], base: String, to archive: String, gzip: Bool = true,
+                 dereference: Bool = false) async throws {
+        let flags = "-" + (dereference ? "h" : "") + (gzip ? "czf" : "cf")
+        let code = try await shell.execute(["tar", flags, "-", "-C", base, "--"] + paths, input: nil,
                                            stdout: archive, output: handle.output)
         // GNU tar exits 1 when a file changed while it was read: the archive is still usable.
         guard code == 0 || code == 1 else { throw StepFailure("tar could not archive \(paths.joined(separator: " ")) (exit \(code))") }
@@ -72,25 +75,26 @@ struct StepContext: Sendable {
     }
 
     /// Copies a file or directory of the job to `destination` on the agent host.
+    /// Links are resolved in the job, so none of them can point the agent at its own files.
     func copyOut(_ path: String, kind: Character, to destination: String) async throws {
         let archive = scratchFile("out-\(UUID().uuidString).tar")
         defer { try? FileManager.default.removeItem(atPath: archive) }
         let base = kind == "d" ? path : Self.parent(of: path)
         let name = kind == "d" ? "." : Self.lastComponent(of: path)
-        try await self.archive([name], base: base, to: archive, gzip: false)
+        try await self.archive([name], base: base, to: archive, gzip: false, dereference: true)
         try FileManager.default.createDirectory(atPath: destination, withIntermediateDirectories: true)
         let result = try await ProcessRunner().run("tar", ["-xf", archive, "-C", destination, "--no-same-owner"])
         guard result.exitCode == 0 else { throw StepFailure("cannot unpack \(path) on the agent: \(result.text)") }
     }
 
-    /// Regular files under a host directory, as paths relative to it, sorted.
+    /// Regular files under a host directory (never symbolic links), as paths relative to it, sorted.
     static func files(under directory: String) -> [String] {
         guard let enumerator = FileManager.default.enumerator(atPath: directory) else { return [] }
         var files: [String] = []
         while let relative = enumerator.nextObject() as? String {
-            var isDirectory: ObjCBool = false
-            if FileManager.default.fileExists(atPath: "\(directory)/\(relative)", isDirectory: &isDirectory),
-               !isDirectory.boolValue {
+            let type = (try? FileManager.default.attributesOfItem(atPath: "\(directory)/\(relative)"))?[.type]
+                as? FileAttributeType
+            if type == .typeRegular {
                 files.append(relative.hasPrefix("./") ? String(relative.dropFirst(2)) : relative)
             }
         }
