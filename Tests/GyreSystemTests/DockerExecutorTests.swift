@@ -242,5 +242,17 @@ extension EndToEnd {
         #expect(steps.last?.output == "node=0/1 stage=build job=build wfjob=\(job.id.uuidString.lowercased()) ws=\(workflow.id.uuidString.lowercased())\n",
                 "\(steps.last?.output ?? "")")
     }
+    @Test func theCircleciCommandIsMountedReadOnlyInThePrimary() async throws {
+        let (_, outcome, steps) = try await run(Self.unique("circleci-bin"), job: """
+                docker:
+                  - image: \(try fixture.jobImage)
+                steps:
+                  - run: |
+                      test -x /usr/local/bin/circleci && echo "present"
+                      if echo x 2>/dev/null >> /usr/local/bin/circleci; then echo "writable"; else echo "read-only"; fi
+            """)
+        #expect(outcome.status == "success")
+        #expect(steps.last?.output == "present\nread-only\n", "\(steps.last?.output ?? "")")
+    }
 }
 }
