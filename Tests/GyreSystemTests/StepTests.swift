@@ -18,7 +18,7 @@ extension EndToEnd {
     }
 
     /// Runs the pipeline to its end; returns the steps of each job by name.
-    func run(_ slug: String) async throws -> [String: (number: Int, steps: [APIClient.Step])] {
+    func run(_ slug: String, expect: String = "success") async throws -> [String: (number: Int, steps: [APIClient.Step])] {
         let system = try fixture
         let created = try await system.client.trigger(slug)
         let outcome = try await system.client.wait(for: created.id, timeout: .seconds(300))
@@ -29,7 +29,7 @@ extension EndToEnd {
                 result[job.name] = (number, try await system.client.steps(slug, job: number))
             }
         }
-        #expect(outcome.status == "success", "\(outcome.pipeline.errors.map(\.message)) \(result.mapValues { $0.1.map { "\($0.name) \($0.status): \($0.output)" } })")
+        #expect(outcome.status == expect, "\(outcome.pipeline.errors.map(\.message)) \(result.mapValues { $0.1.map { "\($0.name) \($0.status): \($0.output)" } })")
         return result
     }
 
@@ -210,6 +210,45 @@ extension EndToEnd {
         let results = try await system.client.tests(slug, job: build.number)
         #expect(results.map(\.name).sorted() == ["adds", "overflows", "subtracts"])
         #expect(results.first { $0.name == "overflows" }?.result == "failure")
+    }
+
+    @Test func afterAFailureArtifactsAreStillStoredAndNothingIsCached() async throws {
+        let system = try fixture
+        let slug = try await system.project("step-failures", config: """
+            version: 2.1
+            jobs:
+              build:
+                machine: true
+                resource_class: gyre/host
+                steps:
+                  - run: mkdir -p out && echo evidence > out/log.txt && exit 1
+                  - save_cache:
+                      key: never-{{ .Revision }}
+                      paths: [out]
+                  - store_artifacts:
+                      path: out
+              persist:
+                machine: true
+                resource_class: gyre/host
+                steps:
+                  - persist_to_workspace:
+                      root: .
+                      paths: ["nothing-*.txt"]
+            workflows:
+              main:
+                jobs: [build, persist]
+            """)
+        let jobs = try await run(slug, expect: "failed")
+        let build = try #require(jobs["build"])
+        #expect(build.steps.map(\.type).contains("save_cache") == false)
+        #expect(!build.steps.contains { $0.name == "Saving Cache" })
+        let upload = try step(build.steps, "Uploading artifacts")
+        #expect(upload.status == "success")
+        #expect(upload.output.contains("Uploaded 1 artifact file(s)"), "\(upload.output)")
+        #expect(try await system.client.artifacts(slug, job: build.number).map(\.path) == ["out/log.txt"])
+        let persist = try step(try #require(jobs["persist"]).steps, "Persisting to Workspace")
+        #expect(persist.status == "failed")
+        #expect(persist.output.contains("The specified paths did not match any files"), "\(persist.output)")
     }
 
     @Test func parallelRunsSplitTestsIntoDisjointShares() async throws {
