@@ -108,6 +108,8 @@ let package = Package(
         .executableTarget(name: "gyre", dependencies: ["GyreLocal", "GyreConfig", "GyreModel", argp],
                           path: "Services/gyre", swiftSettings: swiftSettings),
 
+        .testTarget(name: "BuildAgentStepTests", dependencies: ["BuildAgentService", "GyreModel"],
+                    path: "Tests/BuildAgentStepTests", swiftSettings: swiftSettings),
         .testTarget(name: "GyreTestSplitTests", dependencies: ["GyreTestSplit"], path: "Tests/GyreTestSplitTests",
                     swiftSettings: swiftSettings),
         .testTarget(name: "GyreModelTests", dependencies: ["GyreModel"], path: "Tests/GyreModelTests",
@@ -120,6 +122,8 @@ let package = Package(
                     path: "Tests/GyreTriggerTests", swiftSettings: swiftSettings),
         .testTarget(name: "GyreStorageTests", dependencies: ["GyreJUnit", "GyreStore", "OutputProcessorService"],
                     path: "Tests/GyreStorageTests", swiftSettings: swiftSettings),
+        .testTarget(name: "BuildAgentTests", dependencies: ["BuildAgentService", "GyreDocker", "GyreProtocol"],
+                    path: "Tests/BuildAgentTests", swiftSettings: swiftSettings),
         .testTarget(name: "GyreSystemTests", dependencies: ["GyreLocal", "GyreModel", "GyreProcess"],
                     path: "Tests/GyreSystemTests", swiftSettings: swiftSettings),
     ] + serviceNames.map { service($0.dir, $0.lib) }
