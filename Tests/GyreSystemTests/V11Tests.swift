@@ -188,6 +188,14 @@ extension EndToEnd {
         #expect(try await agentSide.internalSSHKeys(slug, fingerprints: ["MD5:" + added.fingerprint.uppercased()]).count == 1)
         #expect(try await agentSide.internalSSHKeys(slug, fingerprints: [added.fingerprint.replacingOccurrences(of: ":", with: "")]).count == 1)
 
+        let removed = try await system.client.send("DELETE", "api/v1.1/project/\(slug)/ssh-key",
+                                                   body: ["fingerprint": added.fingerprint, "hostname": "git.example.com"])
+        #expect(removed.status == 200, "\(removed.body)")
+        #expect(try await agentSide.internalSSHKeys(slug, fingerprints: []).isEmpty)
+        let again = try await system.client.send("DELETE", "api/v1.1/project/\(slug)/ssh-key",
+                                                 body: ["fingerprint": added.fingerprint])
+        #expect(again.status == 404)
+
         let bad = try await system.client.send("POST", "api/v1.1/project/\(slug)/ssh-key",
                                                body: ["hostname": "x", "private_key": "ssh-rsa AAAA not-a-private-key"])
         #expect(bad.status == 400)
