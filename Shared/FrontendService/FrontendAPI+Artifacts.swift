@@ -83,7 +83,10 @@ extension FrontendAPI {
         let body = try await FileIO().loadFile(path: file, context: context)
         let ext = path.value.split(separator: "/").last.flatMap { $0.contains(".") ? $0.split(separator: ".").last : nil }
         let type = ext.flatMap { MediaType.getMediaType(forExtension: String($0)) }.map { "\($0)" } ?? "application/octet-stream"
-        return Response(status: .ok, headers: [.contentType: type, .contentLength: String(artifact.size)], body: body)
+        // Artifacts are whatever a job wrote: an HTML report must not run scripts as this API's origin.
+        return Response(status: .ok, headers: [.contentType: type, .contentLength: String(artifact.size),
+                                               .contentSecurityPolicy: "sandbox", .init("X-Content-Type-Options")!: "nosniff"],
+                        body: body)
     }
 
     /// Where clients reach this API: GYRE_EXTERNAL_URL when set, else the request's Host.

@@ -86,6 +86,16 @@ public struct StorageProbe: Sendable {
         request.httpBody = body
         if body != nil { request.setValue("application/octet-stream", forHTTPHeaderField: "Content-Type") }
         for (key, value) in headers { request.setValue(value, forHTTPHeaderField: key) }
+        return await perform(request)
+    }
+
+    /// GET of an absolute URL (an artifact's download link).
+    public func get(url: String) async -> Answer {
+        guard let url = URL(string: url) else { return Answer(status: 0, body: Data("bad URL".utf8), headers: [:]) }
+        return await perform(URLRequest(url: url))
+    }
+
+    func perform(_ request: URLRequest) async -> Answer {
         do {
             let (data, response) = try await URLSession.shared.data(for: request)
             let http = response as? HTTPURLResponse
@@ -94,17 +104,6 @@ public struct StorageProbe: Sendable {
                 if let key = key as? String, let value = value as? String { fields[key.lowercased()] = value }
             }
             return Answer(status: http?.statusCode ?? 0, body: data, headers: fields)
-        } catch {
-            return Answer(status: 0, body: Data("\(error)".utf8), headers: [:])
-        }
-    }
-
-    /// GET of an absolute URL (an artifact's download link).
-    public func get(url: String) async -> Answer {
-        guard let url = URL(string: url) else { return Answer(status: 0, body: Data("bad URL".utf8), headers: [:]) }
-        do {
-            let (data, response) = try await URLSession.shared.data(for: URLRequest(url: url))
-            return Answer(status: (response as? HTTPURLResponse)?.statusCode ?? 0, body: data, headers: [:])
         } catch {
             return Answer(status: 0, body: Data("\(error)".utf8), headers: [:])
         }

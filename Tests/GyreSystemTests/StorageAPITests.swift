@@ -229,13 +229,16 @@ extension EndToEnd {
         let items = try await system.client.artifacts(run.slug, job: number)
         #expect(items.map(\.path) == ["reports/summary.txt", "with space/ü.html", "reports/summary.txt"])
         #expect(items.map(\.node_index) == [0, 0, 1])
-        var bodies: [String] = []
+        var downloads: [StorageProbe.Answer] = []
         for item in items {
             let download = await storage.get(url: item.url)
             #expect(download.status == 200, "\(item.url)")
-            bodies.append(download.text)
+            downloads.append(download)
         }
-        #expect(bodies == ["node zero, again", "<p>hi</p>", "node one"])
+        #expect(downloads.map(\.text) == ["node zero, again", "<p>hi</p>", "node one"])
+        // Served with its type, but sandboxed: a job's HTML must not run as the API's origin.
+        #expect(downloads[1].headers["content-type"]?.hasPrefix("text/html") == true)
+        #expect(downloads[1].headers["content-security-policy"] == "sandbox")
         #expect(items[0].url.hasPrefix(system.system.apiURL.absoluteString.trimmingCharacters(in: CharacterSet(charactersIn: "/"))))
 
         let v11 = try await system.client.artifactsV11(run.slug, build: number)
