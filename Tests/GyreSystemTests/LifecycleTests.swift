@@ -93,7 +93,7 @@ extension EndToEnd {
         #expect(steps.count == 4 && !steps[2].output.contains("slow-end"))
     }
 
-    @Test func leftoverContainersOfThisBuilderAreReapedAtStartAndOthersAreKept() async throws {
+    @Test func leftoverContainersOfThisBuilderAreReapedAtStartAndPeriodicallyAndOthersAreKept() async throws {
         let system = try fixture
         let name = Self.unique("reap-agent")
         let workDirectory = "\(system.system.configuration.runDirectory)/\(name)"
@@ -110,7 +110,7 @@ extension EndToEnd {
                                  image, "true"])
         defer { _ = try? SystemFixture.shell(["docker", "rm", "--force", orphan, foreign]) }
         let agent = try ExtraAgent(system: system, name: name, environment: [
-            "GYRE_AGENT_DOCKER": "true", "GYRE_AGENT_RUNNER_CLASSES": "gyre/\(name)",
+            "GYRE_AGENT_DOCKER": "true", "GYRE_AGENT_RUNNER_CLASSES": "gyre/\(name)", "GYRE_AGENT_REAP_SECONDS": "1",
         ])
         defer { agent.stop() }
         #expect(agent.builderLabel == "\(name)@\(workDirectory)")
@@ -123,6 +123,20 @@ extension EndToEnd {
             try await Task.sleep(for: .milliseconds(200))
         }
         #expect(try !exists(orphan), "\(agent.log)")
+        #expect(try exists(foreign))
+
+        // One left behind while the agent runs goes at the next periodic pass.
+        let late = "gyre-test-late-\(UUID().uuidString.lowercased().prefix(8))"
+        defer { _ = try? SystemFixture.shell(["docker", "rm", "--force", late]) }
+        try SystemFixture.shell(["docker", "create", "--name", late, "--network", "none",
+                                 "--label", "gyre.builder=\(name)@\(workDirectory)",
+                                 "--label", "gyre.job=\(UUID().uuidString.lowercased())", "--label", "gyre.attempt=1",
+                                 image, "true"])
+        let periodic = ContinuousClock.now + .seconds(60)
+        while try exists(late), ContinuousClock.now < periodic {
+            try await Task.sleep(for: .milliseconds(200))
+        }
+        #expect(try !exists(late), "\(agent.log)")
         #expect(try exists(foreign))
     }
     @Test func cancelingARunningDockerJobStopsItAndRemovesItsContainers() async throws {
