@@ -25,7 +25,9 @@ struct Config: AsyncParsableCommand {
 
     struct Validate: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
-            abstract: "Exit 0 if the config compiles, 1 listing each problem (path: message) if not, 2 if unreadable.")
+            abstract: "Exit 0 if the config is valid, 1 listing each problem (path: message) if not, 2 if unreadable.",
+            discussion: "Checks structure and values; registry orbs are not loaded and jobs, executors or commands "
+                + "the file uses without defining are not errors (process needs them).")
         @OptionGroup var common: Common
 
         func run() async throws {
@@ -35,7 +37,7 @@ struct Config: AsyncParsableCommand {
 
     struct Process: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
-            abstract: "Print the compiled plan (YAML or JSON); exit codes as validate.")
+            abstract: "Compile the config and print the plan (YAML or JSON); exit codes as validate.")
         @OptionGroup var common: Common
 
         @Option(help: "Pipeline parameters as a JSON object, e.g. '{\"deploy\": true}'.")

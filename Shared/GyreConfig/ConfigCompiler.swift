@@ -59,6 +59,21 @@ public struct ConfigCompiler: Sendable {
         return plan
     }
 
+    /// Validates a config without processing it: its structure and values
+    /// (keys, types, enums, job names, executor/resource-class combinations,
+    /// `requires` entries and statuses, durations, cron, patterns) are checked
+    /// as processing checks them, but references that only processing
+    /// resolves are not: jobs, executors, commands and pipeline parameters the
+    /// file uses without defining, registry orbs (never loaded), definitions no
+    /// workflow uses, jobs without a workflow. Every workflow is checked,
+    /// whatever its `when`/`unless`. So a fragment such as CircleCI's schema
+    /// samples validates, while ``compile(yaml:)`` would reject it.
+    public func validate(yaml: String) throws(ConfigErrors) {
+        let diagnostics = Diagnostics(validating: true)
+        _ = compile(yaml: yaml, parameters: [:], pipeline: nil, diagnostics: diagnostics)
+        guard diagnostics.isEmpty else { throw ConfigErrors(diagnostics.errors) }
+    }
+
     private func compile(yaml: String, parameters: [String: ParameterValue], pipeline: PipelineValues?,
                          diagnostics: Diagnostics) -> PipelinePlan? {
         guard let parsed = ConfigParser().parse(yaml, diagnostics: diagnostics),
@@ -74,8 +89,17 @@ public struct ConfigCompiler: Sendable {
         // Pipeline parameters first: `<< pipeline.parameters.x >>` needs them.
         let values = pipelineParameters(original, given: parameters, diagnostics: diagnostics)
         let context = PipelineContext(pipeline: pipeline, parameters: values ?? [:])
-        let resolve: (String) -> Interpolation.Resolution = version == .v2_1 ? context.resolve : { name in
+        var resolve: (String) -> Interpolation.Resolution = version == .v2_1 ? context.resolve : { name in
             .error("<< \(name) >> needs version: 2.1 (this config says version 2)")
+        }
+        if diagnostics.validating && version == .v2_1 {
+            // An undeclared pipeline parameter is a reference processing resolves: an empty value stands in.
+            resolve = { name in
+                if name.hasPrefix("pipeline.parameters."), case .error = context.resolve(name) {
+                    return .value(Interpolation.string(""))
+                }
+                return context.resolve(name)
+            }
         }
         let interpolation = Interpolation(resolve: resolve, diagnostics: diagnostics)
         let rootNode = interpolation.apply(parsed, path: .root)

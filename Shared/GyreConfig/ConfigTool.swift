@@ -4,8 +4,11 @@ import Yams
 
 /// `gyre config validate` and `gyre config process`, as functions of their
 /// inputs so tests can call them without a process: exit code and output.
+/// `validate` checks a config's structure and values (a fragment using jobs
+/// or registry orbs it does not define is valid); `process` compiles it to a
+/// plan, which needs everything it uses.
 ///
-/// Exit codes: 0 the config compiles; 1 config errors (one `path: message`
+/// Exit codes: 0 the config is valid / compiles; 1 config errors (one `path: message`
 /// per line on standard error); 2 the file cannot be read or an option is bad.
 public struct ConfigTool: Sendable {
     public enum Format: String, Sendable, CaseIterable {
@@ -25,11 +28,18 @@ public struct ConfigTool: Sendable {
         self.compiler = compiler
     }
 
-    /// Compiles `file` with no pipeline values (placeholders).
+    /// Validates `file` (``ConfigCompiler/validate(yaml:)``): structure and
+    /// values, without resolving registry orbs or requiring that every job,
+    /// executor and command it uses is defined in the file.
     public func validate(file: String) -> Outcome {
-        switch compile(file: file, parametersJSON: nil, branch: nil, tag: nil) {
-        case .failure(let outcome): return outcome
-        case .success: return Outcome(exitCode: 0, output: "\(file): valid\n", errors: "")
+        guard let text = try? String(contentsOfFile: file, encoding: .utf8) else {
+            return Outcome(exitCode: 2, output: "", errors: "cannot read \(file)\n")
+        }
+        do {
+            try compiler.validate(yaml: text)
+            return Outcome(exitCode: 0, output: "\(file): valid\n", errors: "")
+        } catch {
+            return Outcome(exitCode: 1, output: "", errors: error.errors.map { "\($0.description)\n" }.joined())
         }
     }
 

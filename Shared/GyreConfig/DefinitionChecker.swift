@@ -12,7 +12,7 @@ struct DefinitionChecker {
     func check(_ root: ConfigMapping) {
         if let jobs = root["jobs"] {
             checkJobs(jobs)
-        } else if !root.contains("orbs") {
+        } else if !root.contains("orbs") && !diagnostics.validating {
             // A config may run only orb jobs.
             _ = root.required("jobs")
         }
@@ -74,15 +74,6 @@ struct DefinitionChecker {
         guard let resourceClass = outer ?? nested else { return }
         let path = outer != nil ? node.path.appending("resource_class")
             : node.path.appending(kind).appending("resource_class")
-        switch kind {
-        case "machine" where resourceClass.hasPrefix("windows.") || resourceClass.hasPrefix("macos."):
-            diagnostics.invalid(path, "resource class \"\(resourceClass)\" is not for a machine (Linux) executor")
-        case "macos" where !resourceClass.hasPrefix("macos."):
-            diagnostics.invalid(path, "resource class \"\(resourceClass)\" is not a macOS resource class (macos.*)")
-        case "windows" where !resourceClass.hasPrefix("windows."):
-            diagnostics.invalid(path, "resource class \"\(resourceClass)\" is not a Windows resource class (windows.*)")
-        default:
-            break
-        }
+        ExecutorCompiler.checkResourceClass(resourceClass, kind: kind, at: path, diagnostics: diagnostics)
     }
 }

@@ -11,6 +11,17 @@ final class Diagnostics {
 
     private(set) var errors: [ConfigError] = []
 
+    /// Validation rather than processing: references to definitions that are
+    /// not there (jobs, executors, commands, orb contents, pipeline
+    /// parameters), registry orbs, a config with nothing to run, and what only
+    /// this server cannot run (cloud resource classes, macOS/Windows) are not
+    /// problems; structure and values still are. See ``ConfigCompiler/validate(yaml:)``.
+    let validating: Bool
+
+    init(validating: Bool = false) {
+        self.validating = validating
+    }
+
     /// How many problems have been recorded so far (including dropped ones);
     /// compare before and after compiling a part to learn whether it was clean.
     private(set) var count = 0
@@ -32,6 +43,14 @@ final class Diagnostics {
     /// A key or value that is wrong by the schema.
     func invalid(_ path: NodePath, _ message: String) {
         record(ConfigError(.invalid, path: path.description, message))
+    }
+
+    /// A reference that processing must resolve (a job, executor, command,
+    /// parameter or orb that is not there) or something only this server
+    /// cannot run: an error when processing, nothing when validating.
+    func unresolved(_ path: NodePath, _ message: String) {
+        guard !validating else { return }
+        invalid(path, message)
     }
 
     /// Valid CircleCI that this server cannot run yet.

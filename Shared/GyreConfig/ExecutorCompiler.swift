@@ -52,11 +52,30 @@ struct ExecutorCompiler {
             guard valid, let resourceClass else { return nil }
             return Result(executor: .machine(resourceClass: resourceClass), resourceClass: resourceClass)
         case let kind:
+            if let node = job["resource_class"], let value = node.string() {
+                Self.checkResourceClass(value, kind: kind, at: node.path, diagnostics: node.diagnostics)
+            }
             let system = kind == "macos" ? "macOS" : "Windows"
-            job.node.diagnostics.invalid(job.node.path.appending(kind), "\(system) executors are not available on "
+            job.node.diagnostics.unresolved(job.node.path.appending(kind), "\(system) executors are not available on "
                 + "this server; run the job on a self-hosted machine runner instead "
                 + "(machine: true with resource_class: <namespace>/<name>)")
             return nil
+        }
+    }
+
+    /// Reports a resource class that does not fit the executor kind: a
+    /// Windows or macOS class on `machine`, a non-macOS class on `macos`, a
+    /// non-Windows class on `windows`.
+    static func checkResourceClass(_ resourceClass: String, kind: String, at path: NodePath, diagnostics: Diagnostics) {
+        switch kind {
+        case "machine" where resourceClass.hasPrefix("windows.") || resourceClass.hasPrefix("macos."):
+            diagnostics.invalid(path, "resource class \"\(resourceClass)\" is not for a machine (Linux) executor")
+        case "macos" where !resourceClass.hasPrefix("macos."):
+            diagnostics.invalid(path, "resource class \"\(resourceClass)\" is not a macOS resource class (macos.*)")
+        case "windows" where !resourceClass.hasPrefix("windows."):
+            diagnostics.invalid(path, "resource class \"\(resourceClass)\" is not a Windows resource class (windows.*)")
+        default:
+            break
         }
     }
 
@@ -134,12 +153,16 @@ struct ExecutorCompiler {
             return nil
         }
         guard let node = job["resource_class"] ?? nested else {
-            job.node.diagnostics.invalid(job.node.path.appending("resource_class"), help)
+            job.node.diagnostics.unresolved(job.node.path.appending("resource_class"), help)
             return nil
         }
         guard let value = node.string() else { return nil }
+        let before = node.diagnostics.count
+        Self.checkResourceClass(value, kind: "machine", at: node.path, diagnostics: node.diagnostics)
+        guard node.diagnostics.count == before else { return nil }
         guard Self.isRunnerResourceClass(value) else {
-            node.diagnostics.invalid(node.path, "\(help), found \"\(value)\"")
+            // Validating, a CircleCI cloud class (medium, arm.large, ...) is valid; only this server cannot run it.
+            node.diagnostics.unresolved(node.path, "\(help), found \"\(value)\"")
             return nil
         }
         return value

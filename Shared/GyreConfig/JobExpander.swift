@@ -64,7 +64,7 @@ struct JobExpander {
         }
         guard let definition = scope.lookup(.executor, name) else {
             if !scope.isBroken(name) {
-                diagnostics.invalid(at.path, scope.explainMissing(.executor, name))
+                diagnostics.unresolved(at.path, scope.explainMissing(.executor, name))
             }
             return nil
         }

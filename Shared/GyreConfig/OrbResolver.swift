@@ -75,6 +75,8 @@ struct OrbResolver {
             diagnostics.invalid(node.path, "\"\(reference)\" is not an orb reference; expected namespace/name@version")
             return nil
         }
+        // Validation never resolves registry orbs: their uses are left to processing.
+        if diagnostics.validating { return nil }
         guard let orbDirectory else {
             diagnostics.invalid(node.path, "orb \(reference) is not available offline; import it with the "
                 + "operator's orb import or inline it")

@@ -18,7 +18,7 @@ struct ParameterResolver {
             guard let spec = byName[argument.key] else {
                 let declared = specs.isEmpty ? "it declares no parameters"
                     : "its parameters are " + specs.map(\.name).joined(separator: ", ")
-                argument.value.diagnostics.invalid(argument.value.path,
+                argument.value.diagnostics.unresolved(argument.value.path,
                     "unknown parameter \"\(argument.key)\" for \(owner); \(declared)")
                 continue
             }
@@ -27,6 +27,8 @@ struct ParameterResolver {
         for spec in specs where values[spec.name] == nil && !arguments.contains(where: { $0.key == spec.name }) {
             if let value = spec.defaultValue {
                 values[spec.name] = value
+            } else if at.diagnostics.validating {
+                values[spec.name] = Interpolation.string("")   // left to processing; a placeholder keeps checking
             } else {
                 at.diagnostics.invalid(at.path, "missing required parameter \"\(spec.name)\" of \(owner)")
             }

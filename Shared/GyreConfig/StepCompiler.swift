@@ -44,7 +44,8 @@ struct StepCompiler {
             return checkout(value).map(StepPlan.checkout)
         case "run":
             guard let value else {
-                step.diagnostics.invalid(step.path, "a run step needs a command")
+                // The schema accepts a bare `- run`; only processing needs its command.
+                step.diagnostics.unresolved(step.path, "a run step needs a command")
                 return nil
             }
             return RunStepCompiler().compile(value).map(StepPlan.run)

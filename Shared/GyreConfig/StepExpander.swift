@@ -57,7 +57,12 @@ struct StepExpander {
             if scope.isBroken(kind) { return [] }
             let detail = kind.contains("/") || !scope.commands.isEmpty || !scope.prefix.isEmpty
                 ? "; " + scope.explainMissing(.command, kind) : ""
-            diagnostics.invalid((value ?? step).path, "unknown step \"\(kind)\"\(detail)")
+            // Validating, an orb's command (orb/name) is a reference left to processing; a plain name is still a typo.
+            if kind.contains("/") {
+                diagnostics.unresolved((value ?? step).path, "unknown step \"\(kind)\"\(detail)")
+            } else {
+                diagnostics.invalid((value ?? step).path, "unknown step \"\(kind)\"\(detail)")
+            }
             return []
         }
         return command(definition, arguments: value, at: value ?? step, depth: depth)

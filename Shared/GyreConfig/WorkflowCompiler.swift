@@ -55,7 +55,7 @@ struct WorkflowCompiler {
     func compileDefault(root: ConfigMapping) -> [WorkflowPlan]? {
         guard let definition = scope.lookup(.job, Self.defaultJobName) else {
             if root.contains("jobs") {
-                diagnostics.invalid(root.node.path.appending("jobs"), "there are no workflows, so the job "
+                diagnostics.unresolved(root.node.path.appending("jobs"), "there are no workflows, so the job "
                     + "named \"\(Self.defaultJobName)\" would run, but there is no such job; add it or add workflows")
             }
             return nil
@@ -75,12 +75,15 @@ struct WorkflowCompiler {
     private func compile(name workflow: String, _ node: ConfigNode) -> WorkflowPlan? {
         let before = diagnostics.count
         guard let mapping = node.mapping(expected: "a mapping with jobs") else { return nil }
-        if let when = mapping["when"], let value = LogicStatement().evaluate(when), !value { return nil }
-        if let unless = mapping["unless"], let value = LogicStatement().evaluate(unless), value { return nil }
+        // Validation checks every workflow, whatever its condition.
+        let validating = diagnostics.validating
+        if let when = mapping["when"], let value = LogicStatement().evaluate(when), !value, !validating { return nil }
+        if let unless = mapping["unless"], let value = LogicStatement().evaluate(unless), value, !validating { return nil }
         guard diagnostics.count == before else { return nil }
         mapping.rejectUnknownKeys(known: Self.workflowKeys, owner: "workflow")
 
         let triggers = mapping["triggers"].flatMap { FilterCompiler().triggers($0) } ?? []
+        if validating && !mapping.contains("jobs") { return nil }
         guard let jobsNode = mapping.required("jobs"),
               let entries = jobsNode.sequence(expected: "a list of jobs") else { return nil }
         guard !entries.isEmpty else {

@@ -92,6 +92,8 @@ struct WorkflowJobReader {
     /// Reports a job that is not defined (quietly skipping uses of orbs that failed to load).
     private func checkDefined(_ job: String, at entry: ConfigNode) -> Bool {
         guard scope.lookup(.job, job) == nil else { return true }
+        // Validating: the job is defined elsewhere (an orb, a fuller config); its uses still count.
+        if entry.diagnostics.validating { return true }
         if scope.isBroken(job) {
             // The orb's own error explains it; keep the workflow from compiling without repeating it.
             entry.diagnostics.invalid(entry.path, "job \"\(job)\" comes from an orb that could not be loaded")
