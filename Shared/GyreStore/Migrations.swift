@@ -134,6 +134,7 @@ public enum Migrations {
             seq bigserial NOT NULL,
             size bigint NOT NULL,
             file text NOT NULL,
+            job_number int,
             created_at timestamptz NOT NULL DEFAULT clock_timestamp(),
             PRIMARY KEY (project_slug, key)
         );

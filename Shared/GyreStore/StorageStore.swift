@@ -20,15 +20,17 @@ public struct StorageStore: Sendable {
         public var id: UUID
         public var workflowId: UUID
         public var projectSlug: String
+        /// The job number (shared by a parallel job's runs).
+        public var number: Int
     }
 
     /// The job `id` names, or the parent job when `id` is one of its parallel runs.
     public func job(_ id: UUID) async throws -> JobRef? {
         let rows = try await database.query("""
-            SELECT COALESCE(parent_id, id), workflow_id, project_slug FROM jobs WHERE id = \(id)
+            SELECT COALESCE(parent_id, id), workflow_id, project_slug, number FROM jobs WHERE id = \(id)
             """)
-        for try await (job, workflow, slug) in rows.decode((UUID, UUID, String).self) {
-            return JobRef(id: job, workflowId: workflow, projectSlug: slug)
+        for try await (job, workflow, slug, number) in rows.decode((UUID, UUID, String, Int).self) {
+            return JobRef(id: job, workflowId: workflow, projectSlug: slug, number: number)
         }
         return nil
     }
@@ -36,11 +38,11 @@ public struct StorageStore: Sendable {
     /// The job a project's job number names (the parent row of a parallel job).
     public func job(project: String, number: Int) async throws -> JobRef? {
         let rows = try await database.query("""
-            SELECT id, workflow_id, project_slug FROM jobs
+            SELECT id, workflow_id, project_slug, number FROM jobs
             WHERE project_slug = \(project) AND number = \(number) AND parent_id IS NULL
             """)
-        for try await (job, workflow, slug) in rows.decode((UUID, UUID, String).self) {
-            return JobRef(id: job, workflowId: workflow, projectSlug: slug)
+        for try await (job, workflow, slug, number) in rows.decode((UUID, UUID, String, Int).self) {
+            return JobRef(id: job, workflowId: workflow, projectSlug: slug, number: number)
         }
         return nil
     }

@@ -8,6 +8,8 @@ extension StorageAPI {
         var key: String
         var size: Int64
         var created_at: Date
+        /// The job that saved it (when its PUT named the job), for "Found a cache from build N".
+        var build_num: Int?
     }
 
     /// `GET caches/{project}?prefix=A&prefix=B`: the newest cache under the first prefix that matches.
@@ -20,7 +22,8 @@ extension StorageAPI {
         guard let cache = try await guarded({ try await store.findCache(project: project, prefixes: prefixes) }) else {
             throw APIError.notFound("cache matching \(prefixes.map { "\"\($0)\"" }.joined(separator: ", ")) in \(project)")
         }
-        return JSONResponse.make(CacheOut(key: cache.key, size: cache.size, created_at: cache.createdAt))
+        return JSONResponse.make(CacheOut(key: cache.key, size: cache.size, created_at: cache.createdAt,
+                                          build_num: cache.jobNumber))
     }
 
     func cacheRecord(_ request: Request, _ context: Context) async throws -> (String, String, CacheRecord?) {
@@ -42,18 +45,29 @@ extension StorageAPI {
         return try await blob(cache.file, size: cache.size, contentType: Self.gzip, context)
     }
 
-    /// `PUT caches/{project}/blob?key=K`: 201 when stored, 200 `{"created": false}` when
-    /// the key exists (caches are immutable; the body is not kept).
+    /// `PUT caches/{project}/blob?key=K[&job=J]`: 201 when stored, 200 `{"created": false}` when
+    /// the key exists (caches are immutable; the body is not kept). `job` (the saving job's id)
+    /// lets lookups name the build that saved it.
     func putCache(_ request: Request, _ context: Context) async throws -> Response {
         let (project, key, existing) = try await cacheRecord(request, context)
         guard key.utf8.count <= 1024 else { throw APIError.badRequest("the cache key is longer than 1024 bytes") }
         if existing != nil { return JSONResponse.make(["created": false]) }
+        var jobNumber: Int?
+        if let text = query(request, "job"), !text.isEmpty {
+            guard let id = UUID(uuidString: text) else { throw APIError.badRequest("job must be a UUID, not \"\(text)\"") }
+            guard let job = try await guarded({ try await store.job(id) }), job.projectSlug == project else {
+                throw APIError.notFound("job \(id) of project \(project)")
+            }
+            jobNumber = job.number
+        }
         let upload = try await uploads.receive(request, context: context)
         let name = files.newName(.cache)
         try await uploads.install(upload, as: name)
         let created: Bool
         do {
-            created = try await guarded { try await store.addCache(project: project, key: key, size: upload.size, file: name) }
+            created = try await guarded {
+                try await store.addCache(project: project, key: key, size: upload.size, file: name, jobNumber: jobNumber)
+            }
         } catch {
             await uploads.discard([name])
             throw error

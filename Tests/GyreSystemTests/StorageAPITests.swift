@@ -52,10 +52,14 @@ extension EndToEnd {
     @Test func cachesAreImmutableAndFoundByPrefixInOrderNewestFirst() async throws {
         let system = try fixture
         let storage = try storage
-        let slug = try await system.project("cache-api", config: Self.config([("noop", [], "\"true\"")]))
+        let run = try await pipeline("cache-api", [("noop", [])])
+        let slug = run.slug
+        let job = try #require(run.jobs["noop"])
         let base = "/internal/v1/caches/\(slug)"
 
-        var put = await storage.send("PUT", "\(base)/blob?key=\(Self.q("v1-deps-aaa"))", body: Data("first".utf8))
+        // The saving job is optional; when given, lookups name its build number.
+        var put = await storage.send("PUT", "\(base)/blob?key=\(Self.q("v1-deps-aaa"))&job=\(Self.id(job.id))",
+                                     body: Data("first".utf8))
         #expect(put.status == 201, "\(put.text)")
         #expect(try put.json()["created"] as? Bool == true)
         // A second save of the same key keeps the first (caches are immutable).
@@ -77,6 +81,7 @@ extension EndToEnd {
             guard answer.status == 200 else { return (answer.status, nil, nil) }
             let json = try answer.json()
             #expect(json["created_at"] is String)
+            #expect(json["build_num"] as? Int == (json["key"] as? String == "v1-deps-aaa" ? job.job_number : nil))
             return (200, json["key"] as? String, json["size"] as? Int)
         }
         #expect(try await lookup(["v1-deps-"]) == (200, "v1-deps-bbb", 1))
@@ -96,6 +101,9 @@ extension EndToEnd {
         #expect(noPrefix.status == 400)
         #expect(try noPrefix.json()["message"] as? String != nil)
         #expect(await storage.send("PUT", "\(base)/blob", body: Data("x".utf8)).status == 400)
+        #expect(await storage.send("PUT", "\(base)/blob?key=new&job=nope", body: Data("x".utf8)).status == 400)
+        #expect(await storage.send("PUT", "/internal/v1/caches/\(other)/blob?key=new&job=\(Self.id(job.id))",
+                                   body: Data("x".utf8)).status == 404)
         #expect(await storage.send("GET", "/internal/v1/caches/svn/acme/x?prefix=a").status == 400)
     }
 
