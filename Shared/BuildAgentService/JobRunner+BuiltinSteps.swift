@@ -47,8 +47,8 @@ extension JobRunner {
             variables.append(EnvVar("HOME", shell.homeDirectory))
         }
         if case .machine = job.plan.executor,
-           let binary = dockerSettings.circleciBinary ?? DockerSettings.circleciBinary(configured: nil) {
-            let directory = URL(fileURLWithPath: binary).deletingLastPathComponent().path
+           let binary = dockerSettings.circleciBinary ?? DockerSettings.circleciBinary(configured: nil),
+           let directory = Self.toolDirectory(circleci: binary, under: steps.scratchDirectory) {
             let path = ProcessInfo.processInfo.environment["PATH"] ?? "/usr/local/bin:/usr/bin:/bin"
             variables.append(EnvVar("PATH", "\(directory):\(path)"))
         }
@@ -69,5 +69,27 @@ extension JobRunner {
               code == 0 else { return variables }
         variables.append(EnvVar("CIRCLE_INTERNAL_TEST_TIMINGS", target))
         return variables
+    }
+
+    /// A directory holding only a `circleci` link (the agent's own bin directory
+    /// holds every Gyre service, which host jobs have no business running).
+    static func toolDirectory(circleci binary: String, under scratch: String) -> String? {
+        let directory = "\(scratch)/bin"
+        let link = "\(directory)/circleci"
+        let manager = FileManager.default
+        if (try? manager.destinationOfSymbolicLink(atPath: link)) == binary { return directory }
+        do {
+            try manager.createDirectory(atPath: directory, withIntermediateDirectories: true)
+            let staged = "\(link).\(UUID().uuidString)"
+            try manager.createSymbolicLink(atPath: staged, withDestinationPath: binary)
+            // rename(2) replaces an older link atomically, even with jobs starting at once.
+            guard rename(staged, link) == 0 else {
+                try? manager.removeItem(atPath: staged)
+                return nil
+            }
+            return directory
+        } catch {
+            return nil
+        }
     }
 }

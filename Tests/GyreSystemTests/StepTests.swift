@@ -291,9 +291,19 @@ extension EndToEnd {
                 resource_class: gyre/host
                 steps:
                   - checkout
+                  - run:
+                      name: Tools
+                      command: |
+                        command -v circleci
+                        if command -v build-agent; then echo services-on-path; fi
+                        echo "home=$HOME"
                   - run: circleci tests glob "spec/**/*_spec.rb" | circleci tests split --total 2 --index 1
             """, files: ["spec/a_spec.rb": "a", "spec/m/b_spec.rb": "b", "spec/c_spec.rb": "c", "spec/helper.rb": "h"])
         let test = try #require(try await run(slug)["build"])
+        let tools = try step(test.steps, "Tools").output
+        #expect(tools.hasPrefix("/") && tools.contains("/circleci\n"), "\(tools)")
+        #expect(!tools.contains("services-on-path"), "\(tools)")
+        #expect(tools.contains("home=\(system.runDirectory)/agent/"), "\(tools)")
         let split = try #require(test.steps.last)
         // Sorted: a, c, m/b; round-robin gives node 1 the second.
         #expect(split.output == "spec/c_spec.rb\n", "\(split.output)")
