@@ -15,7 +15,7 @@ extension JobRunner {
         let scratch = "\(steps.scratchDirectory)/\(job.jobId.uuidString.lowercased())-\(job.attempt)-\(index)"
         defer { try? FileManager.default.removeItem(atPath: scratch) }
         let context = StepContext(job: job, shell: shell, storage: steps.storage, environment: environment,
-                                  scratch: scratch, handle: handle, arch: StepContext.agentArch)
+                                  scratch: scratch, handle: handle, arch: StepContext.agentArch, position: index - 1)
         do {
             try FileManager.default.createDirectory(atPath: scratch, withIntermediateDirectories: true)
             switch step {

@@ -131,10 +131,14 @@ extension EndToEnd {
             """))
               right:
             \(dockerJob("""
-                  - run: mkdir -p /tmp/out && echo from-right > /tmp/out/right.txt
+                  - run: mkdir -p /tmp/out && echo from-right > /tmp/out/right.txt && echo first > /tmp/out/twice.txt
                   - persist_to_workspace:
                       root: /tmp/out
-                      paths: [right.txt]
+                      paths: [right.txt, twice.txt]
+                  - run: mkdir -p /tmp/more && echo second > /tmp/more/twice.txt && echo more > /tmp/more/more.txt
+                  - persist_to_workspace:
+                      root: /tmp/more
+                      paths: [twice.txt, more.txt]
             """))
               join:
             \(dockerJob("""
@@ -142,7 +146,7 @@ extension EndToEnd {
                       at: /tmp/ws
                   - run:
                       name: Read the workspace
-                      command: cat /tmp/ws/left.txt /tmp/ws/right.txt /tmp/ws/deep/n.txt && test ! -e /tmp/ws/skip.log && echo no-skip
+                      command: cat /tmp/ws/left.txt /tmp/ws/right.txt /tmp/ws/deep/n.txt /tmp/ws/twice.txt /tmp/ws/more.txt && test ! -e /tmp/ws/skip.log && echo no-skip
             """))
             workflows:
               main:
@@ -154,9 +158,10 @@ extension EndToEnd {
             """)
         let jobs = try await run(slug)
         let join = try #require(jobs["join"])
-        #expect(try step(join.steps, "Attaching Workspace").output.contains("Attached 2 workspace layer(s) at /tmp/ws"))
+        // One layer from left, two from right (each persist step keeps its own; the later one wins).
+        #expect(try step(join.steps, "Attaching Workspace").output.contains("Attached 3 workspace layer(s) at /tmp/ws"))
         let read = try step(join.steps, "Read the workspace")
-        #expect(read.output == "from-left\nfrom-right\nnested\nno-skip\n")
+        #expect(read.output == "from-left\nfrom-right\nnested\nsecond\nmore\nno-skip\n")
         #expect(try step(jobs["left"]?.steps ?? [], "Persisting to Workspace").status == "success")
     }
 

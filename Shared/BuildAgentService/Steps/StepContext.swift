@@ -17,6 +17,8 @@ struct StepContext: Sendable {
     let handle: StepHandle
     /// `arch1-linux-amd64` style, for `{{ arch }}`.
     let arch: String
+    /// The step's position in `job.plan.steps` (0-based).
+    var position: Int = 0
 
     /// `vcs/org/repo`, as the storage API's project paths want it.
     var project: String { job.projectSlug }
