@@ -72,7 +72,25 @@ struct DockerWorkspace: Workspace {
         } catch let error as DockerError {
             throw WorkspaceError(message: "the primary container (\(primary.image)) did not start: \(error.message)")
         }
+        try await startPrimaryCommand(primary, output: output)
         try await startServices(output: output)
+    }
+
+    /// The primary keeps an idle PID 1 so steps can always run in it; a configured
+    /// `entrypoint`/`command` runs beside the steps, in the background (as on
+    /// CircleCI, the image's own ENTRYPOINT/CMD are ignored when neither is given).
+    func startPrimaryCommand(_ primary: DockerImagePlan, output: @escaping @Sendable ([UInt8]) -> Void) async throws {
+        guard primary.entrypoint != nil || primary.command != nil else { return }
+        do {
+            var entrypoint = primary.entrypoint ?? []
+            if primary.entrypoint == nil { entrypoint = try await docker.entrypoint(of: primary.image) }
+            let argv = entrypoint + (primary.command ?? [])
+            guard !argv.isEmpty else { return }
+            output(Array("Running the primary container's command in the background: \(argv.joined(separator: " "))\n".utf8))
+            try await docker.execDetached(container: name, command: argv, user: primary.user)
+        } catch let error as DockerError {
+            throw WorkspaceError(message: "the primary container's entrypoint/command did not start: \(error.message)")
+        }
     }
 
     /// Starts the service containers in the primary's network namespace. One

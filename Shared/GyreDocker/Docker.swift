@@ -92,6 +92,20 @@ public struct Docker: Sendable {
                                     onOutput: onOutput).exitCode
     }
 
+    /// Starts a command in a running container and returns without waiting for it.
+    public func execDetached(container: String, command: [String], user: String?) async throws {
+        var arguments = ["exec", "--detach"]
+        if let user { arguments += ["--user", user] }
+        try await docker(arguments + [container] + command)
+    }
+
+    /// The image's `ENTRYPOINT` (empty when it has none).
+    public func entrypoint(of image: String) async throws -> [String] {
+        let text = try await docker(["image", "inspect", "--format", "{{json .Config.Entrypoint}}", image]).text
+        // `null` when the image has none; `try?` flattens that to nil.
+        return (try? JSONDecoder().decode([String]?.self, from: Data(text.utf8))) ?? []
+    }
+
     /// Removes containers, running or not, with their anonymous volumes; missing ones are fine.
     public func remove(_ containers: [String]) async {
         guard !containers.isEmpty else { return }

@@ -254,5 +254,19 @@ extension EndToEnd {
         #expect(outcome.status == "success")
         #expect(steps.last?.output == "present\nread-only\n", "\(steps.last?.output ?? "")")
     }
+    @Test func thePrimarysCommandRunsBesideTheSteps() async throws {
+        let (_, outcome, steps) = try await run(Self.unique("primary-command"), job: """
+                docker:
+                  - image: \(try fixture.jobImage)
+                    command: ["bash", "-c", "echo \\"from-command $PRIMARY_VALUE\\" > /tmp/marker; sleep 600"]
+                    environment:
+                      PRIMARY_VALUE: env-of-primary
+                steps:
+                  - run: for i in $(seq 1 100); do [ -s /tmp/marker ] && break; sleep 0.1; done; cat /tmp/marker
+            """)
+        #expect(outcome.status == "success", "\(steps.map(\.output))")
+        #expect(steps.first?.output.contains("Running the primary container's command in the background") == true)
+        #expect(steps.last?.output == "from-command env-of-primary\n", "\(steps.last?.output ?? "")")
+    }
 }
 }
