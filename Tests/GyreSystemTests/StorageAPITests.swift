@@ -227,6 +227,7 @@ extension EndToEnd {
         #expect(await put("reports/summary.txt", node: 1, "node one").status == 201)
         #expect(await put("./with space/ü.html", "<p>hi</p>").status == 201)
         #expect(await put("reports/summary.txt", "node zero, again").status == 201)  // replaces
+        #expect(await put("empty.log", "").status == 201)
         for bad in ["../escape.txt", "/etc/passwd", "a/../../b", ""] {
             let answer = await put(bad, "x")
             #expect(answer.status == 400, "\(bad)")
@@ -235,19 +236,19 @@ extension EndToEnd {
         #expect(await storage.send("PUT", "/internal/v1/jobs/\(Self.id(UUID()))/artifacts?path=x", body: Data("x".utf8)).status == 404)
 
         let items = try await system.client.artifacts(run.slug, job: number)
-        #expect(items.map(\.path) == ["reports/summary.txt", "with space/ü.html", "reports/summary.txt"])
-        #expect(items.map(\.node_index) == [0, 0, 1])
+        #expect(items.map(\.path) == ["empty.log", "reports/summary.txt", "with space/ü.html", "reports/summary.txt"])
+        #expect(items.map(\.node_index) == [0, 0, 0, 1])
         var downloads: [StorageProbe.Answer] = []
         for item in items {
             let download = await storage.get(url: item.url)
             #expect(download.status == 200, "\(item.url)")
             downloads.append(download)
         }
-        #expect(downloads.map(\.text) == ["node zero, again", "<p>hi</p>", "node one"])
+        #expect(downloads.map(\.text) == ["", "node zero, again", "<p>hi</p>", "node one"])
         // Served with its type, but sandboxed: a job's HTML must not run as the API's origin.
-        #expect(downloads[1].headers["content-type"]?.hasPrefix("text/html") == true)
-        #expect(downloads[1].headers["content-security-policy"] == "sandbox")
-        #expect(items[0].url.hasPrefix(system.system.apiURL.absoluteString.trimmingCharacters(in: CharacterSet(charactersIn: "/"))))
+        #expect(downloads[2].headers["content-type"]?.hasPrefix("text/html") == true)
+        #expect(downloads[2].headers["content-security-policy"] == "sandbox")
+        #expect(items[1].url.hasPrefix(system.system.apiURL.absoluteString.trimmingCharacters(in: CharacterSet(charactersIn: "/"))))
 
         let v11 = try await system.client.artifactsV11(run.slug, build: number)
         #expect(v11.map(\.pretty_path) == items.map(\.path))
