@@ -8,8 +8,9 @@ import Logging
 /// The internal HTTP API build agents use for caches, workspaces, artifacts
 /// and test results (`/internal/v1/...` on the output-processor's port).
 /// Bodies stream to disk; every write can be retried: caches are immutable
-/// (a second PUT of a key keeps the first), layers, artifacts and test reports
-/// are replaced by a second PUT of the same name.
+/// (a second PUT of a key keeps the first), artifacts and test reports are
+/// replaced by a second PUT of the same name, and a workspace layer sent again
+/// (same bytes, or the same step) is stored once.
 struct StorageAPI: Sendable {
     let store: StorageStore
     let files: BlobFiles
