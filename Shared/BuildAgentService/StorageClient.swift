@@ -25,12 +25,14 @@ struct StorageClient: Sendable {
     }
 
     struct Layer: Decodable, Sendable {
+        /// Tells apart the layers of one job and node (one per persist step).
+        var id: Int64?
         var jobId: UUID
         var node: Int
         var size: Int64?
 
         enum CodingKeys: String, CodingKey {
-            case jobId = "job_id", node, size
+            case id, jobId = "job_id", node, size
         }
     }
 
@@ -64,9 +66,11 @@ struct StorageClient: Sendable {
         return true
     }
 
-    /// True when stored, false when a cache with that key existed already.
-    func uploadCache(project: String, key: String, file: String) async throws(StorageError) -> Bool {
-        let (code, data) = try await upload("/internal/v1/caches/\(project)/blob?key=\(Self.encode(key))", file: file)
+    /// True when stored, false when a cache with that key existed already. `job` is
+    /// the saving job (so a later restore can say which build saved it).
+    func uploadCache(project: String, key: String, job: UUID, file: String) async throws(StorageError) -> Bool {
+        let (code, data) = try await upload(
+            "/internal/v1/caches/\(project)/blob?key=\(Self.encode(key))&job=\(Self.id(job))", file: file)
         guard code == 200 || code == 201 else { throw failure("cache upload", code, data) }
         return code == 201
     }
@@ -77,9 +81,10 @@ struct StorageClient: Sendable {
 
     // MARK: workspaces
 
-    func uploadLayer(workflow: UUID, job: UUID, node: Int, file: String) async throws(StorageError) {
-        let (code, data) = try await upload("/internal/v1/workspaces/\(Self.id(workflow))/layers/\(Self.id(job))?node=\(node)",
-                                            file: file)
+    /// One layer per persist step: `step` (the step's position in the job) makes a retry replace, not add.
+    func uploadLayer(workflow: UUID, job: UUID, node: Int, step: Int, file: String) async throws(StorageError) {
+        let (code, data) = try await upload(
+            "/internal/v1/workspaces/\(Self.id(workflow))/layers/\(Self.id(job))?node=\(node)&step=\(step)", file: file)
         guard (200..<300).contains(code) else { throw failure("workspace upload", code, data) }
     }
 
@@ -91,8 +96,10 @@ struct StorageClient: Sendable {
     }
 
     func downloadLayer(workflow: UUID, layer: Layer, to file: String) async throws(StorageError) {
-        try await download("/internal/v1/workspaces/\(Self.id(workflow))/layers/\(Self.id(layer.jobId))/blob?node=\(layer.node)",
-                           to: file, what: "workspace download")
+        let which = layer.id.map { "&layer=\($0)" } ?? ""
+        try await download(
+            "/internal/v1/workspaces/\(Self.id(workflow))/layers/\(Self.id(layer.jobId))/blob?node=\(layer.node)\(which)",
+            to: file, what: "workspace download")
     }
 
     // MARK: artifacts and test results

@@ -26,19 +26,7 @@ extension PersistToWorkspaceStep {
         let size = StepContext.size(archive)
         context.say("Creating workspace layer of \(matched.count) path(s) in \(base) (\(StepContext.human(size)))")
         try await context.storage.uploadLayer(workflow: context.job.workflowId, job: context.ownerJob,
-                                              node: Self.layerSlot(context), file: archive)
+                                              node: context.job.nodeIndex, step: context.position, file: archive)
         context.say("Persisted \(matched.joined(separator: ", ")) to the workspace")
-    }
-
-    /// The storage API keeps one layer per (job, node), and a retry of the same
-    /// step replaces it. A job may persist several times: the k-th persist step of
-    /// node i of n uses slot k·n + i, so every persist of every node keeps its own
-    /// layer and the slots stay the same when the job runs again.
-    static func layerSlot(_ context: StepContext) -> Int {
-        let earlier = context.job.plan.steps.prefix(context.position).filter {
-            if case .persistToWorkspace = $0 { return true }
-            return false
-        }.count
-        return earlier * max(1, context.job.nodeTotal) + context.job.nodeIndex
     }
 }

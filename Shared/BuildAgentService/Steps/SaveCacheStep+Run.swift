@@ -38,7 +38,7 @@ extension SaveCacheStep {
         try await context.archive(found, base: root, to: archive)
         let size = StepContext.size(archive)
         context.say("Uploading cache archive (\(StepContext.human(size)))")
-        if try await context.storage.uploadCache(project: context.project, key: key, file: archive) {
+        if try await context.storage.uploadCache(project: context.project, key: key, job: context.ownerJob, file: archive) {
             context.say("Stored Cache to \(key)")
         } else {
             context.say("Skipping cache generation, cache already exists for key: \(key)")
