@@ -93,6 +93,15 @@ extension EndToEnd {
         #expect(try await lookup(["v1_"]).0 == 404)
         #expect(try await lookup(["v1-%"]).0 == 404)
 
+        // Two agents saving the same new key at once: exactly one save is kept, and it is whole.
+        let bodyA = Data(repeating: 0x41, count: 1 << 20), bodyB = Data(repeating: 0x42, count: 1 << 20)
+        async let first = storage.send("PUT", "\(base)/blob?key=race", body: bodyA)
+        async let second = storage.send("PUT", "\(base)/blob?key=race", body: bodyB)
+        let answers = await [first, second]
+        #expect(answers.map(\.status).sorted() == [200, 201])
+        let kept = await storage.send("GET", "\(base)/blob?key=race")
+        #expect(kept.body == (answers[0].status == 201 ? bodyA : bodyB))
+
         // Other projects do not see these caches; bad input is refused with a message.
         let other = try await system.project("cache-api-other", config: Self.config([("noop", [], "\"true\"")]))
         #expect(await storage.send("GET", "/internal/v1/caches/\(other)?prefix=v1-").status == 404)
