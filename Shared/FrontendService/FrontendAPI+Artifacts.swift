@@ -16,6 +16,7 @@ extension FrontendAPI {
         v2.get(":number/tests") { request, context in try await testsV2(request, context) }
         let v11 = router.group("api/v1.1/project/:vcs/:org/:repo")
         v11.get(":build_num/artifacts") { request, context in try await artifactsV11(request, context) }
+        v11.get("latest/artifacts") { request, context in try await latestArtifactsV11(request, context) }
         v11.get(":build_num/tests") { request, context in try await testsV11(request, context) }
     }
 
@@ -62,6 +63,40 @@ extension FrontendAPI {
         return JSONResponse.make(items.map {
             ArtifactV11(path: $0.path, pretty_path: $0.path, node_index: $0.node,
                         url: Self.artifactURL(base: base, slug: slug, number: number, $0))
+        })
+    }
+
+    /// Job statuses each v1.1 `filter` value selects.
+    static let latestFilters: [String: [String]] = [
+        "completed": ["success", "failed", "canceled", "infrastructure_fail", "timedout"],
+        "successful": ["success"],
+        "failed": ["failed", "infrastructure_fail", "timedout"],
+        "running": ["running"],
+    ]
+
+    /// `GET /api/v1.1/project/{slug}/latest/artifacts?branch=B&filter=F`: the artifacts of
+    /// the project's latest job (on the branch, with the status the filter names).
+    func latestArtifactsV11(_ request: Request, _ context: Context) async throws -> Response {
+        let slug = try slug(context)
+        let query = request.uri.queryParameters
+        let branch = query["branch"].map(String.init).flatMap { $0.isEmpty ? nil : $0 }
+        var statuses: [String]?
+        if let filter = query["filter"].map(String.init), !filter.isEmpty {
+            guard let selected = Self.latestFilters[filter] else {
+                throw APIError.badRequest("filter must be completed, successful, failed or running, not \"\(filter)\"")
+            }
+            statuses = selected
+        }
+        guard let job = try await guarded({
+            try await storage.latestJob(project: slug.description, branch: branch, statuses: statuses)
+        }) else {
+            throw APIError.notFound("a job of project \(slug)\(branch.map { " on branch \($0)" } ?? "") matching the filter")
+        }
+        let items = try await guarded { try await storage.artifacts(job: job.id) }
+        let base = Self.publicBase(request)
+        return JSONResponse.make(items.map {
+            ArtifactV11(path: $0.path, pretty_path: $0.path, node_index: $0.node,
+                        url: Self.artifactURL(base: base, slug: slug, number: job.number, $0))
         })
     }
 

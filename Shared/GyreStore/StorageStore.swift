@@ -47,6 +47,22 @@ public struct StorageStore: Sendable {
         return nil
     }
 
+    /// The project's most recent job (highest number; approval jobs left out), optionally
+    /// on a branch and with one of `statuses` (nil: any), for v1.1's `latest/artifacts`.
+    public func latestJob(project: String, branch: String?, statuses: [String]?) async throws -> JobRef? {
+        let rows = try await database.query("""
+            SELECT j.id, j.workflow_id, j.project_slug, j.number FROM jobs j JOIN pipelines p ON p.id = j.pipeline_id
+            WHERE j.project_slug = \(project) AND j.parent_id IS NULL AND j.type = 'build'
+              AND (\(branch)::text IS NULL OR p.branch = \(branch))
+              AND (\(statuses == nil) OR j.status = ANY(\(statuses ?? [])))
+            ORDER BY j.number DESC LIMIT 1
+            """)
+        for try await (job, workflow, slug, number) in rows.decode((UUID, UUID, String, Int).self) {
+            return JobRef(id: job, workflowId: workflow, projectSlug: slug, number: number)
+        }
+        return nil
+    }
+
     public func projectExists(_ slug: String) async throws -> Bool {
         let rows = try await database.query("SELECT 1 FROM projects WHERE slug = \(slug)")
         for try await _ in rows { return true }

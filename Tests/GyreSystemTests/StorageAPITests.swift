@@ -263,6 +263,21 @@ extension EndToEnd {
         #expect(v11.map(\.pretty_path) == items.map(\.path))
         #expect(v11.map(\.url) == items.map(\.url))
 
+        // v1.1 "latest" artifacts: the project's newest job, by branch and status filter.
+        let api = system.system.apiURL.absoluteString.trimmingCharacters(in: CharacterSet(charactersIn: "/"))
+        func latest(_ query: String) async -> StorageProbe.Answer {
+            await storage.get(url: "\(api)/api/v1.1/project/\(run.slug)/latest/artifacts\(query)")
+        }
+        for query in ["", "?branch=main", "?branch=main&filter=successful", "?filter=completed"] {
+            let answer = await latest(query)
+            #expect(answer.status == 200, "\(query): \(answer.text)")
+            let list = try JSONDecoder().decode([APIClient.ArtifactV11].self, from: answer.body)
+            #expect(list == v11, "\(query)")
+        }
+        #expect(await latest("?filter=failed").status == 404)
+        #expect(await latest("?branch=elsewhere").status == 404)
+        #expect(await latest("?filter=bogus").status == 400)
+
         let missing = await storage.get(url: system.system.apiURL.absoluteString + "/api/v2/project/\(run.slug)/\(number)/artifacts/0/nope.txt")
         #expect(missing.status == 404)
         let unknownJob = try await system.client.send("GET", "api/v2/project/\(run.slug)/99999/artifacts")
