@@ -52,7 +52,8 @@ extension JobRunner {
             let path = ProcessInfo.processInfo.environment["PATH"] ?? "/usr/local/bin:/usr/bin:/bin"
             variables.append(EnvVar("PATH", "\(directory):\(path)"))
         }
-        let splits = job.plan.steps.contains { step in
+        // Parallel jobs split tests (maybe from a script); others only when a step says so.
+        let splits = job.nodeTotal > 1 || job.plan.steps.contains { step in
             if case .run(let run) = step { return run.command.contains("tests split") }
             return false
         }
