@@ -22,7 +22,8 @@ public enum Dispatcher {
         }
         let processor = PipelineProcessor(
             store: DispatcherStore(database: database), git: git,
-            cacheDirectory: environment.string("GYRE_GIT_CACHE", default: "/var/cache/gyre/git"), logger: app.logger)
+            cacheDirectory: environment.string("GYRE_GIT_CACHE", default: "/var/cache/gyre/git"), logger: app.logger,
+            compiler: ConfigCompiler(orbDirectory: environment.orbDirectory.map { URL(fileURLWithPath: $0) }))
         let topology = app.topology
         let consumer = app.amqpConsumer(queues: [topology.dispatcherPipelineCreated, topology.dispatcherJobFinished],
                                         prefetch: 32)
@@ -53,7 +54,8 @@ struct PipelineProcessor: Sendable {
     let git: Git?
     let cacheDirectory: String
     let logger: Logger
-    let compiler = ConfigCompiler()
+    /// Reads imported registry orbs from GYRE_ORB_DIR.
+    let compiler: ConfigCompiler
 
     func process(_ id: UUID) async throws {
         guard let pipeline = try await store.pendingPipeline(id) else { return }

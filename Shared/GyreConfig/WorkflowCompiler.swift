@@ -30,6 +30,8 @@ struct WorkflowCompiler {
         var name: String
         var job: String
         var requires: [(name: String, node: ConfigNode)] = []
+        /// Statuses other than success a requirement may end with, by requirement name.
+        var requiredStatuses: [String: [JobStatus]] = [:]
         /// The entry in the workflow's `jobs` list.
         var node: ConfigNode
         var isApproval = false
@@ -101,11 +103,13 @@ struct WorkflowCompiler {
             let requires = invocation.requires.map(\.name)
             if invocation.isApproval {
                 return WorkflowJobPlan(name: invocation.name, requires: requires, type: .approval, job: nil,
-                                       contexts: invocation.contexts, filters: invocation.filters)
+                                       contexts: invocation.contexts, filters: invocation.filters,
+                                       requiredStatuses: invocation.requiredStatuses)
             }
             return plan(invocation).map {
                 WorkflowJobPlan(name: invocation.name, requires: requires, job: $0,
-                                contexts: invocation.contexts, filters: invocation.filters)
+                                contexts: invocation.contexts, filters: invocation.filters,
+                                requiredStatuses: invocation.requiredStatuses)
             }
         }
         guard planned.count == invocations.count, diagnostics.count == before else { return nil }
@@ -160,6 +164,7 @@ struct WorkflowCompiler {
         var edges: [[Int]] = []
         for position in invocations.indices {
             var resolved: [(name: String, node: ConfigNode)] = []
+            var statuses: [String: [JobStatus]] = [:]
             for requirement in invocations[position].requires {
                 let names: [String]
                 if indexByName[requirement.name] != nil {
@@ -173,9 +178,12 @@ struct WorkflowCompiler {
                 }
                 for name in names where !resolved.contains(where: { $0.name == name }) {
                     resolved.append((name, requirement.node))
+                    // A matrix alias's statuses apply to each of its jobs.
+                    statuses[name] = invocations[position].requiredStatuses[requirement.name]
                 }
             }
             invocations[position].requires = resolved
+            invocations[position].requiredStatuses = statuses
             edges.append(resolved.compactMap { indexByName[$0.name] })
         }
         return edges

@@ -72,7 +72,9 @@ struct WorkflowJobReader {
         invocation.arguments += extraArguments
         if let alias = options["name"]?.nonEmptyString() { invocation.name = alias }
         if let type = options["type"] { invocation.isApproval = checkType(type) }
-        if let requires = options["requires"] { invocation.requires = self.requires(requires) }
+        if let requires = options["requires"] {
+            (invocation.requires, invocation.requiredStatuses) = self.requires(requires)
+        }
         if let context = options["context"] { invocation.contexts = contexts(context) }
         if let filters = options["filters"] { invocation.filters = FilterCompiler().jobFilters(filters) }
         invocation.preSteps = options["pre-steps"]
@@ -123,48 +125,60 @@ struct WorkflowJobReader {
         }
     }
 
-    /// The names in `requires`, without repeats. An entry may also be
-    /// `name: status` (or a list of statuses); only `success` can be run.
-    private func requires(_ node: ConfigNode) -> [(name: String, node: ConfigNode)] {
-        guard let elements = node.sequence(expected: "a list of job names") else { return [] }
+    /// The names in `requires`, without repeats, and the statuses given for
+    /// those written `name: status` or `name: [status, ...]` (success,
+    /// failed, canceled) other than plain success.
+    private func requires(_ node: ConfigNode) -> ([(name: String, node: ConfigNode)], [String: [JobStatus]]) {
+        guard let elements = node.sequence(expected: "a list of job names") else { return ([], [:]) }
         var result: [(name: String, node: ConfigNode)] = []
+        var statuses: [String: [JobStatus]] = [:]
         for element in elements {
             let name: String?
+            var accepted: [JobStatus]?
             if case .mapping = element.node {
-                name = requirementWithStatus(element)
+                (name, accepted) = requirementWithStatus(element)
             } else {
                 name = element.nonEmptyString(expected: "a job name")
             }
             if let name, !result.contains(where: { $0.name == name }) {
                 result.append((name, element))
+                if let accepted, accepted != [.success] { statuses[name] = accepted }
             }
         }
-        return result
+        return (result, statuses)
     }
 
-    private func requirementWithStatus(_ node: ConfigNode) -> String? {
+    /// `name: status` or `name: [status, ...]`: the name and the statuses (nil after reporting).
+    private func requirementWithStatus(_ node: ConfigNode) -> (String?, [JobStatus]?) {
         guard let mapping = node.mapping(), mapping.entries.count == 1, let entry = mapping.entries.first else {
             node.reportExpected("a job name, or a job name with a status")
-            return nil
+            return (nil, nil)
         }
         let statuses: [ConfigNode]
         if case .sequence = entry.value.node {
             statuses = entry.value.sequence() ?? []
+            if statuses.isEmpty {
+                entry.value.diagnostics.invalid(entry.value.path, "an empty list of statuses; expected success, "
+                    + "failed or canceled, or a list of them")
+            }
         } else {
             statuses = [entry.value]
         }
-        var texts: [String] = []
+        var accepted: [JobStatus] = []
+        var valid = !statuses.isEmpty
         for status in statuses {
-            guard let text = status.string(expected: "a job status") else { continue }
-            if !Self.requiredStatuses.contains(text) {
-                status.diagnostics.invalid(status.path, "unknown job status \"\(text)\"; expected success, failed or canceled")
+            guard let text = status.string(expected: "a job status (success, failed or canceled)") else {
+                valid = false
+                continue
             }
-            texts.append(text)
+            guard Self.requiredStatuses.contains(text), let value = JobStatus(rawValue: text) else {
+                status.diagnostics.invalid(status.path, "unknown job status \"\(text)\"; expected success, failed or canceled")
+                valid = false
+                continue
+            }
+            if !accepted.contains(value) { accepted.append(value) }
         }
-        if texts.contains(where: { $0 != "success" && Self.requiredStatuses.contains($0) }) {
-            node.diagnostics.unsupported(node.path, feature: "requiring a job to end failed or canceled")
-        }
-        return entry.key
+        return (entry.key, valid ? accepted : nil)
     }
 
     static let requiredStatuses = WorkflowCompiler.requiredStatuses

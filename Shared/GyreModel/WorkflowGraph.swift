@@ -7,14 +7,24 @@ public struct WorkflowGraph: Sendable, Equatable {
         public var name: String
         public var requires: [String]
         public var status: JobStatus
-        /// `type: approval`: goes `on_hold` (not `queued`) when its requirements succeed.
+        /// `type: approval`: goes `on_hold` (not `queued`) when its requirements are met.
         public var approval: Bool
+        /// The statuses a requirement may end with, by name (`- build: failed`);
+        /// a requirement not listed must end `success`.
+        public var requiredStatuses: [String: [JobStatus]]
 
-        public init(name: String, requires: [String], status: JobStatus, approval: Bool = false) {
+        public init(name: String, requires: [String], status: JobStatus, approval: Bool = false,
+                    requiredStatuses: [String: [JobStatus]] = [:]) {
             self.name = name
             self.requires = requires
             self.status = status
             self.approval = approval
+            self.requiredStatuses = requiredStatuses
+        }
+
+        /// True once `requirement` has ended with a status this job accepts.
+        func accepts(_ requirement: Node) -> Bool {
+            requirement.status.isFinal && (requiredStatuses[requirement.name] ?? [.success]).contains(requirement.status)
         }
     }
 
@@ -26,11 +36,11 @@ public struct WorkflowGraph: Sendable, Equatable {
 
     /// What changed when the graph was advanced.
     public struct Advance: Sendable, Equatable {
-        /// Jobs whose requirements all succeeded: now `queued`.
+        /// Jobs whose requirements all ended as accepted (by default: succeeded): now `queued`.
         public var ready: [String] = []
-        /// Jobs that will never run because a requirement did not succeed: now `not_run`.
+        /// Jobs that will never run because a requirement ended otherwise: now `not_run`.
         public var skipped: [String] = []
-        /// Approval jobs whose requirements all succeeded: now `on_hold`.
+        /// Approval jobs whose requirements all ended as accepted: now `on_hold`.
         public var held: [String] = []
 
         public init(ready: [String] = [], skipped: [String] = [], held: [String] = []) {
@@ -41,9 +51,10 @@ public struct WorkflowGraph: Sendable, Equatable {
     }
 
     /// Moves blocked jobs forward until nothing changes: a blocked job whose
-    /// requirements all succeeded becomes queued (an approval job: on_hold);
-    /// one with a requirement that finished otherwise becomes not_run (and so,
-    /// in turn, do its dependents).
+    /// requirements all ended with a status it accepts (`success`, unless
+    /// `requires` named others, e.g. `- build: failed`) becomes queued (an
+    /// approval job: on_hold); one with a requirement that ended otherwise
+    /// becomes not_run (and so, in turn, do its dependents).
     public mutating func advance() -> Advance {
         var result = Advance()
         var changed = true
@@ -51,11 +62,12 @@ public struct WorkflowGraph: Sendable, Equatable {
             changed = false
             for index in nodes.indices where nodes[index].status == .blocked {
                 let requirements = nodes[index].requires.compactMap { name in nodes.first { $0.name == name } }
-                if requirements.contains(where: { $0.status.isFinal && $0.status != .success }) {
+                let node = nodes[index]
+                if requirements.contains(where: { $0.status.isFinal && !node.accepts($0) }) {
                     nodes[index].status = .notRun
                     result.skipped.append(nodes[index].name)
                     changed = true
-                } else if requirements.allSatisfy({ $0.status == .success }) {
+                } else if requirements.allSatisfy(node.accepts) {
                     if nodes[index].approval {
                         nodes[index].status = .onHold
                         result.held.append(nodes[index].name)

@@ -38,7 +38,8 @@ public struct DispatcherStore: Sendable {
             for (position, workflow) in selected.workflows.enumerated() {
                 let jobs = workflow.jobs.map {
                     WorkflowWrites.NewJob(name: $0.name, requires: $0.requires, type: $0.type,
-                                          plan: $0.job ?? WorkflowWrites.approvalPlan, contexts: $0.contexts, origin: nil)
+                                          plan: $0.job ?? WorkflowWrites.approvalPlan, contexts: $0.contexts, origin: nil,
+                                          requiredStatuses: $0.requiredStatuses)
                 }
                 try await WorkflowWrites.insertWorkflow(
                     id: UUID(), pipeline: id, project: slug, name: workflow.name, position: position, jobs: jobs,

@@ -130,7 +130,8 @@ public struct WorkflowControlStore: Sendable {
                 let job = WorkflowWrites.NewJob(
                     name: name, requires: try JSON.decode([String].self, requires),
                     type: WorkflowJobType(rawValue: type) ?? .build, plan: try JSON.decode(JobPlan.self, plan),
-                    contexts: (try? JSON.decode([String].self, contexts)) ?? [], origin: origin ?? jobId)
+                    contexts: (try? JSON.decode([String].self, contexts)) ?? [], origin: origin ?? jobId,
+                    requiredStatuses: WorkflowWrites.StoredStatuses.read(plan))
                 old.append(Old(id: jobId, job: job, status: JobStatus(rawValue: status) ?? .failed))
             }
             guard let (pipelineId, workflowName, position, slug) = header else {

@@ -21,6 +21,8 @@ enum WorkflowWrites {
         var contexts: [String]
         /// Set for a job copied into a rerun as already successful: the job that really ran.
         var origin: UUID?
+        /// `requires` statuses other than success (`- build: failed`), by requirement name.
+        var requiredStatuses: [String: [JobStatus]] = [:]
 
         var parallelism: Int { type == .approval ? 1 : max(1, plan.parallelism) }
         var capability: String { type == .approval ? "approval" : plan.executor.requiredCapability }
@@ -28,6 +30,23 @@ enum WorkflowWrites {
 
     /// The plan stored for an approval job, which runs nothing.
     static let approvalPlan = JobPlan(executor: .machine(resourceClass: "approval"), steps: [])
+
+    /// `requires` statuses are kept in the job row's plan document, next to
+    /// the JobPlan's own keys (which ignore it), so the `requires` column
+    /// stays a list of names for every reader: `{"requiredStatuses": {"build": ["failed"]}}`.
+    struct StoredStatuses: Codable {
+        var requiredStatuses: [String: [JobStatus]]?
+
+        /// The JSON merged into the row's plan (`{}` when every requirement must succeed).
+        static func json(_ statuses: [String: [JobStatus]]) -> String {
+            statuses.isEmpty ? "{}" : JSON.encode(StoredStatuses(requiredStatuses: statuses))
+        }
+
+        /// The statuses in a stored plan document (none when absent or unreadable).
+        static func read(_ plan: String) -> [String: [JobStatus]] {
+            ((try? JSON.decode(StoredStatuses.self, plan))?.requiredStatuses) ?? [:]
+        }
+    }
 
     /// Creates a workflow and its jobs (a parallel job as its row plus one run
     /// row per node): ready jobs `queued` with a `JobReady` per run, approval
@@ -46,7 +65,7 @@ enum WorkflowWrites {
         }
         var graph = WorkflowGraph(nodes: jobs.map {
             .init(name: $0.name, requires: $0.requires, status: $0.origin == nil ? .blocked : .success,
-                  approval: $0.type == .approval)
+                  approval: $0.type == .approval, requiredStatuses: $0.requiredStatuses)
         })
         _ = graph.advance()
         let status = graph.status
@@ -62,13 +81,14 @@ enum WorkflowWrites {
             let queuedAt: Date? = jobStatus == .queued ? now : nil
             let stoppedAt: Date? = jobStatus == .success ? now : nil
             let plan = JSON.encode(job.plan)
+            let statuses = StoredStatuses.json(job.requiredStatuses)
             let contexts = JSON.encode(job.contexts)
             let requires = JSON.encode(job.requires)
             try await connection.run("""
                 INSERT INTO jobs (id, workflow_id, pipeline_id, project_slug, number, name, position, requires, status,
                                   capability, plan, queued_at, stopped_at, type, contexts, parallelism, origin_job_id)
                 VALUES (\(jobId), \(workflowId), \(pipeline), \(slug), \(number), \(job.name), \(index), \(requires)::jsonb,
-                        \(jobStatus.rawValue), \(job.capability), \(plan)::jsonb, \(queuedAt), \(stoppedAt),
+                        \(jobStatus.rawValue), \(job.capability), \(plan)::jsonb || \(statuses)::jsonb, \(queuedAt), \(stoppedAt),
                         \(job.type.rawValue), \(contexts)::jsonb, \(job.parallelism), \(job.origin))
                 """, logger)
             if job.parallelism > 1 && job.origin == nil {
@@ -79,7 +99,8 @@ enum WorkflowWrites {
                                           status, capability, plan, queued_at, type, contexts, parallelism, parent_id,
                                           node_index)
                         VALUES (\(runId), \(workflowId), \(pipeline), \(slug), \(number), \(job.name), \(index),
-                                \(requires)::jsonb, \(jobStatus.rawValue), \(job.capability), \(plan)::jsonb, \(queuedAt),
+                                \(requires)::jsonb, \(jobStatus.rawValue), \(job.capability),
+                                \(plan)::jsonb || \(statuses)::jsonb, \(queuedAt),
                                 \(job.type.rawValue), \(contexts)::jsonb, \(job.parallelism), \(jobId), \(node))
                         """, logger)
                     if jobStatus == .queued {
@@ -112,14 +133,16 @@ enum WorkflowWrites {
         var ids: [String: (UUID, Int)] = [:]
         var nodes: [WorkflowGraph.Node] = []
         let rows = try await connection.run("""
-            SELECT id, name, requires::text, status, type, parallelism FROM jobs
-            WHERE workflow_id = \(id) AND parent_id IS NULL ORDER BY position
+            SELECT id, name, requires::text, status, type, parallelism,
+                   jsonb_build_object('requiredStatuses', plan->'requiredStatuses')::text
+            FROM jobs WHERE workflow_id = \(id) AND parent_id IS NULL ORDER BY position
             """, logger)
-        for try await (jobId, name, requires, status, type, parallelism) in
-            rows.decode((UUID, String, String, String, String, Int).self) {
+        for try await (jobId, name, requires, status, type, parallelism, statuses) in
+            rows.decode((UUID, String, String, String, String, Int, String).self) {
             ids[name] = (jobId, parallelism)
             nodes.append(.init(name: name, requires: try JSON.decode([String].self, requires),
-                               status: JobStatus(rawValue: status) ?? .infrastructureFail, approval: type == "approval"))
+                               status: JobStatus(rawValue: status) ?? .infrastructureFail, approval: type == "approval",
+                               requiredStatuses: StoredStatuses.read(statuses)))
         }
         var graph = WorkflowGraph(nodes: nodes)
         let change = graph.advance()

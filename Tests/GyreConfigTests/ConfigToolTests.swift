@@ -49,6 +49,23 @@ struct ConfigToolTests {
         #expect(lines.contains("jobs.build.steps[0]: unknown step \"chekout\""), "\(outcome.errors)")
     }
 
+    @Test func validateAcceptsAFragmentThatProcessRejects() throws {
+        let file = try write("""
+            version: 2.1
+            orbs:
+              node: circleci/node@5.0.2
+            workflows:
+              main:
+                jobs: [node/test, {deploy: {requires: [{node/test: failed}]}}]
+            """)
+        defer { try? FileManager.default.removeItem(atPath: file) }
+        let validated = ConfigTool().validate(file: file)
+        #expect(validated.exitCode == 0, "\(validated.errors)")
+        let processed = ConfigTool().process(file: file)
+        #expect(processed.exitCode == 1)
+        #expect(processed.errors.contains("orbs.node: orb circleci/node@5.0.2 is not available offline"), "\(processed.errors)")
+    }
+
     @Test func unreadableFileAndBadParametersExitTwo() throws {
         #expect(ConfigTool().validate(file: "/nonexistent/config.yml").exitCode == 2)
         let file = try write(Self.valid)

@@ -7,12 +7,12 @@ import Testing
 /// `../shared/reference/config-samples/`, kept in `Tests/Fixtures/config-samples`
 /// so the suite needs nothing outside the repository).
 ///
-/// Most `test__*` samples are fragments written to exercise CircleCI's JSON
-/// schema, not whole configs: they use jobs, executors, registry orbs or
-/// pipeline parameters they never define, or define jobs without a workflow.
-/// The compiler checks meaning as well as shape, so each such sample must be
-/// rejected for exactly those reasons (listed below, every one `.invalid`
-/// with a path), and everything it does define must compile cleanly.
+/// Validating: every `test__*` sample is valid and every `negative_test__*`
+/// sample is rejected naming the path and the problem. Processing: most
+/// `test__*` samples are fragments written to exercise CircleCI's JSON schema
+/// (jobs, executors, registry orbs or pipeline parameters they never define,
+/// jobs without a workflow), so compiling them to a plan must fail for
+/// exactly those reasons, each error readable and with a path.
 @Suite("Reference config samples")
 struct ReferenceSampleTests {
     static let samplesDirectory: URL = URL(fileURLWithPath: #filePath)
@@ -32,11 +32,20 @@ struct ReferenceSampleTests {
             let plan = try ConfigCompiler().compile(yaml: yaml)
             #expect(!plan.workflows.isEmpty, "\(name): a plan without workflows")
         } catch {
-            #expect(!error.errors.isEmpty, "\(name): errors thrown but none listed")
-            for problem in error.errors {
-                #expect(!problem.message.isEmpty, "\(name): empty message")
-                #expect(!problem.path.isEmpty || problem.code == .syntax, "\(name): no path for \(problem)")
-            }
+            checkReported(error, name: name)
+        }
+        do {
+            try ConfigCompiler().validate(yaml: yaml)
+        } catch {
+            checkReported(error, name: "\(name) (validating)")
+        }
+    }
+
+    static func checkReported(_ error: ConfigErrors, name: String) {
+        #expect(!error.errors.isEmpty, "\(name): errors thrown but none listed")
+        for problem in error.errors {
+            #expect(!problem.message.isEmpty, "\(name): empty message")
+            #expect(!problem.path.isEmpty || problem.code == .syntax, "\(name): no path for \(problem)")
         }
     }
 
@@ -107,9 +116,6 @@ struct ReferenceSampleTests {
             ("jobs", noJobs), ("workflows.test-workflow.jobs[0]", undefined("foo")),
             ("workflows.test-workflow.jobs[1]", undefined("bar")), ("workflows.test-workflow.jobs[2]", undefined("baz")),
             ("workflows.test-workflow.jobs[3]", undefined("qux")),
-            // The plan's requires has no place for a status other than success.
-            ("workflows.test-workflow.jobs[3].requires[1]", "requiring a job to end failed or canceled"),
-            ("workflows.test-workflow.jobs[3].requires[2]", "requiring a job to end failed or canceled"),
         ],
         "test__workflows.json": [
             ("workflows.workflow-with-logical-when.when.and[0]", "pipeline parameter \"rollback\", which is not declared"),
@@ -133,9 +139,46 @@ struct ReferenceSampleTests {
                                                              "unknown job status \"invalid_job_status\""),
     ]
 
-    @Test func everyPositiveSampleCompilesOrFailsOnlyForWhatItLeavesUndefined() throws {
+    @Test func everyPositiveSampleValidates() throws {
         let files = try Self.sampleFiles().filter { $0.lastPathComponent.hasPrefix("test__") }
         #expect(files.count >= 20, "samples not found in \(Self.samplesDirectory.path)")
+        for file in files {
+            let text = try String(contentsOf: file, encoding: .utf8)
+            do {
+                try ConfigCompiler().validate(yaml: text)
+            } catch {
+                Issue.record("\(file.lastPathComponent) is not valid:\n\(error.errors.summary)")
+            }
+        }
+    }
+
+    @Test func negativeSamplesAreInvalidNamingThePathAndTheProblem() throws {
+        let files = try Self.sampleFiles().filter { $0.lastPathComponent.hasPrefix("negative_test__") }
+        #expect(files.count == Self.negative.count)
+        for file in files {
+            let name = file.lastPathComponent
+            let text = try String(contentsOf: file, encoding: .utf8)
+            let (path, fragment) = try #require(Self.negative[name], "\(name) has no expectation")
+            do {
+                try ConfigCompiler().validate(yaml: text)
+                Issue.record("\(name) validated")
+            } catch {
+                #expect(error.errors.contains { $0.path == path && $0.message.contains(fragment) && $0.code == .invalid },
+                        "\(name):\n\(error.errors.summary)")
+            }
+            // Processing rejects them for the same reason.
+            do {
+                _ = try ConfigCompiler().compile(yaml: text)
+                Issue.record("\(name) compiled")
+            } catch {
+                #expect(error.errors.contains { $0.path == path && $0.message.contains(fragment) && $0.code == .invalid },
+                        "\(name) (processing):\n\(error.errors.summary)")
+            }
+        }
+    }
+
+    @Test func processingTheFragmentsFailsOnlyForWhatTheyLeaveUndefined() throws {
+        let files = try Self.sampleFiles().filter { $0.lastPathComponent.hasPrefix("test__") }
         for file in files {
             let name = file.lastPathComponent
             let text = try String(contentsOf: file, encoding: .utf8)
@@ -151,27 +194,28 @@ struct ReferenceSampleTests {
                     #expect(error.errors.contains { $0.path == path && $0.message.contains(fragment) },
                             "\(name): no error at \(path) containing \"\(fragment)\":\n\(summary)")
                 }
-                let unsupported = error.errors.filter { $0.code == .unsupported }
-                #expect(unsupported.allSatisfy { $0.message.contains("failed or canceled") }, "\(name):\n\(summary)")
+                #expect(error.errors.allSatisfy { $0.code == .invalid }, "\(name):\n\(summary)")
             }
         }
     }
 
-    @Test func negativeSamplesAreRejectedNamingThePathAndTheProblem() throws {
-        let files = try Self.sampleFiles().filter { $0.lastPathComponent.hasPrefix("negative_test__") }
-        #expect(files.count == Self.negative.count)
-        for file in files {
-            let name = file.lastPathComponent
-            let text = try String(contentsOf: file, encoding: .utf8)
-            let (path, fragment) = try #require(Self.negative[name], "\(name) has no expectation")
-            do {
-                _ = try ConfigCompiler().compile(yaml: text)
-                Issue.record("\(name) compiled")
-            } catch {
-                #expect(error.errors.contains { $0.path == path && $0.message.contains(fragment) && $0.code == .invalid },
-                        "\(name):\n\(error.errors.summary)")
-            }
-        }
+    /// test__workflow-job-requires with its jobs defined: the statuses reach the plan.
+    @Test func theRequiresSampleCompilesWithItsStatusesOnceItsJobsExist() throws {
+        var text = try String(contentsOf: Self.samplesDirectory.appendingPathComponent("test__workflow-job-requires.yaml"),
+                              encoding: .utf8)
+        text += """
+
+            jobs:
+              foo: &job {machine: true, resource_class: gyre/host, steps: [{run: "true"}]}
+              bar: *job
+              baz: *job
+              qux: *job
+            """
+        let plan = try ConfigCompiler().compile(yaml: text)
+        let qux = try #require(plan.workflows.first?.jobs.last)
+        #expect(qux.requires == ["foo", "bar", "baz"])
+        #expect(qux.requiredStatuses == ["bar": [.failed], "baz": [.success, .canceled]])
+        #expect(qux.acceptedStatuses(of: "foo") == [.success])
     }
 
     /// The fragments' own definitions compile once the pieces they leave out

@@ -42,24 +42,6 @@ struct UnsupportedFeatureTests {
         #expect(errors.first?.message.contains("use filters") == true)
     }
 
-    @Test func requiringAFailedOrCanceledJob() {
-        let errors = compileErrors("""
-            version: 2.1
-            jobs:
-              a: {docker: [{image: alpine}], steps: [checkout]}
-              b: {docker: [{image: alpine}], steps: [checkout]}
-            workflows:
-              main:
-                jobs:
-                  - a
-                  - b:
-                      requires: [{a: failed}]
-            """)
-        #expect(errors.count == 1, "\(errors.summary)")
-        #expect(errors.first?.code == .unsupported)
-        #expect(errors.first?.path == "workflows.main.jobs[1].requires[0]")
-    }
-
     @Test func requiringSuccessExplicitlyIsAPlainRequirement() throws {
         let plan = try #require(compilePlan("""
             version: 2.1

@@ -158,3 +158,65 @@ struct ProjectSlugTests {
         #expect(ProjectSlug("gh/acme/a b") == nil)
     }
 }
+
+/// `requires` entries naming statuses: `- build: failed`, `- build: [success, canceled]`.
+extension WorkflowGraphTests {
+    func statusGraph(build: JobStatus, accepts: [JobStatus]) -> WorkflowGraph {
+        WorkflowGraph(nodes: [
+            .init(name: "build", requires: [], status: build),
+            .init(name: "after", requires: ["build"], status: .blocked, requiredStatuses: ["build": accepts]),
+            .init(name: "next", requires: ["after"], status: .blocked),
+        ])
+    }
+
+    @Test func aJobRequiringFailedRunsOnlyAfterItsRequirementFailed() {
+        var failed = statusGraph(build: .failed, accepts: [.failed])
+        #expect(failed.advance().ready == ["after"])
+        failed.set("after", to: .success)
+        #expect(failed.advance().ready == ["next"])
+
+        var succeeded = statusGraph(build: .success, accepts: [.failed])
+        let change = succeeded.advance()
+        #expect(change.ready.isEmpty)
+        #expect(change.skipped == ["after", "next"])
+    }
+
+    @Test func aJobWaitsUntilItsRequirementIsFinalWhateverItAccepts() {
+        var g = statusGraph(build: .running, accepts: [.failed, .canceled])
+        #expect(g.advance() == WorkflowGraph.Advance())
+        g.set("build", to: .canceled)
+        #expect(g.advance().ready == ["after"])
+    }
+
+    @Test func aListOfStatusesAcceptsAnyOfThem() {
+        var canceled = statusGraph(build: .canceled, accepts: [.success, .canceled])
+        #expect(canceled.advance().ready == ["after"])
+        var succeeded = statusGraph(build: .success, accepts: [.success, .canceled])
+        #expect(succeeded.advance().ready == ["after"])
+        var failed = statusGraph(build: .failed, accepts: [.success, .canceled])
+        #expect(failed.advance().skipped == ["after", "next"])
+        // Timed out is not failed: a job requiring `failed` does not run.
+        var timedOut = statusGraph(build: .timedout, accepts: [.failed])
+        #expect(timedOut.advance().skipped == ["after", "next"])
+    }
+
+    @Test func statusesApplyPerRequirement() {
+        var g = WorkflowGraph(nodes: [
+            .init(name: "a", requires: [], status: .failed),
+            .init(name: "b", requires: [], status: .success),
+            .init(name: "c", requires: ["a", "b"], status: .blocked, requiredStatuses: ["a": [.failed]]),
+            .init(name: "d", requires: ["a", "b"], status: .blocked, requiredStatuses: ["b": [.failed]]),
+        ])
+        let change = g.advance()
+        #expect(change.ready == ["c"])
+        #expect(change.skipped == ["d"])
+    }
+
+    @Test func anApprovalRequiringFailedIsHeldAfterAFailure() {
+        var g = WorkflowGraph(nodes: [
+            .init(name: "build", requires: [], status: .failed),
+            .init(name: "hold", requires: ["build"], status: .blocked, approval: true, requiredStatuses: ["build": [.failed]]),
+        ])
+        #expect(g.advance().held == ["hold"])
+    }
+}

@@ -57,18 +57,28 @@ public struct WorkflowJobPlan: Codable, Sendable, Equatable {
     public var contexts: [String]
     /// nil = CircleCI's default: every branch, no tags.
     public var filters: JobFilters?
+    /// The statuses a requirement may end with for this job to run
+    /// (`- build: failed`, `- test: [success, canceled]`), by requirement
+    /// name; a requirement not listed must succeed. See ``acceptedStatuses(of:)``.
+    public var requiredStatuses: [String: [JobStatus]]
 
     public init(name: String, requires: [String], type: WorkflowJobType = .build, job: JobPlan?,
-                contexts: [String] = [], filters: JobFilters? = nil) {
+                contexts: [String] = [], filters: JobFilters? = nil, requiredStatuses: [String: [JobStatus]] = [:]) {
         self.name = name
         self.requires = requires
         self.type = type
         self.job = job
         self.contexts = contexts
         self.filters = filters
+        self.requiredStatuses = requiredStatuses
     }
 
-    private enum CodingKeys: String, CodingKey { case name, requires, type, job, contexts, filters }
+    /// The statuses `requirement` may end with: those given, else `[.success]`.
+    public func acceptedStatuses(of requirement: String) -> [JobStatus] {
+        requiredStatuses[requirement] ?? [.success]
+    }
+
+    private enum CodingKeys: String, CodingKey { case name, requires, type, job, contexts, filters, requiredStatuses }
 
     public init(from decoder: any Decoder) throws {
         let container = try decoder.container(keyedBy: CodingKeys.self)
@@ -78,6 +88,19 @@ public struct WorkflowJobPlan: Codable, Sendable, Equatable {
         job = try container.decodeIfPresent(JobPlan.self, forKey: .job)
         contexts = try container.decodeIfPresent([String].self, forKey: .contexts) ?? []
         filters = try container.decodeIfPresent(JobFilters.self, forKey: .filters)
+        requiredStatuses = try container.decodeIfPresent([String: [JobStatus]].self, forKey: .requiredStatuses) ?? [:]
+    }
+
+    /// `requiredStatuses` is left out when empty (every requirement must succeed).
+    public func encode(to encoder: any Encoder) throws {
+        var container = encoder.container(keyedBy: CodingKeys.self)
+        try container.encode(name, forKey: .name)
+        try container.encode(requires, forKey: .requires)
+        try container.encode(type, forKey: .type)
+        try container.encodeIfPresent(job, forKey: .job)
+        try container.encode(contexts, forKey: .contexts)
+        try container.encodeIfPresent(filters, forKey: .filters)
+        if !requiredStatuses.isEmpty { try container.encode(requiredStatuses, forKey: .requiredStatuses) }
     }
 }
 
