@@ -7,9 +7,13 @@ import PostgresNIO
 /// Used by the output-processor (writes and the agent's reads) and the frontend (public reads).
 public struct StorageStore: Sendable {
     public let database: Database
+    /// Caches older than this many days are gone for lookups (and the reaper deletes
+    /// them); 0 keeps them forever. CircleCI keeps caches 15 days.
+    public let cacheRetentionDays: Int
 
-    public init(database: Database) {
+    public init(database: Database, cacheRetentionDays: Int = 0) {
         self.database = database
+        self.cacheRetentionDays = max(0, cacheRetentionDays)
     }
 
     var logger: Logger { database.logger }

@@ -15,9 +15,11 @@ public enum OutputProcessor {
                                   logs: StepLogStorage(root: environment.storageDirectory),
                                   redis: app.redis(), namespace: environment.namespace, logger: app.logger)
         let storage = environment.storageDirectory
-        let storageAPI = StorageAPI(store: StorageStore(database: database), storageDirectory: storage,
+        let storageStore = StorageStore(database: database, cacheRetentionDays: StorageAPI.cacheRetentionDays(environment))
+        let storageAPI = StorageAPI(store: storageStore, storageDirectory: storage,
                                     maxUploadBytes: StorageAPI.maxUploadBytes(environment), logger: app.logger)
         app.routes { router in storageAPI.register(on: router) }
+        app.add(StorageReaper(store: storageStore, files: BlobFiles(root: storage), gate: gate, logger: app.logger))
         let sshKeyAPI = SSHKeyAPI(store: SSHKeyStore(database: database))
         app.routes { router in sshKeyAPI.register(on: router) }
         app.health.add("storage") {

@@ -63,20 +63,21 @@ extension StorageAPI {
         let upload = try await uploads.receive(request, context: context)
         let name = files.newName(.cache)
         try await uploads.install(upload, as: name)
-        let created: Bool
+        let stored: (created: Bool, replaced: String?)
         do {
-            created = try await guarded {
+            stored = try await guarded {
                 try await store.addCache(project: project, key: key, size: upload.size, file: name, jobNumber: jobNumber)
             }
         } catch {
             await uploads.discard([name])
             throw error
         }
-        guard created else {
+        guard stored.created else {
             // Another agent saved the same key meanwhile; the first save wins.
             await uploads.discard([name])
             return JSONResponse.make(["created": false])
         }
+        await uploads.discard(stored.replaced.map { [$0] } ?? [])
         logger.info("cache saved", metadata: ["project": "\(project)", "key": "\(key)", "bytes": "\(upload.size)"])
         return JSONResponse.make(["created": true], status: .created)
     }

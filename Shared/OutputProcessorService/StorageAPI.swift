@@ -31,8 +31,12 @@ struct StorageAPI: Sendable {
         Int64(environment.int("GYRE_STORAGE_MAX_UPLOAD_BYTES", default: 5 << 30, range: 1...(1 << 50)))
     }
 
+    /// GYRE_CACHE_RETENTION_DAYS, default 15 (as CircleCI); 0 keeps caches forever.
+    static func cacheRetentionDays(_ environment: ServiceEnvironment) -> Int {
+        environment.int("GYRE_CACHE_RETENTION_DAYS", default: 15, range: 0...36_500)
+    }
+
     func register(on router: Router<Context>) {
-        files.sweepTemporary()
         let api = router.group("internal/v1")
         api.get("caches/:vcs/:org/:repo") { request, context in try await findCache(request, context) }
         api.head("caches/:vcs/:org/:repo/blob") { request, context in try await headCache(request, context) }

@@ -116,6 +116,51 @@ extension EndToEnd {
         #expect(await storage.send("GET", "/internal/v1/caches/svn/acme/x?prefix=a").status == 400)
     }
 
+    @Test func expiredCachesAreGoneForLookupsCanBeSavedAgainAndAreReaped() async throws {
+        let system = try fixture
+        let storage = try storage
+        let slug = try await system.project("cache-expiry", config: Self.config([("noop", [], "\"true\"")]))
+        let base = "/internal/v1/caches/\(slug)"
+        let database = system.system.configuration.postgresURL
+        /// Makes a cache look saved 20 days ago (the default retention is 15).
+        func age(_ key: String) throws {
+            try SystemFixture.shell(["psql", database, "-q", "-c",
+                "UPDATE caches SET created_at = now() - interval '20 days' WHERE project_slug = '\(slug)' AND key = '\(key)'"])
+        }
+        #expect(await storage.send("PUT", "\(base)/blob?key=expiring", body: Data("v1".utf8)).status == 201)
+        try age("expiring")
+        #expect(await storage.send("GET", "\(base)?prefix=expiring").status == 404)
+        #expect(await storage.send("HEAD", "\(base)/blob?key=expiring").status == 404)
+        // An expired key can be saved again.
+        let resave = await storage.send("PUT", "\(base)/blob?key=expiring", body: Data("v2".utf8))
+        #expect(resave.status == 201, "\(resave.text)")
+        #expect(await storage.send("GET", "\(base)/blob?key=expiring").text == "v2")
+        #expect(await storage.send("GET", "\(base)?prefix=expiring").status == 200)
+
+        // The reaper (at start, then hourly) deletes expired rows and their files.
+        #expect(await storage.send("PUT", "\(base)/blob?key=doomed", body: Data("gone soon".utf8)).status == 201)
+        let file = try SystemFixture.shell(["psql", database, "-At", "-c",
+            "SELECT file FROM caches WHERE project_slug = '\(slug)' AND key = 'doomed'"]).trimmingCharacters(in: .whitespacesAndNewlines)
+        let path = "\(system.system.storageDirectory)/\(file)"
+        try #require(!file.isEmpty && FileManager.default.fileExists(atPath: path))
+        try age("doomed")
+        #expect(await system.system.signal("output-processor", SIGTERM) == .exited(0))
+        try system.system.start("output-processor")
+        try await system.system.waitUntilReady(timeout: .seconds(120))
+        let deadline = ContinuousClock.now + .seconds(60)
+        var remaining = "1"
+        while ContinuousClock.now < deadline {
+            remaining = try SystemFixture.shell(["psql", database, "-At", "-c",
+                "SELECT count(*) FROM caches WHERE project_slug = '\(slug)' AND key = 'doomed'"]).trimmingCharacters(in: .whitespacesAndNewlines)
+            if remaining == "0" { break }
+            try await Task.sleep(for: .milliseconds(200))
+        }
+        #expect(remaining == "0")
+        #expect(!FileManager.default.fileExists(atPath: path))
+        // Live caches stay.
+        #expect(await storage.send("GET", "\(base)/blob?key=expiring").text == "v2")
+    }
+
     // MARK: workspaces
 
     @Test func workspaceLayersComeFromUpstreamJobsInTheOrderTheyWerePersisted() async throws {
