@@ -65,6 +65,9 @@ struct Run: AsyncParsableCommand {
         for error in outcome.pipeline.errors {
             print("config error: \(error.message)")
         }
+        if outcome.pipeline.state == "created" && outcome.workflows.isEmpty {
+            print("no workflow runs for this pipeline (when/unless, filters or schedule triggers left none)")
+        }
         for (workflow, jobs) in outcome.workflows {
             print("\nworkflow \(workflow.name): \(workflow.status)")
             for job in jobs {

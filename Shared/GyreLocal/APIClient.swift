@@ -132,7 +132,9 @@ public struct APIClient: Sendable {
             if pipeline.state == "errored" { return Outcome(pipeline: pipeline, workflows: []) }
             if pipeline.state == "created" {
                 let workflows = try await self.workflows(pipeline: id)
-                if !workflows.isEmpty && workflows.allSatisfy({ Self.finalWorkflow.contains($0.status) }) {
+                // No workflows at all (when/unless or filters ruled them out) is final too: the
+                // workflows are stored in the same transaction that marks the pipeline created.
+                if workflows.allSatisfy({ Self.finalWorkflow.contains($0.status) }) {
                     var result: [(Workflow, [Job])] = []
                     for workflow in workflows { result.append((workflow, try await jobs(workflow: workflow.id))) }
                     return Outcome(pipeline: pipeline, workflows: result)

@@ -1,0 +1,119 @@
+import Foundation
+import GyreLocal
+import Testing
+
+/// End to end: `requires` entries naming the statuses a job waits for
+/// (`- build: failed`), and pipelines whose workflows are all ruled out.
+/// Host runner: Docker is not the point.
+extension EndToEnd {
+@Suite struct RequiresStatusTests {
+    static func hostJob(_ command: String) -> String {
+        """
+            machine: true
+            resource_class: gyre/host
+            steps:
+              - run: \(command)
+        """
+    }
+
+    @Test func aJobRequiringFailedRunsAfterItsRequirementFails() async throws {
+        let system = try fixture
+        let slug = try await system.project("requires-status", config: """
+            version: 2.1
+            jobs:
+              build:
+            \(Self.hostJob("echo building && exit 4"))
+              notify:
+            \(Self.hostJob("echo notified-of-failure"))
+              deploy:
+            \(Self.hostJob("echo should-not-deploy"))
+              report:
+            \(Self.hostJob("echo report-either-way"))
+              celebrate:
+            \(Self.hostJob("echo should-not-celebrate"))
+            workflows:
+              main:
+                jobs:
+                  - build
+                  - notify:
+                      requires:
+                        - build: failed
+                  - deploy:
+                      requires: [build]
+                  - report:
+                      requires:
+                        - build: [success, failed]
+                  - celebrate:
+                      requires:
+                        - build: success
+            """)
+        let outcome = try await system.client.wait(for: try await system.client.trigger(slug).id,
+                                                   timeout: .seconds(300))
+        #expect(outcome.pipeline.state == "created", "\(outcome.pipeline.errors)")
+        let jobs = try #require(outcome.workflows.first?.jobs)
+        let status = Dictionary(uniqueKeysWithValues: jobs.map { ($0.name, $0.status) })
+        #expect(status == ["build": "failed", "notify": "success", "deploy": "not_run", "report": "success",
+                           "celebrate": "not_run"], "\(system.logs())")
+        // A failed job fails the workflow, even with the jobs that handled it succeeding.
+        #expect(outcome.workflows.first?.workflow.status == "failed")
+        let notify = try #require(jobs.first { $0.name == "notify" })
+        let steps = try await system.client.steps(slug, job: try #require(notify.job_number))
+        #expect(steps.last?.output.contains("notified-of-failure") == true, "\(steps.map(\.output))")
+        // It started only after build had stopped.
+        let build = try #require(jobs.first { $0.name == "build" })
+        let buildStopped = try #require(build.stopped_at)
+        let notifyStarted = try #require(notify.started_at)
+        #expect(notifyStarted >= buildStopped.addingTimeInterval(-0.001))
+    }
+
+    @Test func aJobRequiringFailedIsNotRunWhenItsRequirementSucceeds() async throws {
+        let system = try fixture
+        let slug = try await system.project("requires-status-ok", config: """
+            version: 2.1
+            jobs:
+              build:
+            \(Self.hostJob("echo fine"))
+              notify:
+            \(Self.hostJob("echo should-not-notify"))
+            workflows:
+              main:
+                jobs:
+                  - build
+                  - notify:
+                      requires: [{build: failed}]
+            """)
+        let outcome = try await system.client.wait(for: try await system.client.trigger(slug).id,
+                                                   timeout: .seconds(300))
+        let jobs = try #require(outcome.workflows.first?.jobs)
+        #expect(jobs.map(\.status) == ["success", "not_run"], "\(system.logs())")
+    }
+
+    @Test func aPipelineWhoseWorkflowsAreAllRuledOutIsCreatedWithNoWorkflows() async throws {
+        let system = try fixture
+        let slug = try await system.project("nothing-to-run", config: """
+            version: 2.1
+            jobs:
+              build:
+            \(Self.hostJob("echo should-not-run"))
+            workflows:
+              release-only:
+                when:
+                  equal: [release, << pipeline.git.branch >>]
+                jobs: [build]
+              filtered:
+                jobs:
+                  - build:
+                      filters: {branches: {only: release}}
+            """)
+        let created = try await system.client.trigger(slug)
+        let workflows = try await system.client.waitForWorkflows(pipeline: created.id)
+        #expect(workflows.isEmpty)
+        let pipeline = try await system.client.pipeline(created.id)
+        #expect(pipeline.state == "created")
+        #expect(pipeline.errors.isEmpty)
+        // Waiting for such a pipeline ends at once instead of running out of time.
+        let outcome = try await system.client.wait(for: created.id, timeout: .seconds(60))
+        #expect(outcome.workflows.isEmpty)
+    }
+}
+}
