@@ -115,6 +115,9 @@ extension FrontendAPI {
             throw APIError.notFound("artifact \(path) of node \(node)")
         }
         let file = BlobFiles(root: logs.root).absolute(artifact.file)
+        guard FileManager.default.fileExists(atPath: file) else {
+            throw APIError.notFound("artifact \(path) of node \(node) (its file is missing from the storage directory)")
+        }
         let body = try await FileIO().loadFile(path: file, context: context)
         let ext = path.value.split(separator: "/").last.flatMap { $0.contains(".") ? $0.split(separator: ".").last : nil }
         let type = ext.flatMap { MediaType.getMediaType(forExtension: String($0)) }.map { "\($0)" } ?? "application/octet-stream"

@@ -119,7 +119,12 @@ struct StorageAPI: Sendable {
 
     /// Streams a stored blob.
     func blob(_ relative: String, size: Int64, contentType: String, _ context: Context) async throws -> Response {
-        let body = try await uploads.fileIO.loadFile(path: files.absolute(relative), context: context)
+        let path = files.absolute(relative)
+        guard FileManager.default.fileExists(atPath: path) else {
+            logger.error("stored blob is missing from the storage directory", metadata: ["file": "\(relative)"])
+            throw APIError.notFound("the stored file (it is missing from the storage directory; save it again)")
+        }
+        let body = try await uploads.fileIO.loadFile(path: path, context: context)
         return Response(status: .ok, headers: [.contentType: contentType, .contentLength: String(size)], body: body)
     }
 
