@@ -15,7 +15,13 @@ struct ExecutorCompiler {
     /// Every key that selects an executor (supported or not); a job has exactly one.
     static let executorKeys = ["docker", "machine", "macos", "windows", "executor"]
 
-    static let dockerResourceClasses = ["small", "medium", "medium+", "large", "xlarge"]
+    static let dockerResourceClasses = ["small", "medium", "medium+", "large", "xlarge", "2xlarge", "2xlarge+"]
+    /// Other classes CircleCI's schema allows on a docker job: valid when
+    /// validating, not something a build agent here offers.
+    static let cloudDockerResourceClasses: Set<String> = [
+        "arm.medium", "arm.large", "arm.xlarge", "arm.2xlarge", "gpu.nvidia.small", "gpu.nvidia.medium",
+        "medium.gen2", "large.gen2", "xlarge.gen2", "2xlarge.gen2", "2xlarge+.gen2",
+    ]
     static let defaultDockerResourceClass = "medium"
 
     /// `auth` / `aws_auth` are pull credentials: Gyre runs images already on the
@@ -64,12 +70,14 @@ struct ExecutorCompiler {
     }
 
     /// Reports a resource class that does not fit the executor kind: a
-    /// Windows or macOS class on `machine`, a non-macOS class on `macos`, a
-    /// non-Windows class on `windows`.
+    /// Windows or macOS class on `machine` or `docker`, a non-macOS class on
+    /// `macos`, a non-Windows class on `windows`.
     static func checkResourceClass(_ resourceClass: String, kind: String, at path: NodePath, diagnostics: Diagnostics) {
         switch kind {
         case "machine" where resourceClass.hasPrefix("windows.") || resourceClass.hasPrefix("macos."):
             diagnostics.invalid(path, "resource class \"\(resourceClass)\" is not for a machine (Linux) executor")
+        case "docker" where resourceClass.hasPrefix("windows.") || resourceClass.hasPrefix("macos."):
+            diagnostics.invalid(path, "resource class \"\(resourceClass)\" is not for a docker (Linux) executor")
         case "macos" where !resourceClass.hasPrefix("macos."):
             diagnostics.invalid(path, "resource class \"\(resourceClass)\" is not a macOS resource class (macos.*)")
         case "windows" where !resourceClass.hasPrefix("windows."):
@@ -122,8 +130,17 @@ struct ExecutorCompiler {
         guard let node else { return Self.defaultDockerResourceClass }
         guard let value = node.string() else { return nil }
         guard Self.dockerResourceClasses.contains(value) else {
-            node.diagnostics.invalid(node.path, "unknown resource class \"\(value)\" for a docker job; expected "
-                + Self.dockerResourceClasses.joined(separator: ", "))
+            let message = "unknown resource class \"\(value)\" for a docker job; expected "
+                + Self.dockerResourceClasses.joined(separator: ", ")
+            let before = node.diagnostics.count
+            Self.checkResourceClass(value, kind: "docker", at: node.path, diagnostics: node.diagnostics)
+            if node.diagnostics.count != before {
+                return nil
+            } else if Self.cloudDockerResourceClasses.contains(value) || Self.isRunnerResourceClass(value) {
+                node.diagnostics.unresolved(node.path, message)
+            } else {
+                node.diagnostics.invalid(node.path, message)
+            }
             return nil
         }
         return value

@@ -109,6 +109,28 @@ struct ValidationTests {
         }
     }
 
+    @Test func dockerResourceClasses() {
+        func job(_ resourceClass: String) -> String {
+            "version: 2.1\njobs:\n  build: {docker: [{image: alpine}], resource_class: \(resourceClass), steps: [checkout]}\n"
+        }
+        // What the build agents offer: valid and processed.
+        for runnable in ["small", "xlarge", "2xlarge", "2xlarge+"] {
+            #expect(validationErrors(job(runnable)).isEmpty, "\(runnable)")
+            #expect(compilePlan(job(runnable)).map { singleJob($0)?.resourceClass } == runnable)
+        }
+        // CircleCI cloud classes: valid, but processing says this server has none.
+        for cloud in ["arm.large", "medium.gen2", "gpu.nvidia.small"] {
+            #expect(validationErrors(job(cloud)).isEmpty, "\(cloud): \(validationErrors(job(cloud)).summary)")
+            #expect(compileErrors(job(cloud)).first?.path == "jobs.build.resource_class")
+        }
+        for wrong in ["windows.medium", "macos.m1.medium.gen1", "huge"] {
+            let errors = validationErrors(job(wrong))
+            #expect(errors.count == 1 && errors.first?.path == "jobs.build.resource_class", "\(wrong): \(errors.summary)")
+        }
+        let executor = "version: 2.1\nexecutors:\n  e: {docker: [{image: alpine}], resource_class: windows.large}\n"
+        #expect(validationErrors(executor).first?.path == "executors.e.resource_class")
+    }
+
     @Test func requiresStatusesReachThePlan() throws {
         let plan = try #require(compilePlan("""
             version: 2.1
