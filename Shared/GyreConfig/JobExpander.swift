@@ -34,8 +34,16 @@ struct JobExpander {
 
         var entries = expanded.entries.map { ($0.key, $0.value.node) }
         if let executor = expanded["executor"] {
-            guard let executorEntries = self.executor(executor, scope: definition.scope) else { return nil }
-            entries = Self.merge(executor: executorEntries, job: entries.filter { $0.0 != "executor" })
+            let before = diagnostics.count
+            if let executorEntries = self.executor(executor, scope: definition.scope) {
+                entries = Self.merge(executor: executorEntries, job: entries.filter { $0.0 != "executor" })
+            } else if diagnostics.validating && diagnostics.count == before {
+                // An executor defined elsewhere (an orb, a fuller config): check the rest of the job on a
+                // stand-in, without its resource class (which belongs to the unknown executor's kind).
+                entries = Self.placeholderExecutor + entries.filter { !["executor", "resource_class"].contains($0.0) }
+            } else {
+                return nil
+            }
         }
         var steps: [ConfigNode]?
         if let stepsNode = expanded["steps"] {
@@ -94,6 +102,11 @@ struct JobExpander {
             }
         }
         return result
+    }
+
+    /// Validation's stand-in for an executor it cannot see.
+    static var placeholderExecutor: [(String, Node)] {
+        [("machine", Interpolation.string("true")), ("resource_class", Interpolation.string("validation/placeholder"))]
     }
 
     static func node(_ entries: [(String, Node)]) -> Node {

@@ -54,16 +54,14 @@ struct StepExpander {
             return conditional(kind, value ?? step, scope: scope, depth: depth)
         }
         guard let definition = scope.lookup(.command, kind) else {
-            if scope.isBroken(kind) { return [] }
+            // Validating, an orb's command stands in as a step that checks nothing more.
+            let placeholder = [ConfigNode(Interpolation.string("checkout"), path: step.path, diagnostics: diagnostics)]
+            if scope.isBroken(kind) { return diagnostics.validating ? placeholder : [] }
             let detail = kind.contains("/") || !scope.commands.isEmpty || !scope.prefix.isEmpty
                 ? "; " + scope.explainMissing(.command, kind) : ""
-            // Validating, an orb's command (orb/name) is a reference left to processing; a plain name is still a typo.
-            if kind.contains("/") {
-                diagnostics.unresolved((value ?? step).path, "unknown step \"\(kind)\"\(detail)")
-            } else {
-                diagnostics.invalid((value ?? step).path, "unknown step \"\(kind)\"\(detail)")
-            }
-            return []
+            // Validating, a command is a reference left to processing (an orb's, or a fuller config's).
+            diagnostics.unresolved((value ?? step).path, "unknown step \"\(kind)\"\(detail)")
+            return diagnostics.validating ? placeholder : []
         }
         return command(definition, arguments: value, at: value ?? step, depth: depth)
     }
