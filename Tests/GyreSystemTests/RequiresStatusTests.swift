@@ -88,6 +88,55 @@ extension EndToEnd {
         #expect(jobs.map(\.status) == ["success", "not_run"], "\(system.logs())")
     }
 
+    /// The dispatcher compiles with GYRE_ORB_DIR (the fixture points it at `<run>/orbs`).
+    @Test func theDispatcherReadsImportedOrbs() async throws {
+        let system = try fixture
+        let directory = "\(system.runDirectory)/orbs/acme"
+        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+        try """
+            version: 2.1
+            commands:
+              greet:
+                parameters: {who: {type: string}}
+                steps: [{run: "echo hello-<< parameters.who >>-from-orb"}]
+            jobs:
+              hello:
+                machine: true
+                resource_class: gyre/host
+                steps: [{greet: {who: imported}}]
+            """.write(toFile: "\(directory)/greeter@1.2.3.yml", atomically: true, encoding: .utf8)
+        let slug = try await system.project("imported-orb", config: """
+            version: 2.1
+            orbs:
+              greeter: acme/greeter@1.2.3
+              missing: acme/not-imported@0.0.1
+            workflows:
+              main:
+                jobs: [greeter/hello]
+            """)
+        // One orb is not imported: the pipeline errors naming it, not the one that is.
+        let errored = try await system.client.wait(for: try await system.client.trigger(slug).id)
+        #expect(errored.pipeline.state == "errored")
+        let messages = errored.pipeline.errors.map(\.message)
+        #expect(messages.count == 1 && messages.first?.contains("orbs.missing: orb acme/not-imported@0.0.1 is not "
+            + "available offline") == true, "\(messages)")
+
+        let fixed = try await system.project("imported-orb-ok", config: """
+            version: 2.1
+            orbs:
+              greeter: acme/greeter@1.2.3
+            workflows:
+              main:
+                jobs: [greeter/hello]
+            """)
+        let outcome = try await system.client.wait(for: try await system.client.trigger(fixed).id,
+                                                   timeout: .seconds(300))
+        #expect(outcome.status == "success", "\(outcome.pipeline.errors) \(system.logs())")
+        let job = try #require(outcome.workflows.first?.jobs.first)
+        let steps = try await system.client.steps(fixed, job: try #require(job.job_number))
+        #expect(steps.contains { $0.output.contains("hello-imported-from-orb") }, "\(steps.map(\.output))")
+    }
+
     @Test func aPipelineWhoseWorkflowsAreAllRuledOutIsCreatedWithNoWorkflows() async throws {
         let system = try fixture
         let slug = try await system.project("nothing-to-run", config: """

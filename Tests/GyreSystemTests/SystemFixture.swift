@@ -42,7 +42,8 @@ final class SystemFixture: Sendable {
         configuration.namespace = "e2e\(suffix)"
         configuration.agentRunnerClasses = ["gyre/host"]
         configuration.agentCapacity = 4
-        configuration.extraEnvironment = ["GYRE_LOG_LEVEL": "info", "GYRE_AGENT_TIMEOUT_SECONDS": "5"]
+        configuration.extraEnvironment = ["GYRE_LOG_LEVEL": "info", "GYRE_AGENT_TIMEOUT_SECONDS": "5",
+                                          "GYRE_ORB_DIR": "\(runDirectory)/orbs"]
         system = LocalSystem(configuration: configuration)
         client = APIClient(base: system.apiURL)
     }
