@@ -64,6 +64,17 @@ extension EndToEnd {
         let buildStopped = try #require(build.stopped_at)
         let notifyStarted = try #require(notify.started_at)
         #expect(notifyStarted >= buildStopped.addingTimeInterval(-0.001))
+
+        // A rerun keeps the statuses each requirement accepts.
+        let workflow = try #require(outcome.workflows.first?.workflow)
+        let rerun = try await system.client.rerun(workflow: workflow.id)
+        let (rerunWorkflow, rerunJobs) = try await system.client.waitForWorkflow(rerun, timeout: .seconds(300)) { workflow, _ in
+            ["success", "failed", "error", "canceled"].contains(workflow.status)
+        }
+        #expect(rerunWorkflow.status == "failed")
+        let rerunStatus = Dictionary(uniqueKeysWithValues: rerunJobs.map { ($0.name, $0.status) })
+        #expect(rerunStatus == ["build": "failed", "notify": "success", "deploy": "not_run", "report": "success",
+                                "celebrate": "not_run"], "\(system.logs())")
     }
 
     @Test func aJobRequiringFailedIsNotRunWhenItsRequirementSucceeds() async throws {
