@@ -35,7 +35,8 @@ struct DefinitionChecker {
             }
             guard let definition = scope.lookup(.job, entry.key) else { continue }
             let specs = ParameterSpec.parse(entry.value.node.mapping != nil ? entry.value.mapping()?["parameters"] : nil)
-            if specs.allSatisfy({ $0.defaultValue != nil }) {
+            // Validation checks every job, with placeholders for parameters that have no default.
+            if specs.allSatisfy({ $0.defaultValue != nil }) || diagnostics.validating {
                 let invocation = WorkflowCompiler.Invocation(name: entry.key, job: entry.key, node: entry.value)
                 _ = WorkflowCompiler(version: version, scope: scope, diagnostics: diagnostics)
                     .plan(invocation, allowBranches: true)

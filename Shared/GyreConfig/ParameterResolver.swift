@@ -28,7 +28,7 @@ struct ParameterResolver {
             if let value = spec.defaultValue {
                 values[spec.name] = value
             } else if at.diagnostics.validating {
-                values[spec.name] = Interpolation.string("")   // left to processing; a placeholder keeps checking
+                values[spec.name] = spec.placeholder   // left to processing; a placeholder keeps checking
             } else {
                 at.diagnostics.invalid(at.path, "missing required parameter \"\(spec.name)\" of \(owner)")
             }

@@ -136,6 +136,31 @@ struct ValidationTests {
         }
     }
 
+    @Test func aJobWithRequiredParametersIsCheckedWithPlaceholders() {
+        let job = """
+            version: 2.1
+            jobs:
+              build:
+                parameters:
+                  n: {type: integer}
+                  flag: {type: boolean}
+                  mode: {type: enum, enum: [fast, slow]}
+                  exec: {type: executor}
+                  extra: {type: steps}
+                  var: {type: env_var_name}
+                  label: {type: string}
+                executor: << parameters.exec >>
+                parallelism: << parameters.n >>
+                steps:
+                  - run: echo << parameters.mode >> << parameters.label >> $<< parameters.var >>
+                  - when: {condition: << parameters.flag >>, steps: << parameters.extra >>}
+                  - << parameters.extra >>
+                  - run: {command: x, no_output_timeout: << parameters.label >>wrong}
+            """
+        let errors = validationErrors(job)
+        #expect(errors.count == 1 && errors.first?.path == "jobs.build.steps[3].run.no_output_timeout", "\(errors.summary)")
+    }
+
     @Test func dockerResourceClasses() {
         func job(_ resourceClass: String) -> String {
             "version: 2.1\njobs:\n  build: {docker: [{image: alpine}], resource_class: \(resourceClass), steps: [checkout]}\n"
