@@ -108,6 +108,7 @@ public struct ConfigCompiler: Sendable {
         let scope = OrbResolver(orbDirectory: orbDirectory, diagnostics: diagnostics,
                                 interpolate: interpolation.apply).scope(root: root)
         DefinitionChecker(version: version, scope: scope, diagnostics: diagnostics).check(root)
+        if diagnostics.validating { checkInlineOrbs(root, scope: scope, diagnostics: diagnostics, version: version) }
 
         let workflowCompiler = WorkflowCompiler(version: version, scope: scope, diagnostics: diagnostics)
         let workflows: [WorkflowPlan]?
@@ -117,6 +118,16 @@ public struct ConfigCompiler: Sendable {
             workflows = workflowCompiler.compileDefault(root: root)
         }
         return workflows.map(PipelinePlan.init)
+    }
+
+    /// Validation checks the definitions of inline orbs too, used or not.
+    private func checkInlineOrbs(_ root: ConfigMapping, scope: Scope, diagnostics: Diagnostics, version: ConfigVersion) {
+        guard let orbs = root["orbs"]?.node.mapping != nil ? root["orbs"]?.mapping() : nil else { return }
+        for entry in orbs.entries {
+            guard entry.value.node.mapping != nil, let orbScope = scope.orbs[entry.key],
+                  let mapping = entry.value.mapping() else { continue }
+            DefinitionChecker(version: version, scope: orbScope, diagnostics: diagnostics).check(mapping)
+        }
     }
 
     /// The top-level `parameters` with the trigger's values applied, or nil after reporting.

@@ -161,6 +161,23 @@ struct ValidationTests {
         #expect(errors.count == 1 && errors.first?.path == "jobs.build.steps[3].run.no_output_timeout", "\(errors.summary)")
     }
 
+    @Test func inlineOrbDefinitionsAreChecked() {
+        let errors = validationErrors("""
+            version: 2.1
+            orbs:
+              tools:
+                jobs:
+                  lint:
+                    docker: [{image: alpine}]
+                    parallelism: 0
+                    steps: [checkout]
+                executors:
+                  mac: {macos: {xcode: 15.4.0}, resource_class: large}
+            """)
+        #expect(errors.contains { $0.path == "orbs.tools.jobs.lint.parallelism" }, "\(errors.summary)")
+        #expect(errors.contains { $0.path == "orbs.tools.executors.mac.resource_class" }, "\(errors.summary)")
+    }
+
     @Test func dockerResourceClasses() {
         func job(_ resourceClass: String) -> String {
             "version: 2.1\njobs:\n  build: {docker: [{image: alpine}], resource_class: \(resourceClass), steps: [checkout]}\n"
