@@ -97,13 +97,7 @@ struct FrontendAPI: Sendable {
 
     /// Storage errors become 503 with a message, never SQL.
     func guarded<T>(_ body: () async throws -> T) async throws -> T {
-        do {
-            return try await body()
-        } catch let error as APIError {
-            throw error
-        } catch {
-            throw APIError.unavailable("the database is not reachable right now; try again shortly")
-        }
+        try await APIError.guardingDatabase(body)
     }
 
     // MARK: projects

@@ -53,7 +53,7 @@ struct BuiltinStepCompiler {
         let paths = m.required("paths").flatMap(paths)
         var step = SaveCacheStep(key: key ?? "", paths: paths ?? [])
         if let name = m["name"]?.nonEmptyString() { step.name = name }
-        if let when = m["when"] { step.when = condition(when) ?? .onSuccess }
+        if let when = m["when"] { step.when = when.stepCondition() ?? .onSuccess }
         return key != nil && paths != nil ? .saveCache(step) : nil
     }
 
@@ -133,14 +133,5 @@ struct BuiltinStepCompiler {
             return nil
         }
         return list
-    }
-
-    private func condition(_ node: ConfigNode) -> StepCondition? {
-        guard let text = node.string() else { return nil }
-        guard let condition = StepCondition(rawValue: text) else {
-            node.diagnostics.invalid(node.path, "unknown when \"\(text)\"; expected always, on_success or on_fail")
-            return nil
-        }
-        return condition
     }
 }

@@ -41,7 +41,7 @@ struct RunStepCompiler {
         step.background = mapping["background"]?.bool() ?? false
         step.noOutputTimeout = mapping["no_output_timeout"].flatMap { DurationParser().seconds($0) }
         if let when = mapping["when"] {
-            step.when = condition(when) ?? .onSuccess
+            step.when = when.stepCondition() ?? .onSuccess
         }
         return node.diagnostics.count == before ? step : nil
     }
@@ -55,14 +55,6 @@ struct RunStepCompiler {
         return command
     }
 
-    private func condition(_ node: ConfigNode) -> StepCondition? {
-        guard let text = node.string() else { return nil }
-        guard let condition = StepCondition(rawValue: text) else {
-            node.diagnostics.invalid(node.path, "unknown when \"\(text)\"; expected always, on_success or on_fail")
-            return nil
-        }
-        return condition
-    }
 
     /// The command's first non-blank line, trimmed and cut to about 80 characters.
     static func defaultName(for command: String) -> String {

@@ -107,14 +107,7 @@ struct StorageAPI: Sendable {
 
     /// Database failures become 503 with a message, never SQL.
     func guarded<T>(_ body: () async throws -> T) async throws -> T {
-        do {
-            return try await body()
-        } catch let error as APIError {
-            throw error
-        } catch {
-            logger.error("storage database call failed", metadata: ["error": "\(StoreError.reason(error))"])
-            throw APIError.unavailable("the database is not reachable right now; try again shortly")
-        }
+        try await APIError.guardingDatabase(logger: logger, body)
     }
 
     /// Streams a stored blob.

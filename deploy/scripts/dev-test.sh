@@ -6,15 +6,8 @@
 set -euo pipefail
 REPO="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
 export GYRE_HOME="${GYRE_HOME:-$REPO/.run}"
-set -a
-# shellcheck disable=SC1091
-source "$GYRE_HOME/infra.env"
-set +a
-export GYRE_TEST_POSTGRES_URL="$GYRE_POSTGRES_URL"
-export GYRE_TEST_REDIS_URL="$GYRE_REDIS_URL"
-export GYRE_TEST_AMQP_URL="$GYRE_AMQP_URL"
-export GYRE_JOB_IMAGE=gyre/base:bookworm
-export GYRE_REPO_ROOT="$REPO"
+# shellcheck source=deploy/scripts/test-env.sh
+source "$REPO/deploy/scripts/test-env.sh"
 BIN="${GYRE_BIN_DIR:-$REPO/.build/debug}"
 export GYRE_BIN_DIR="$BIN"
 args=(--testing-library swift-testing)

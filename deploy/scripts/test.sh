@@ -37,15 +37,8 @@ phase "base job image"
 bash "$REPO/deploy/images/build-base-image.sh"
 
 # Connection URLs for the services and the test suite.
-set -a
-# shellcheck source=/dev/null
-source "$GYRE_HOME/infra.env"
-set +a
-export GYRE_TEST_POSTGRES_URL="$GYRE_POSTGRES_URL"
-export GYRE_TEST_REDIS_URL="$GYRE_REDIS_URL"
-export GYRE_TEST_AMQP_URL="$GYRE_AMQP_URL"
-export GYRE_JOB_IMAGE=gyre/base:bookworm
-export GYRE_REPO_ROOT="$REPO"
+# shellcheck source=deploy/scripts/test-env.sh
+source "$REPO/deploy/scripts/test-env.sh"
 
 cd "$REPO"
 # One debug build of everything (services, CLI and tests); the end-to-end

@@ -1,0 +1,18 @@
+import GyreStore
+import Logging
+
+extension APIError {
+    /// Runs a database call for a handler: an `APIError` passes through, any
+    /// other failure becomes 503 with a message a person can act on (logged
+    /// with its reason when a logger is given, never answered with SQL).
+    public static func guardingDatabase<T>(logger: Logger? = nil, _ body: () async throws -> T) async throws -> T {
+        do {
+            return try await body()
+        } catch let error as APIError {
+            throw error
+        } catch {
+            logger?.error("database call failed", metadata: ["error": "\(StoreError.reason(error))"])
+            throw APIError.unavailable("the database is not reachable right now; try again shortly")
+        }
+    }
+}
