@@ -22,7 +22,18 @@ public struct OutputStore: Sendable {
     public func apply(_ events: [JobEvent]) async throws -> [JobFinished] {
         let statusEvents = events.filter { if case .output = $0.kind { return false } else { return true } }
         guard !statusEvents.isEmpty else { return [] }
+        let jobIds = Array(Set(statusEvents.map(\.jobId)))
         return try await database.transaction { connection in
+            // Batches from several agents are applied concurrently and may
+            // touch the same jobs: take every row lock up front in one global
+            // order (parents of parallel runs first, then the jobs, each by
+            // id) so two batches never wait on each other in a cycle.
+            try await connection.run("""
+                SELECT id FROM jobs
+                WHERE id = ANY(\(jobIds)) OR id IN (SELECT parent_id FROM jobs WHERE id = ANY(\(jobIds)))
+                ORDER BY (id = ANY(\(jobIds))), id
+                FOR UPDATE
+                """, logger)
             var finished: [JobFinished] = []
             for event in statusEvents {
                 if let message = try await apply(event, on: connection) { finished.append(message) }
