@@ -73,8 +73,11 @@ struct Run: AsyncParsableCommand {
             for job in jobs {
                 print("\n== job \(job.name) #\(job.job_number ?? 0): \(job.status)")
                 guard let number = job.job_number, job.status != "not_run" else { continue }
-                for step in try await client.steps(slug, job: number) {
-                    print("-- step \(step.index) \(step.name): \(step.status)\(step.exit_code.map { " (exit \($0))" } ?? "")")
+                let steps = try await client.steps(slug, job: number)
+                let parallel = steps.contains { ($0.node_index ?? 0) > 0 }
+                for step in steps {
+                    let node = parallel ? " [node \(step.node_index ?? 0)]" : ""
+                    print("-- step \(step.index)\(node) \(step.name): \(step.status)\(step.exit_code.map { " (exit \($0))" } ?? "")")
                     if !step.output.isEmpty { print(step.output, terminator: step.output.hasSuffix("\n") ? "" : "\n") }
                 }
             }

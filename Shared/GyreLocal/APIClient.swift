@@ -104,6 +104,8 @@ public struct APIClient: Sendable {
         public var started_at: Date?
         public var stopped_at: Date?
         public var output: String
+        /// Which run of a parallel job the step belongs to (0 otherwise).
+        public var node_index: Int?
     }
 
     public func steps(_ slug: String, job number: Int) async throws -> [Step] {
