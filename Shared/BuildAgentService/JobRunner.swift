@@ -94,6 +94,8 @@ struct JobRunner: Sendable {
                 case .onSuccess where failed, .onFail where !failed: continue
                 default: break
                 }
+                // `deploy` runs on the first node of a parallel job only.
+                if run.firstNodeOnly && job.nodeIndex != 0 { continue }
                 let handle = emitter.start(index: index, name: step.displayName, kind: step.kind)
                 let (status, code) = await execute(run, shell: job.plan.shell, environment: environment, in: workspace,
                                                    handle: handle)

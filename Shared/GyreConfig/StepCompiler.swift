@@ -55,7 +55,11 @@ struct StepCompiler {
                 step.diagnostics.invalid(step.path, "a deploy step needs a command")
                 return nil
             }
-            return RunStepCompiler().compile(value).map(StepPlan.run)
+            return RunStepCompiler().compile(value).map { run in
+                var deploy = run
+                deploy.firstNodeOnly = true
+                return StepPlan.run(deploy)
+            }
         default:
             if let compiled = BuiltinStepCompiler().compile(kind: kind, value: value, step: step) {
                 return compiled

@@ -44,7 +44,7 @@ struct StepKindTests {
             .addSSHKeys(AddSSHKeysStep()),
             .setupRemoteDocker(SetupRemoteDockerStep(version: "20.10", dockerLayerCaching: true)),
             .setupRemoteDocker(SetupRemoteDockerStep()),
-            .run(RunStep(name: "./deploy.sh", command: "./deploy.sh")),
+            .run(RunStep(name: "./deploy.sh", command: "./deploy.sh", firstNodeOnly: true)),
         ])
     }
 

@@ -437,6 +437,33 @@ extension EndToEnd {
         #expect(afterStarted >= splitStopped.addingTimeInterval(-0.001))
     }
 
+    @Test func deployRunsOnTheFirstNodeOnly() async throws {
+        let system = try fixture
+        let slug = try await system.project("deploy-node", config: """
+            version: 2.1
+            jobs:
+              ship:
+                machine: true
+                resource_class: gyre/host
+                parallelism: 2
+                steps:
+                  - run: echo "tested on $CIRCLE_NODE_INDEX"
+                  - deploy: echo "deploying from $CIRCLE_NODE_INDEX"
+            workflows:
+              main:
+                jobs: [ship]
+            """)
+        let pipeline = try await system.client.trigger(slug)
+        let outcome = try await system.client.wait(for: pipeline.id)
+        #expect(outcome.status == "success", "\(system.logs())")
+        let number = try #require(outcome.workflows.first?.jobs.first?.job_number)
+        let steps = try await system.client.nodeSteps(slug, job: number)
+        #expect(steps.filter { $0.output.hasPrefix("tested on") }.map(\.node_index) == [0, 1])
+        let deploys = steps.filter { $0.output.contains("deploying from") }
+        #expect(deploys.map(\.node_index) == [0])
+        #expect(deploys.first?.output == "deploying from 0\n")
+    }
+
     /// Polls `probe` until it gives a value.
     static func eventually<T: Sendable>(timeout: Duration = .seconds(60),
                                         _ probe: @Sendable () async throws -> T?) async throws -> T {

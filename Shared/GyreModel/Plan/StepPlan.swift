@@ -87,10 +87,12 @@ public struct RunStep: Codable, Sendable, Equatable {
     /// Seconds without output before the step is stopped; nil = the default (10 minutes).
     public var noOutputTimeout: Int?
     public var when: StepCondition
+    /// A `deploy` step: under parallelism it runs on node 0 only.
+    public var firstNodeOnly: Bool
 
     public init(name: String, command: String, shell: String? = nil, environment: [EnvVar] = [],
                 workingDirectory: String? = nil, background: Bool = false, noOutputTimeout: Int? = nil,
-                when: StepCondition = .onSuccess) {
+                when: StepCondition = .onSuccess, firstNodeOnly: Bool = false) {
         self.name = name
         self.command = command
         self.shell = shell
@@ -99,6 +101,38 @@ public struct RunStep: Codable, Sendable, Equatable {
         self.background = background
         self.noOutputTimeout = noOutputTimeout
         self.when = when
+        self.firstNodeOnly = firstNodeOnly
+    }
+
+    private enum CodingKeys: String, CodingKey {
+        case name, command, shell, environment, workingDirectory, background, noOutputTimeout, when, firstNodeOnly
+    }
+
+    public init(from decoder: any Decoder) throws {
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        name = try c.decode(String.self, forKey: .name)
+        command = try c.decode(String.self, forKey: .command)
+        shell = try c.decodeIfPresent(String.self, forKey: .shell)
+        environment = try c.decode([EnvVar].self, forKey: .environment)
+        workingDirectory = try c.decodeIfPresent(String.self, forKey: .workingDirectory)
+        background = try c.decode(Bool.self, forKey: .background)
+        noOutputTimeout = try c.decodeIfPresent(Int.self, forKey: .noOutputTimeout)
+        when = try c.decode(StepCondition.self, forKey: .when)
+        // Absent in plans stored before `deploy` was told apart from `run`.
+        firstNodeOnly = try c.decodeIfPresent(Bool.self, forKey: .firstNodeOnly) ?? false
+    }
+
+    public func encode(to encoder: any Encoder) throws {
+        var c = encoder.container(keyedBy: CodingKeys.self)
+        try c.encode(name, forKey: .name)
+        try c.encode(command, forKey: .command)
+        try c.encodeIfPresent(shell, forKey: .shell)
+        try c.encode(environment, forKey: .environment)
+        try c.encodeIfPresent(workingDirectory, forKey: .workingDirectory)
+        try c.encode(background, forKey: .background)
+        try c.encodeIfPresent(noOutputTimeout, forKey: .noOutputTimeout)
+        try c.encode(when, forKey: .when)
+        if firstNodeOnly { try c.encode(true, forKey: .firstNodeOnly) }
     }
 }
 
