@@ -6,15 +6,6 @@ import Testing
 /// runner), read status and stored logs back through the API.
 extension EndToEnd {
 @Suite struct PipelineTests {
-    func dockerJob(_ steps: String) -> String {
-        """
-            docker:
-              - image: \((try? fixture.jobImage) ?? "gyre/base:bookworm")
-            steps:
-        \(steps)
-        """
-    }
-
     @Test func twoJobWorkflowPassesAndItsOutputIsStored() async throws {
         let system = try fixture
         let slug = try await system.project("two-jobs", config: """

@@ -7,30 +7,21 @@ import Testing
 /// Host runner: Docker is not the point.
 extension EndToEnd {
 @Suite struct RequiresStatusTests {
-    static func hostJob(_ command: String) -> String {
-        """
-            machine: true
-            resource_class: gyre/host
-            steps:
-              - run: \(command)
-        """
-    }
-
     @Test func aJobRequiringFailedRunsAfterItsRequirementFails() async throws {
         let system = try fixture
         let slug = try await system.project("requires-status", config: """
             version: 2.1
             jobs:
               build:
-            \(Self.hostJob("echo building && exit 4"))
+            \(hostJob("echo building && exit 4"))
               notify:
-            \(Self.hostJob("echo notified-of-failure"))
+            \(hostJob("echo notified-of-failure"))
               deploy:
-            \(Self.hostJob("echo should-not-deploy"))
+            \(hostJob("echo should-not-deploy"))
               report:
-            \(Self.hostJob("echo report-either-way"))
+            \(hostJob("echo report-either-way"))
               celebrate:
-            \(Self.hostJob("echo should-not-celebrate"))
+            \(hostJob("echo should-not-celebrate"))
             workflows:
               main:
                 jobs:
@@ -83,9 +74,9 @@ extension EndToEnd {
             version: 2.1
             jobs:
               build:
-            \(Self.hostJob("echo fine"))
+            \(hostJob("echo fine"))
               notify:
-            \(Self.hostJob("echo should-not-notify"))
+            \(hostJob("echo should-not-notify"))
             workflows:
               main:
                 jobs:
@@ -154,7 +145,7 @@ extension EndToEnd {
             version: 2.1
             jobs:
               build:
-            \(Self.hostJob("echo should-not-run"))
+            \(hostJob("echo should-not-run"))
             workflows:
               release-only:
                 when:

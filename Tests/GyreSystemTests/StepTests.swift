@@ -7,16 +7,6 @@ import Testing
 /// results, SSH keys, `circleci tests split`) on a real system and real Docker.
 extension EndToEnd {
 @Suite struct StepTests {
-    func dockerJob(_ steps: String, parallelism: Int = 1) -> String {
-        """
-            docker:
-              - image: \((try? fixture.jobImage) ?? "gyre/base:bookworm")
-            parallelism: \(parallelism)
-            steps:
-        \(steps)
-        """
-    }
-
     /// Runs the pipeline to its end; returns the steps of each job by name.
     func run(_ slug: String, expect: String = "success") async throws -> [String: (number: Int, steps: [APIClient.Step])] {
         let system = try fixture

@@ -8,16 +8,6 @@ import Testing
 extension EndToEnd {
 @Suite struct WorkflowTests {
     /// A host-runner job running `command`.
-    static func hostJob(_ command: String, parallelism: Int = 1) -> String {
-        """
-            machine: true
-            resource_class: gyre/host
-            parallelism: \(parallelism)
-            steps:
-              - run: \(command)
-        """
-    }
-
     func repoPath(_ name: String) throws -> String { "\(try fixture.runDirectory)/repos/acme/\(name).git" }
 
     func git(_ name: String, _ arguments: [String]) throws {
@@ -41,15 +31,15 @@ extension EndToEnd {
             version: 2.1
             jobs:
               always:
-            \(Self.hostJob("echo always"))
+            \(hostJob("echo always"))
               main-only:
-            \(Self.hostJob("echo main"))
+            \(hostJob("echo main"))
               not-wip:
-            \(Self.hostJob("echo not-wip"))
+            \(hostJob("echo not-wip"))
               after-main-only:
-            \(Self.hostJob("echo after"))
+            \(hostJob("echo after"))
               release:
-            \(Self.hostJob("echo release"))
+            \(hostJob("echo release"))
             workflows:
               main:
                 jobs:
@@ -93,9 +83,9 @@ extension EndToEnd {
             version: 2.1
             jobs:
               build:
-            \(Self.hostJob("echo built"))
+            \(hostJob("echo built"))
               deploy:
-            \(Self.hostJob("echo deployed"))
+            \(hostJob("echo deployed"))
             workflows:
               main:
                 jobs:
@@ -150,9 +140,9 @@ extension EndToEnd {
             version: 2.1
             jobs:
               long:
-            \(Self.hostJob("echo $$ > \(marks)/pid && exec sleep 600"))
+            \(hostJob("echo $$ > \(marks)/pid && exec sleep 600"))
               after:
-            \(Self.hostJob("echo never"))
+            \(hostJob("echo never"))
             workflows:
               main:
                 jobs:
@@ -199,7 +189,7 @@ extension EndToEnd {
                 steps:
                   - run: sleep 600
               after:
-            \(Self.hostJob("echo never"))
+            \(hostJob("echo never"))
             workflows:
               main:
                 jobs:
@@ -237,11 +227,11 @@ extension EndToEnd {
             version: 2.1
             jobs:
               build:
-            \(Self.hostJob("echo build >> \(marks)/build-runs"))
+            \(hostJob("echo build >> \(marks)/build-runs"))
               flaky:
-            \(Self.hostJob("if [ -f \(marks)/failed-once ]; then echo passed; else touch \(marks)/failed-once; exit 1; fi"))
+            \(hostJob("if [ -f \(marks)/failed-once ]; then echo passed; else touch \(marks)/failed-once; exit 1; fi"))
               deploy:
-            \(Self.hostJob("echo deployed"))
+            \(hostJob("echo deployed"))
             workflows:
               main:
                 jobs:
@@ -312,7 +302,7 @@ extension EndToEnd {
                 default: false
             jobs:
               show:
-            \(Self.hostJob("echo \"<< pipeline.parameters.greeting >> x<< pipeline.parameters.count >> deploy=<< pipeline.parameters.deploy >> source=<< pipeline.trigger_source >> branch=<< pipeline.git.branch >>\""))
+            \(hostJob("echo \"<< pipeline.parameters.greeting >> x<< pipeline.parameters.count >> deploy=<< pipeline.parameters.deploy >> source=<< pipeline.trigger_source >> branch=<< pipeline.git.branch >>\""))
             workflows:
               main:
                 jobs: [show]
@@ -341,7 +331,7 @@ extension EndToEnd {
             version: 2.1
             jobs:
               long:
-            \(Self.hostJob("sleep 600"))
+            \(hostJob("sleep 600"))
             workflows:
               main:
                 jobs: [long]
@@ -388,9 +378,9 @@ extension EndToEnd {
             version: 2.1
             jobs:
               split:
-            \(Self.hostJob("echo node=$CIRCLE_NODE_INDEX/$CIRCLE_NODE_TOTAL && touch \(marks)/node-$CIRCLE_NODE_INDEX && while [ ! -f \(marks)/release-$CIRCLE_NODE_INDEX ]; do sleep 0.2; done", parallelism: 3))
+            \(hostJob("echo node=$CIRCLE_NODE_INDEX/$CIRCLE_NODE_TOTAL && touch \(marks)/node-$CIRCLE_NODE_INDEX && while [ ! -f \(marks)/release-$CIRCLE_NODE_INDEX ]; do sleep 0.2; done", parallelism: 3))
               after:
-            \(Self.hostJob("echo after"))
+            \(hostJob("echo after"))
             workflows:
               main:
                 jobs:
