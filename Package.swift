@@ -87,7 +87,7 @@ let package = Package(
         // Service logic, one library per service.
         shared("FrontendService", ["GyreServiceKit", "GyreStore", "GyreRedis", "GyreProtocol", hb, crypto]),
         shared("DispatcherService", ["GyreServiceKit", "GyreConfig", "GyreGit", "GyreStore"]),
-        shared("SchedulerService", ["GyreServiceKit", "GyreStore"]),
+        shared("SchedulerService", ["GyreServiceKit", "GyreStore", "GyreModel"]),
         shared("OutputProcessorService", ["GyreServiceKit", "GyreStore", "GyreRedis", "GyreJUnit", hb]),
         shared("BuildAgentService", ["GyreServiceKit", "GyreGit", "GyreDocker", "GyreProcess"]),
         shared("ReadyAgentService", ["GyreServiceKit", hb]),

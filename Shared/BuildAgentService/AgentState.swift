@@ -19,13 +19,35 @@ final class AgentState: Sendable {
         self.capacity = capacity
     }
 
-    /// False if this attempt was already taken by this session.
-    func begin(_ attempt: JobAttempt) -> Bool {
+    /// What to do with an assignment.
+    enum Admission: Equatable {
+        /// Run it.
+        case start
+        /// This session already took this attempt (a relayed duplicate).
+        case duplicate
+        /// A later attempt of the same job was already given to this agent: this one is stale.
+        case stale
+        /// Run it once the older attempts (which lost their leases) have stopped.
+        case supersedes([JobAttempt])
+    }
+
+    /// Registers `attempt` as running unless it is a duplicate or stale.
+    /// Fencing: two attempts of one job never run side by side here; the
+    /// older one is stopped first (`supersedes`).
+    func begin(_ attempt: JobAttempt) -> Admission {
         jobs.withLock { jobs in
-            if jobs.running.contains(attempt) || jobs.recent.contains(where: { $0.0 == attempt }) { return false }
+            if jobs.running.contains(attempt) || jobs.recent.contains(where: { $0.0 == attempt }) { return .duplicate }
+            let sameJob = jobs.running.filter { $0.jobId == attempt.jobId }
+                + jobs.recent.map(\.0).filter { $0.jobId == attempt.jobId }
+            if sameJob.contains(where: { $0.attempt > attempt.attempt }) { return .stale }
             jobs.running.insert(attempt)
-            return true
+            let older = sameJob.filter { jobs.running.contains($0) && $0.attempt < attempt.attempt }
+            return older.isEmpty ? .start : .supersedes(older)
         }
+    }
+
+    func isRunning(_ attempt: JobAttempt) -> Bool {
+        jobs.withLock { $0.running.contains(attempt) }
     }
 
     func finish(_ attempt: JobAttempt) {
@@ -49,7 +71,7 @@ final class AgentState: Sendable {
     var heartbeat: AgentHeartbeat {
         jobs.withLock { jobs in
             AgentHeartbeat(agentId: agentId, name: name, capabilities: capabilities, capacity: capacity,
-                           running: Array(jobs.running) + jobs.recent.map(\.0), accepting: jobs.accepting)
+                           running: Array(jobs.running), recent: jobs.recent.map(\.0), accepting: jobs.accepting)
         }
     }
 }

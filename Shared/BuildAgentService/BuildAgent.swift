@@ -77,25 +77,35 @@ public enum BuildAgent {
                 if delivery.type == JobCancel.type {
                     let cancel = try MessageCodec.decode(JobCancel.self, from: delivery.body)
                     let found = runner.controls.cancel(JobAttempt(jobId: cancel.jobId, attempt: cancel.attempt))
-                    agentLogger.info(found ? "canceling job" : "cancel for a job this agent does not run",
+                    let reason = cancel.reason ?? "canceled"
+                    agentLogger.info(found ? "stopping an attempt (\(reason))" : "stop order for an attempt this agent does not run",
                                 metadata: ["job_id": "\(cancel.jobId)", "attempt": "\(cancel.attempt)"])
                     return
                 }
                 let assignment = try MessageCodec.decode(JobAssignment.self, from: delivery.body)
                 let attempt = JobAttempt(jobId: assignment.job.jobId, attempt: assignment.job.attempt)
-                // A relayed duplicate of an assignment this session already took.
-                guard state.begin(attempt) else { return }
+                switch state.begin(attempt) {
+                case .duplicate, .stale:
+                    return
+                case .start:
+                    break
+                case .supersedes(let older):
+                    // The scheduler moved the job on (their leases expired):
+                    // stop the older attempts and wait for them to end first.
+                    agentLogger.warning("a newer attempt supersedes one this agent runs: stopping the old one",
+                                        metadata: ["job_id": "\(attempt.jobId)", "attempt": "\(attempt.attempt)"])
+                    for old in older { runner.controls.cancel(old) }
+                    while older.contains(where: state.isRunning) { try? await Task.sleep(for: .milliseconds(50)) }
+                }
                 await slots.acquire()
                 await runner.run(assignment.job)
                 await slots.release()
                 state.finish(attempt)
             }],
             concurrency: state.capacity + 16, gate: nil, logger: logger))
-        if let docker {
-            app.add(Reaper(docker: docker, builder: settings.builder, state: state,
-                           interval: .seconds(environment.int("GYRE_AGENT_REAP_SECONDS", default: 60, range: 1...86400)),
-                           logger: logger))
-        }
+        app.add(Reaper(docker: docker, builder: settings.builder, jobsDirectory: runner.jobsDirectory, state: state,
+                       interval: .seconds(environment.int("GYRE_AGENT_REAP_SECONDS", default: 60, range: 1...86400)),
+                       logger: logger))
         return app
     }
 }

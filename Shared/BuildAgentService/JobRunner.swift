@@ -25,6 +25,13 @@ struct JobRunner: Sendable {
     /// The storage API and scratch space of the built-in steps (caches, workspaces, artifacts...).
     var steps = StepServices.unconfigured
 
+    /// This builder's job directories (one per attempt): apart from other
+    /// builders sharing the work directory, so each reaps only its own.
+    var jobsDirectory: String {
+        let safe = dockerSettings.builder.map { $0.isLetter || $0.isNumber || $0 == "-" || $0 == "." ? $0 : "_" }
+        return "\(workDirectory)/jobs/\(String(safe))"
+    }
+
     static func containerPrefix(_ job: UUID, _ attempt: Int) -> String {
         "gyre-\(job.uuidString.lowercased().prefix(13))-\(attempt)"
     }
@@ -37,7 +44,7 @@ struct JobRunner: Sendable {
         defer { controls.end(attempt) }
         let emitter = StepEmitter(events: events, job: job, control: control)
         emitter.send(.jobStarted(agentId: agentId))
-        let jobDirectory = "\(workDirectory)/\(job.jobId.uuidString.lowercased())-\(job.attempt)"
+        let jobDirectory = "\(jobsDirectory)/\(Reaper.directoryName(attempt))"
         guard let workspace = workspace(for: job, jobDirectory: jobDirectory) else {
             emitter.send(.jobFinished(status: .infrastructureFail, message: "this agent has no Docker engine"))
             await events.flush()

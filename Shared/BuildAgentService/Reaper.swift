@@ -4,14 +4,17 @@ import GyreProtocol
 import Logging
 import ServiceLifecycle
 
-/// Removes this builder's containers (and volumes) that belong to no job it
-/// runs: leftovers of a crash of an earlier agent on the same builder, or of
-/// a cleanup that failed. Runs at start, then every `interval`. Only the
-/// `gyre.builder` label of this builder is ever considered, so other builders
-/// sharing the engine keep theirs.
+/// Removes what this builder left behind for attempts it no longer runs:
+/// containers and volumes (leftovers of a crash of an earlier agent on the
+/// same builder, or of a cleanup that failed) and job directories (a killed
+/// agent's attempts, or attempts that lost their lease). Runs at start, then
+/// every `interval`. Only this builder's containers (`gyre.builder` label) and
+/// its own jobs directory are ever considered, so other builders sharing the
+/// engine or the work directory keep theirs.
 struct Reaper: Service {
-    let docker: Docker
+    let docker: Docker?
     let builder: String
+    let jobsDirectory: String
     let state: AgentState
     let interval: Duration
     let logger: Logger
@@ -24,6 +27,36 @@ struct Reaper: Service {
     }
 
     func reap() async {
+        reapDirectories()
+        if let docker { await reapContainers(docker) }
+    }
+
+    /// The directory name of an attempt's job directory.
+    static func directoryName(_ attempt: JobAttempt) -> String {
+        "\(attempt.jobId.uuidString.lowercased())-\(attempt.attempt)"
+    }
+
+    /// Job directories of attempts this session does not run. A directory is
+    /// created only after its attempt is registered as running, so one missing
+    /// from the set is not being set up now.
+    func reapDirectories() {
+        let running = Set(state.runningAttempts.map(Self.directoryName))
+        guard let names = try? FileManager.default.contentsOfDirectory(atPath: jobsDirectory) else { return }
+        let leftovers = names.filter { !running.contains($0) }
+        guard !leftovers.isEmpty else { return }
+        logger.info("removing job directories of attempts this agent no longer runs",
+                    metadata: ["directories": "\(leftovers.count)"])
+        for name in leftovers {
+            let path = "\(jobsDirectory)/\(name)"
+            do {
+                try FileManager.default.removeItem(atPath: path)
+            } catch {
+                logger.warning("cannot remove a job directory", metadata: ["path": "\(path)", "error": "\(error)"])
+            }
+        }
+    }
+
+    func reapContainers(_ docker: Docker) async {
         let selector = ["\(DockerSettings.builderLabel)=\(builder)"]
         do {
             // Containers are created after their job is registered as running, so a job

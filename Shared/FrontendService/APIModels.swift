@@ -237,7 +237,7 @@ struct APIJobDetails: Encodable {
     var queued_at: Date?
     var stopped_at: Date?
 
-    init(_ job: JobRecord, slug: ProjectSlug, runs: [JobRunRecord] = []) {
+    init(_ job: JobRecord, slug: ProjectSlug, runs: [JobRunRecord] = [], waiting: WaitReason? = nil) {
         web_url = "/\(slug)/\(job.number)"
         project = Project(slug: slug.description, name: slug.repo, external_url: "")
         parallel_runs = runs.isEmpty
@@ -259,6 +259,8 @@ struct APIJobDetails: Encodable {
         }
         created_at = job.createdAt
         messages = job.message.map { [Message(type: "info", message: $0, reason: nil)] } ?? []
+        // Why a job that has not started is waiting (`reason` is a stable code).
+        if let waiting { messages.append(Message(type: "waiting", message: waiting.message, reason: waiting.code)) }
         contexts = job.contexts.map(Context.init)
         organization = Organization(name: slug.org)
         queued_at = job.queuedAt

@@ -159,6 +159,8 @@ extension FrontendAPI {
     func getJobDetails(_ request: Request, _ context: Context) async throws -> Response {
         let (slug, job) = try await job(context)
         let runs = job.parallelism > 1 ? try await guarded { try await control.runs(job: job.id) } : []
-        return JSONResponse.make(APIJobDetails(job, slug: slug, runs: runs))
+        let waiting = job.status.isFinal || job.status == .running ? nil
+            : try await guarded { try await store.waitReason(for: job) }
+        return JSONResponse.make(APIJobDetails(job, slug: slug, runs: runs, waiting: waiting))
     }
 }

@@ -49,18 +49,37 @@ public struct AgentHeartbeat: GyreMessage, Equatable {
     /// `docker` and/or `machine:<namespace/name>` (see `ExecutorPlan.requiredCapability`).
     public var capabilities: [String]
     public var capacity: Int
-    /// Jobs (id, attempt) the agent is running; the scheduler requeues assignments that never arrived.
+    /// Attempts (job id, fencing token) the agent is running: renews their leases.
+    /// The scheduler tells the agent to stop any that lost its lease.
     public var running: [JobAttempt]
+    /// Attempts that ended in the last minutes (their final events may still
+    /// be on the way): the scheduler does not take their assignment as lost.
+    public var recent: [JobAttempt]
     /// False when the agent is shutting down: place nothing more on it.
     public var accepting: Bool
 
-    public init(agentId: UUID, name: String, capabilities: [String], capacity: Int, running: [JobAttempt], accepting: Bool) {
+    public init(agentId: UUID, name: String, capabilities: [String], capacity: Int, running: [JobAttempt],
+                recent: [JobAttempt] = [], accepting: Bool) {
         self.agentId = agentId
         self.name = name
         self.capabilities = capabilities
         self.capacity = capacity
         self.running = running
+        self.recent = recent
         self.accepting = accepting
+    }
+
+    private enum CodingKeys: String, CodingKey { case agentId, name, capabilities, capacity, running, recent, accepting }
+
+    public init(from decoder: any Decoder) throws {
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        agentId = try c.decode(UUID.self, forKey: .agentId)
+        name = try c.decode(String.self, forKey: .name)
+        capabilities = try c.decode([String].self, forKey: .capabilities)
+        capacity = try c.decode(Int.self, forKey: .capacity)
+        running = try c.decode([JobAttempt].self, forKey: .running)
+        recent = try c.decodeIfPresent([JobAttempt].self, forKey: .recent) ?? []
+        accepting = try c.decode(Bool.self, forKey: .accepting)
     }
 }
 
@@ -168,10 +187,14 @@ public struct JobCancel: GyreMessage, Equatable {
     public static let version = 1
     public var jobId: UUID
     public var attempt: Int
+    /// `canceled` (a person canceled it) or `superseded` (the attempt lost its
+    /// lease: the job was queued again or moved on). nil from older senders: canceled.
+    public var reason: String?
 
-    public init(jobId: UUID, attempt: Int) {
+    public init(jobId: UUID, attempt: Int, reason: String? = nil) {
         self.jobId = jobId
         self.attempt = attempt
+        self.reason = reason
     }
 }
 

@@ -29,18 +29,14 @@ public final class Database: Service, Sendable {
         }
     }
 
-    /// Runs `body` in a transaction; commits when it returns, rolls back when it throws.
+    /// Runs `body` in a transaction (postgres-nio's `withTransaction`); commits
+    /// when it returns, rolls back when it throws.
     public func transaction<T: Sendable>(_ body: (PostgresConnection) async throws -> T) async throws -> T {
-        try await client.withConnection { connection in
-            try await connection.query("BEGIN", logger: logger)
-            do {
-                let value = try await body(connection)
-                try await connection.query("COMMIT", logger: logger)
-                return value
-            } catch {
-                _ = try? await connection.query("ROLLBACK", logger: logger)
-                throw error
-            }
+        do {
+            return try await client.withTransaction(logger: logger) { connection in try await body(connection) }
+        } catch let error as PostgresTransactionError {
+            // Callers match on their own errors (StoreError, APIError): hand back what failed.
+            throw error.closureError ?? error.beginError ?? error.commitError ?? error
         }
     }
 

@@ -219,6 +219,10 @@ public enum Migrations {
         """
         SELECT 5
         """,
+        // 6: job lifecycle: why a superseded attempt's steps were closed.
+        """
+        ALTER TABLE steps ADD COLUMN message text
+        """,
     ]
 
     /// Applies the steps not yet applied, in order, in one transaction.

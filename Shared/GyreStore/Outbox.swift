@@ -15,6 +15,34 @@ public enum Outbox {
             logger)
     }
 
+    /// A message ready to be added, for adding many in one statement.
+    public struct Message: Sendable {
+        public var routingKey: String
+        public var type: String
+        public var body: String
+
+        public init<M: GyreMessage>(_ message: M, routingKey: String) {
+            self.routingKey = routingKey
+            self.type = M.type
+            self.body = String(decoding: MessageCodec.encode(message), as: UTF8.self)
+        }
+    }
+
+    /// Adds many messages in one statement, in order, inside the caller's transaction.
+    public static func add(_ messages: [Message], on connection: PostgresConnection, logger: Logger) async throws {
+        guard !messages.isEmpty else { return }
+        let ids = messages.map { _ in UUID() }
+        let keys = messages.map(\.routingKey)
+        let types = messages.map(\.type)
+        let bodies = messages.map(\.body)
+        try await connection.run("""
+            INSERT INTO outbox (message_id, routing_key, type, body)
+            SELECT m.id, m.key, m.type, m.body FROM unnest(\(ids)::uuid[], \(keys)::text[], \(types)::text[], \(bodies)::text[]) WITH ORDINALITY
+                AS m(id, key, type, body, n)
+            ORDER BY n
+            """, logger)
+    }
+
     public struct Row: Sendable {
         public var id: Int64
         public var messageId: UUID

@@ -37,21 +37,19 @@ public struct WorkflowControlStore: Sendable {
                 return .notFound("workflow \(id)")
             }
             let rows = try await connection.run("""
-                SELECT type, status FROM jobs WHERE id = \(job) AND workflow_id = \(id) AND parent_id IS NULL FOR UPDATE
+                SELECT type, status, attempt FROM jobs WHERE id = \(job) AND workflow_id = \(id) AND parent_id IS NULL FOR UPDATE
                 """, logger)
-            var found: (String, String)?
-            for try await row in rows.decode((String, String).self) { found = row }
-            guard let (type, status) = found, type == WorkflowJobType.approval.rawValue else {
+            var found: (String, String, Int)?
+            for try await row in rows.decode((String, String, Int).self) { found = row }
+            guard let (type, status, attempt) = found, type == WorkflowJobType.approval.rawValue else {
                 return .notFound("approval request \(job) in workflow \(id)")
             }
-            guard status == JobStatus.onHold.rawValue else {
+            var lifecycle = JobLifecycle(status: JobStatus(rawValue: status) ?? .failed, attempt: attempt, agent: nil)
+            guard lifecycle.apply(.approved).isApplied else {
                 return .conflict("the approval job is \(status), not on_hold; only a job on hold can be approved")
             }
-            try await connection.run("""
-                UPDATE jobs SET status = 'success', approved_by = \(actor), approved_at = now(),
-                       started_at = COALESCE(started_at, now()), stopped_at = now()
-                WHERE id = \(job) AND status = 'on_hold'
-                """, logger)
+            try await LifecycleRows.save(job, lifecycle, on: connection, logger: logger)
+            try await connection.run("UPDATE jobs SET approved_by = \(actor), approved_at = now() WHERE id = \(job)", logger)
             try await WorkflowWrites.advance(workflow: id, on: connection, logger: logger)
             return .done
         }

@@ -74,6 +74,7 @@ enum WorkflowWrites {
             VALUES (\(workflowId), \(pipeline), \(name), \(position), \(status.rawValue), \(rerunOf),
                     \(status.isFinal ? Date() : nil))
             """, logger)
+        var ready: [Outbox.Message] = []
         for (index, job) in jobs.enumerated() {
             let jobStatus = graph.nodes[index].status
             let jobId = UUID()
@@ -104,16 +105,15 @@ enum WorkflowWrites {
                                 \(job.type.rawValue), \(contexts)::jsonb, \(job.parallelism), \(jobId), \(node))
                         """, logger)
                     if jobStatus == .queued {
-                        try await Outbox.add(JobReady(jobId: runId), routingKey: Topology.RoutingKey.jobReady,
-                                             on: connection, logger: logger)
+                        ready.append(Outbox.Message(JobReady(jobId: runId), routingKey: Topology.RoutingKey.jobReady))
                     }
                 }
             } else if jobStatus == .queued {
-                try await Outbox.add(JobReady(jobId: jobId), routingKey: Topology.RoutingKey.jobReady,
-                                     on: connection, logger: logger)
+                ready.append(Outbox.Message(JobReady(jobId: jobId), routingKey: Topology.RoutingKey.jobReady))
             }
             number += 1
         }
+        try await Outbox.add(ready, on: connection, logger: logger)
     }
 
     /// Locks a workflow row; returns its status, or nil if there is no such workflow.
@@ -126,61 +126,65 @@ enum WorkflowWrites {
     /// Moves a (locked) workflow forward: blocked jobs whose requirements
     /// succeeded are queued (their runs, for a parallel job) or put on hold;
     /// those that cannot run any more become not_run; the workflow's status
-    /// follows. Returns the job (run) ids that became queued.
+    /// follows. Every status change is a `JobLifecycle` transition. Returns
+    /// the job (run) ids that became queued.
     @discardableResult
     static func advance(workflow id: UUID, on connection: PostgresConnection, logger: Logger) async throws -> [UUID] {
         guard let current = try await lockWorkflow(id, on: connection, logger: logger) else { return [] }
-        var ids: [String: (UUID, Int)] = [:]
+        struct Entry {
+            var id: UUID
+            var lifecycle: JobLifecycle
+            var runs: [(UUID, JobLifecycle)] = []
+        }
+        var entries: [String: Entry] = [:]
+        var parents: [UUID: String] = [:]
         var nodes: [WorkflowGraph.Node] = []
         let rows = try await connection.run("""
-            SELECT id, name, requires::text, status, type, parallelism,
+            SELECT id, name, requires::text, status, type, attempt, agent_id, parent_id,
                    jsonb_build_object('requiredStatuses', plan->'requiredStatuses')::text
-            FROM jobs WHERE workflow_id = \(id) AND parent_id IS NULL ORDER BY position
+            FROM jobs WHERE workflow_id = \(id) ORDER BY parent_id NULLS FIRST, position, node_index
             """, logger)
-        for try await (jobId, name, requires, status, type, parallelism, statuses) in
-            rows.decode((UUID, String, String, String, String, Int, String).self) {
-            ids[name] = (jobId, parallelism)
-            nodes.append(.init(name: name, requires: try JSON.decode([String].self, requires),
-                               status: JobStatus(rawValue: status) ?? .infrastructureFail, approval: type == "approval",
-                               requiredStatuses: StoredStatuses.read(statuses)))
+        for try await (jobId, name, requires, statusText, type, attempt, agent, parent, statuses) in
+            rows.decode((UUID, String, String, String, String, Int, UUID?, UUID?, String).self) {
+            let status = JobStatus(rawValue: statusText) ?? .infrastructureFail
+            let lifecycle = JobLifecycle(status: status, attempt: attempt, agent: agent)
+            if let parent {
+                if let name = parents[parent] { entries[name]?.runs.append((jobId, lifecycle)) }
+                continue
+            }
+            parents[jobId] = name
+            entries[name] = Entry(id: jobId, lifecycle: lifecycle)
+            nodes.append(.init(name: name, requires: try JSON.decode([String].self, requires), status: status,
+                               approval: type == "approval", requiredStatuses: StoredStatuses.read(statuses)))
         }
         var graph = WorkflowGraph(nodes: nodes)
         let change = graph.advance()
         var readyIds: [UUID] = []
+        /// Applies `event` to the job and its runs; returns the ids whose state changed.
+        func move(_ name: String, _ event: JobLifecycle.Event) async throws -> [UUID] {
+            guard var entry = entries[name] else { return [] }
+            var changed: [UUID] = []
+            let now = Date()
+            if entry.lifecycle.apply(event).isApplied {
+                try await LifecycleRows.save(entry.id, entry.lifecycle, at: now, on: connection, logger: logger)
+                changed.append(entry.id)
+            }
+            for index in entry.runs.indices where entry.runs[index].1.apply(event).isApplied {
+                try await LifecycleRows.save(entry.runs[index].0, entry.runs[index].1, at: now, on: connection, logger: logger)
+                changed.append(entry.runs[index].0)
+            }
+            entries[name] = entry
+            return changed
+        }
         for name in change.ready {
-            guard let (jobId, parallelism) = ids[name] else { continue }
-            let updated = try await connection.run("""
-                UPDATE jobs SET status = 'queued', queued_at = now() WHERE id = \(jobId) AND status = 'blocked' RETURNING id
-                """, logger)
-            var changed = false
-            for try await _ in updated { changed = true }
-            guard changed else { continue }
-            var queued = [jobId]
-            if parallelism > 1 {
-                queued = []
-                let runs = try await connection.run("""
-                    UPDATE jobs SET status = 'queued', queued_at = now()
-                    WHERE parent_id = \(jobId) AND status = 'blocked' RETURNING id
-                    """, logger)
-                for try await runId in runs.decode(UUID.self) { queued.append(runId) }
-            }
-            for jobId in queued {
-                try await Outbox.add(JobReady(jobId: jobId), routingKey: Topology.RoutingKey.jobReady, on: connection,
-                                     logger: logger)
-            }
-            readyIds += queued
+            let changed = try await move(name, .ready)
+            // The scheduler places runs, not the row of a parallel job.
+            readyIds += (entries[name]?.runs.isEmpty ?? true) ? changed : changed.filter { $0 != entries[name]?.id }
         }
-        for name in change.held {
-            guard let (jobId, _) = ids[name] else { continue }
-            try await connection.run("UPDATE jobs SET status = 'on_hold' WHERE id = \(jobId) AND status = 'blocked'", logger)
-        }
-        for name in change.skipped {
-            guard let (jobId, _) = ids[name] else { continue }
-            try await connection.run("""
-                UPDATE jobs SET status = 'not_run', stopped_at = now()
-                WHERE (id = \(jobId) OR parent_id = \(jobId)) AND status = 'blocked'
-                """, logger)
-        }
+        for name in change.held { _ = try await move(name, .hold) }
+        for name in change.skipped { _ = try await move(name, .skipped) }
+        try await Outbox.add(readyIds.map { Outbox.Message(JobReady(jobId: $0), routingKey: Topology.RoutingKey.jobReady) },
+                             on: connection, logger: logger)
         let status = graph.status
         if status != current {
             try await connection.run("""
@@ -193,10 +197,10 @@ enum WorkflowWrites {
     }
 
     /// Cancels the unfinished jobs of a (locked) workflow — all of them, or
-    /// only `jobs` (parent ids) and their runs — and advances it. A job an
-    /// agent holds gets a `JobCancel` on that agent's routing key; its row is
-    /// `canceled` at once, so the agent's late report is ignored. Returns how
-    /// many rows were canceled.
+    /// only `jobs` (parent ids) and their runs — and advances it. Each row
+    /// takes the lifecycle's `cancel`: a job an agent holds gets a `JobCancel`
+    /// on that agent's routing key; its row is `canceled` at once, so the
+    /// agent's late report is ignored. Returns how many rows were canceled.
     @discardableResult
     static func cancel(workflow id: UUID, jobs: [UUID]?, by actor: String, on connection: PostgresConnection,
                        logger: Logger) async throws -> Int {
@@ -204,35 +208,32 @@ enum WorkflowWrites {
         let rows: PostgresRowSequence
         if let jobs {
             rows = try await connection.run("""
-                SELECT id, agent_id, attempt, status FROM jobs
+                SELECT id, workflow_id, parent_id, status, attempt, agent_id FROM jobs
                 WHERE workflow_id = \(id) AND status IN \(unescaped: active) AND (id = ANY(\(jobs)) OR parent_id = ANY(\(jobs)))
                 ORDER BY parent_id NULLS FIRST, id FOR UPDATE
                 """, logger)
         } else {
             rows = try await connection.run("""
-                SELECT id, agent_id, attempt, status FROM jobs WHERE workflow_id = \(id) AND status IN \(unescaped: active)
+                SELECT id, workflow_id, parent_id, status, attempt, agent_id FROM jobs
+                WHERE workflow_id = \(id) AND status IN \(unescaped: active)
                 ORDER BY parent_id NULLS FIRST, id FOR UPDATE
                 """, logger)
         }
-        var ids: [UUID] = []
-        var stops: [(UUID, Int, UUID)] = []
-        for try await (jobId, agentId, attempt, status) in rows.decode((UUID, UUID?, Int, String).self) {
-            ids.append(jobId)
-            if let agentId, status == "queued" || status == "running" { stops.append((jobId, attempt, agentId)) }
+        let locked = try await LifecycleRows.decode(rows)
+        var canceled = 0
+        var stops = 0
+        for var row in locked.values.sorted(by: { $0.id.uuidString < $1.id.uuidString }) {
+            let transition = row.lifecycle.apply(.cancel)
+            guard transition.isApplied else { continue }
+            try await LifecycleRows.save(row.id, row.lifecycle, message: "canceled by \(actor)", on: connection, logger: logger)
+            try await LifecycleRows.perform(transition.actions, job: row.id, on: connection, logger: logger)
+            canceled += 1
+            stops += transition.actions.count
         }
-        guard !ids.isEmpty else { return 0 }
-        for (jobId, attempt, agentId) in stops {
-            try await Outbox.add(JobCancel(jobId: jobId, attempt: attempt),
-                                 routingKey: Topology.RoutingKey.agent(agentId.uuidString.lowercased()),
-                                 on: connection, logger: logger)
-        }
-        try await connection.run("""
-            UPDATE jobs SET status = 'canceled', stopped_at = now(), message = COALESCE(message, \("canceled by \(actor)"))
-            WHERE id = ANY(\(ids)) AND status IN \(unescaped: active)
-            """, logger)
+        guard canceled > 0 else { return 0 }
         try await connection.run("UPDATE workflows SET canceled_by = \(actor) WHERE id = \(id)", logger)
         try await advance(workflow: id, on: connection, logger: logger)
-        logger.info("jobs canceled", metadata: ["workflow_id": "\(id)", "jobs": "\(ids.count)", "stopped": "\(stops.count)"])
-        return ids.count
+        logger.info("jobs canceled", metadata: ["workflow_id": "\(id)", "jobs": "\(canceled)", "stopped": "\(stops)"])
+        return canceled
     }
 }

@@ -1,4 +1,5 @@
 import Foundation
+import GyreModel
 import GyreProtocol
 import GyreServiceKit
 import GyreStore
@@ -42,7 +43,7 @@ public enum Scheduler {
         app.add(placer)
         app.add(AgentReaper(store: store, placer: placer, gate: gate,
                             timeout: .seconds(environment.int("GYRE_AGENT_TIMEOUT_SECONDS", default: 15, range: 3...3600)),
-                            logger: app.logger))
+                            connected: { consumer.isConnected }, logger: app.logger))
         return app
     }
 }
@@ -75,7 +76,7 @@ final class Placer: Service, Sendable {
                 repeat {
                     placed = try await store.place()
                     if placed > 0 { relay.notify() }
-                } while placed == 100
+                } while placed == 500
             } catch {
                 logger.warning("placement failed; retrying", metadata: ["error": "\(StoreError.reason(error))"])
                 try? await Task.sleep(for: .milliseconds(500))
@@ -85,26 +86,34 @@ final class Placer: Service, Sendable {
     }
 }
 
-/// Requeues the jobs of agents that stopped heartbeating, and runs a placement
-/// pass now and then as a safety net.
+/// Expires the leases of agents that stopped heartbeating (their jobs go
+/// back to the queue), and runs a placement pass now and then as a safety
+/// net. It expires nothing until this scheduler has consumed heartbeats for
+/// a whole lease period (`LeaseWatch`): after a restart or a broker outage
+/// the heartbeats sent meanwhile must be read first.
 struct AgentReaper: Service {
     let store: SchedulerStore
     let placer: Placer
     let gate: StartupGate
     let timeout: Duration
+    let connected: @Sendable () -> Bool
     let logger: Logger
 
     func run() async throws {
         await gate.wait()
+        var watch = LeaseWatch(leasePeriod: timeout)
         while !Task.isCancelled && !Task.isShuttingDownGracefully {
-            do {
-                let requeued = try await store.reapSilentAgents(timeout: timeout)
-                if requeued > 0 { logger.warning("requeued jobs of silent agents", metadata: ["jobs": "\(requeued)"]) }
-            } catch {
-                logger.warning("agent reaping failed", metadata: ["error": "\(StoreError.reason(error))"])
+            watch.observe(connected: connected(), at: .now)
+            if watch.mayExpireLeases(at: .now) {
+                do {
+                    let requeued = try await store.reapSilentAgents(timeout: timeout)
+                    if requeued > 0 { logger.warning("requeued jobs of silent agents", metadata: ["jobs": "\(requeued)"]) }
+                } catch {
+                    logger.warning("agent reaping failed", metadata: ["error": "\(StoreError.reason(error))"])
+                }
             }
             placer.wake()
-            try? await Task.sleep(for: .seconds(2))
+            try? await Task.sleep(for: .seconds(1))
         }
     }
 }
