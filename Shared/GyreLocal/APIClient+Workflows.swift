@@ -93,6 +93,12 @@ extension APIClient {
             public var name: String
         }
 
+        public struct Message: Decodable, Sendable {
+            public var type: String
+            public var message: String
+            public var reason: String?
+        }
+
         public var number: Int
         public var name: String
         public var status: String
@@ -101,6 +107,10 @@ extension APIClient {
         public var contexts: [Context]
         public var started_at: Date?
         public var stopped_at: Date?
+        public var messages: [Message]
+
+        /// Why the job waits (`messages` entry of type `waiting`), if it does.
+        public var waiting: Message? { messages.first { $0.type == "waiting" } }
     }
 
     public func job(_ slug: String, number: Int) async throws -> JobDetail {

@@ -92,6 +92,13 @@ final class SystemFixture: Sendable {
         ServiceCatalog.all.map { "--- \($0.name)\n\(system.logTail($0.name, lines: lines))" }.joined(separator: "\n")
     }
 
+    /// Rows of a query on the suite's database, one line each (columns split by `|`).
+    func sql(_ query: String) throws -> [String] {
+        let base = adminURL.hasSuffix("/gyre") ? String(adminURL.dropLast(5)) : adminURL
+        return try Self.shell(["psql", "\(base)/\(database)", "-tAc", query])
+            .split(separator: "\n").map(String.init).filter { !$0.isEmpty }
+    }
+
     /// A project whose repository holds `config` as .circleci/config.yml, followed by the API.
     func project(_ name: String, config: String, files: [String: String] = [:]) async throws -> String {
         let org = "acme"
