@@ -25,8 +25,10 @@ public enum Dispatcher {
             cacheDirectory: environment.string("GYRE_GIT_CACHE", default: "/var/cache/gyre/git"), logger: app.logger,
             compiler: ConfigCompiler(orbDirectory: environment.orbDirectory.map { URL(fileURLWithPath: $0) }))
         let topology = app.topology
+        let advancer = WorkflowAdvancer(store: processor.store, logger: app.logger)
+        app.add(advancer)
         let consumer = app.amqpConsumer(queues: [topology.dispatcherPipelineCreated, topology.dispatcherJobFinished],
-                                        prefetch: 32)
+                                        prefetch: 128)
         app.add(QueueConsumerService(
             consumer: consumer,
             handlers: [
@@ -35,10 +37,10 @@ public enum Dispatcher {
                 },
                 topology.dispatcherJobFinished: { delivery in
                     let finished = try MessageCodec.decode(JobFinished.self, from: delivery.body)
-                    try await processor.store.advance(workflow: finished.workflowId)
+                    try await advancer.advance(finished.workflowId)
                 },
             ],
-            concurrency: environment.int("GYRE_DISPATCHER_CONCURRENCY", default: 8, range: 1...256),
+            concurrency: environment.int("GYRE_DISPATCHER_CONCURRENCY", default: 32, range: 1...1024),
             gate: gate, logger: app.logger, afterHandling: { relay.notify() }))
         app.add(ScheduleTicker(store: ScheduleStore(database: database), gate: gate,
                                slotSeconds: environment.int("GYRE_SCHEDULE_TICK_SECONDS", default: 60, range: 1...3600),

@@ -105,8 +105,17 @@ public struct DispatcherStore: Sendable {
     /// that became ready.
     @discardableResult
     public func advance(workflow id: UUID) async throws -> [UUID] {
+        try await advance(workflows: [id])
+    }
+
+    /// Advances several workflows in one transaction, locking them in the
+    /// order given (callers sort them, so concurrent batches cannot deadlock).
+    @discardableResult
+    public func advance(workflows ids: [UUID]) async throws -> [UUID] {
         try await database.transaction { connection in
-            try await WorkflowWrites.advance(workflow: id, on: connection, logger: logger)
+            var ready: [UUID] = []
+            for id in ids { ready += try await WorkflowWrites.advance(workflow: id, on: connection, logger: logger) }
+            return ready
         }
     }
 }
