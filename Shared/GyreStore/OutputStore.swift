@@ -85,8 +85,7 @@ public struct OutputStore: Sendable {
                 """, logger)
             return nil
         case .jobFinished(let status, let message):
-            try await connection.run("UPDATE jobs SET message = \(message) WHERE id = \(row.id)", logger)
-            try await LifecycleRows.save(row.id, row.lifecycle, at: at, on: connection, logger: logger)
+            try await LifecycleRows.save(row.id, row.lifecycle, at: at, message: message, on: connection, logger: logger)
             var finishedId = row.id
             var finishedStatus = status
             if let parent = row.parentId {
