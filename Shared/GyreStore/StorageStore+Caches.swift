@@ -48,8 +48,10 @@ extension StorageStore {
 
     /// Records a complete cache file. `created` is false (and nothing changes) when a
     /// live cache has the key: caches are immutable, the first save wins. An expired
-    /// one is replaced; `replaced` is its file, to delete.
-    public func addCache(project: String, key: String, size: Int64, file: String, jobNumber: Int? = nil) async throws
+    /// one is replaced, and so is one whose file is `replacingMissing` (its file
+    /// is gone); `replaced` is the old file, to delete.
+    public func addCache(project: String, key: String, size: Int64, file: String, jobNumber: Int? = nil,
+                         replacingMissing missing: String? = nil) async throws
         -> (created: Bool, replaced: String?) {
         let rows = try await database.query("""
             WITH old AS (SELECT file FROM caches WHERE project_slug = \(project) AND key = \(key))
@@ -57,7 +59,8 @@ extension StorageStore {
             VALUES (\(project), \(key), \(size), \(file), \(jobNumber))
             ON CONFLICT (project_slug, key) DO UPDATE SET size = EXCLUDED.size, file = EXCLUDED.file,
                 job_number = EXCLUDED.job_number, seq = nextval('caches_seq_seq'), created_at = clock_timestamp()
-            WHERE \(retention) > 0 AND caches.created_at < now() - \(retention) * interval '1 day'
+            WHERE (\(retention) > 0 AND caches.created_at < now() - \(retention) * interval '1 day')
+               OR caches.file = \(missing)
             RETURNING (SELECT file FROM old)
             """)
         for try await replaced in rows.decode(String?.self) { return (true, replaced) }

@@ -35,7 +35,10 @@ extension StorageAPI {
 
     func headCache(_ request: Request, _ context: Context) async throws -> Response {
         let (_, _, cache) = try await cacheRecord(request, context)
-        guard let cache else { return Response(status: .notFound) }
+        // A cache whose file is gone is missing: save_cache stores it again.
+        guard let cache, FileManager.default.fileExists(atPath: files.absolute(cache.file)) else {
+            return Response(status: .notFound)
+        }
         return Response(status: .ok, headers: [.contentType: Self.gzip, .contentLength: String(cache.size)])
     }
 
@@ -51,7 +54,17 @@ extension StorageAPI {
     func putCache(_ request: Request, _ context: Context) async throws -> Response {
         let (project, key, existing) = try await cacheRecord(request, context)
         guard key.utf8.count <= 1024 else { throw APIError.badRequest("the cache key is longer than 1024 bytes") }
-        if existing != nil { return JSONResponse.make(["created": false]) }
+        // A cache whose file is gone (storage lost, restored from an older
+        // backup) counts as missing: this save stores it again.
+        var missingFile: String?
+        if let existing {
+            guard !FileManager.default.fileExists(atPath: files.absolute(existing.file)) else {
+                return JSONResponse.make(["created": false])
+            }
+            logger.warning("a cache's file is gone; saving it again",
+                           metadata: ["project": "\(project)", "key": "\(key)", "file": "\(existing.file)"])
+            missingFile = existing.file
+        }
         var jobNumber: Int?
         if let text = query(request, "job"), !text.isEmpty {
             guard let id = UUID(uuidString: text) else { throw APIError.badRequest("job must be a UUID, not \"\(text)\"") }
@@ -66,7 +79,8 @@ extension StorageAPI {
         let stored: (created: Bool, replaced: String?)
         do {
             stored = try await guarded {
-                try await store.addCache(project: project, key: key, size: upload.size, file: name, jobNumber: jobNumber)
+                try await store.addCache(project: project, key: key, size: upload.size, file: name, jobNumber: jobNumber,
+                                         replacingMissing: missingFile)
             }
         } catch {
             await uploads.discard([name])

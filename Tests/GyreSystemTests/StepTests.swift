@@ -75,6 +75,19 @@ extension EndToEnd {
         #expect(try step(second.steps, "Use the cache").output.contains("restored: payload-\(first.number) vendor: vendored"))
         #expect(try step(second.steps, "Saving Cache").output
                     .contains("Skipping cache generation, cache already exists for key: \(key)"))
+
+        // The stored file is lost (storage restored from an older backup): a miss with a
+        // warning, the job goes on, and save_cache stores it again.
+        let file = try #require(try system.sql("SELECT file FROM caches WHERE project_slug = '\(slug)' AND key = '\(key)'").first)
+        try FileManager.default.removeItem(atPath: "\(system.system.storageDirectory)/\(file)")
+        let third = try #require(try await run(slug)["build"])
+        let warned = try step(third.steps, "Restoring Cache")
+        #expect(warned.status == "success")
+        #expect(warned.output.contains("Warning: the cache \(key) could not be restored"), "\(warned.output)")
+        #expect(try step(third.steps, "Use the cache").output.contains("cold"))
+        #expect(try step(third.steps, "Saving Cache").output.contains("Stored Cache to \(key)"))
+        let fourth = try #require(try await run(slug)["build"])
+        #expect(try step(fourth.steps, "Use the cache").output.contains("restored: payload-\(third.number)"))
     }
 
     @Test func hostRunnerCachesPathsUnderTheJobsHome() async throws {
