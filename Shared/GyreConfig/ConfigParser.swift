@@ -16,7 +16,12 @@ struct ConfigParser {
     func parse(_ yaml: String, diagnostics: Diagnostics) -> Node? {
         let root: Node?
         do {
-            root = try Yams.compose(yaml: yaml)
+            do {
+                root = try Yams.compose(yaml: yaml)
+            } catch YamlError.duplicatedKeysInMapping(let duplicates, _) where duplicates == ["<<"] {
+                // Several merge keys in one mapping: read as one list of sources, as CircleCI does.
+                root = try Yams.compose(yaml: MergeKeyLines.combine(yaml))
+            }
         } catch let error as YamlError {
             diagnostics.syntax(Self.describe(error, in: yaml))
             return nil

@@ -4,8 +4,9 @@ import GyreModel
 /// ordered variables.
 ///
 /// Accepts a mapping (`FOO: bar`; numbers and booleans are kept as written,
-/// e.g. `true`, `3`; an empty value is the empty string) or a list of
-/// `KEY=VALUE` strings. Bad entries are reported and skipped.
+/// e.g. `true`, `3`; an empty value is the empty string) or a list whose
+/// entries are `KEY=VALUE` strings or mappings (`- FOO: bar`, as CircleCI
+/// accepts). Bad entries are reported and skipped.
 struct EnvironmentCompiler {
     func compile(_ node: ConfigNode) -> [EnvVar] {
         if node.isNull { return [] }
@@ -19,9 +20,12 @@ struct EnvironmentCompiler {
             }
         case .sequence:
             guard let elements = node.sequence() else { return [] }
-            return elements.compactMap(listEntry)
+            return elements.flatMap { element -> [EnvVar] in
+                if case .mapping = element.node { return compile(element) }
+                return listEntry(element).map { [$0] } ?? []
+            }
         default:
-            node.reportExpected("a mapping of names to values, or a list of KEY=VALUE strings")
+            node.reportExpected("a mapping of names to values, or a list of KEY=VALUE strings or NAME: value mappings")
             return []
         }
     }

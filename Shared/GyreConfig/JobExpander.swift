@@ -88,20 +88,48 @@ struct JobExpander {
     }
 
     /// The executor's keys under the job's: the job wins, except that both
-    /// `environment` mappings are merged (the job's values win).
+    /// `environment`s are merged (the job's values win), whichever of their
+    /// forms each uses (mapping, `KEY=VALUE` list, list of mappings).
     static func merge(executor: [(String, Node)], job: [(String, Node)]) -> [(String, Node)] {
         var result = executor.filter { key, _ in !job.contains { $0.0 == key } }
         for (key, value) in job {
             if key == "environment", let base = executor.first(where: { $0.0 == "environment" })?.1,
-               case .mapping(let baseMapping) = base, case .mapping(let own) = value {
-                var pairs = baseMapping.filter { k, _ in !own.keys.contains(k) }.map { ($0.key, $0.value) }
-                pairs += own.map { ($0.key, $0.value) }
+               let basePairs = environmentPairs(base), let own = environmentPairs(value) {
+                let ownNames = Set(own.compactMap(\.0.string))
+                var pairs = basePairs.filter { !ownNames.contains($0.0.string ?? "") }
+                pairs += own
                 result.append((key, .mapping(Node.Mapping(pairs))))
             } else {
                 result.append((key, value))
             }
         }
         return result
+    }
+
+    /// An `environment` value as name/value pairs, or nil for a form to leave to the compiler's checks.
+    static func environmentPairs(_ node: Node) -> [(Node, Node)]? {
+        switch node {
+        case .mapping(let mapping):
+            return mapping.map { ($0.key, $0.value) }
+        case .sequence(let entries):
+            var pairs: [(Node, Node)] = []
+            for entry in entries {
+                switch entry {
+                case .mapping(let mapping):
+                    pairs += mapping.map { ($0.key, $0.value) }
+                case .scalar(let scalar):
+                    guard let equals = scalar.string.firstIndex(of: "=") else { return nil }
+                    pairs.append((Interpolation.string(String(scalar.string[..<equals])),
+                                  Interpolation.string(String(scalar.string[scalar.string.index(after: equals)...]),
+                                                       style: .doubleQuoted)))
+                default:
+                    return nil
+                }
+            }
+            return pairs
+        default:
+            return nil
+        }
     }
 
     /// Validation's stand-in for an executor it cannot see.

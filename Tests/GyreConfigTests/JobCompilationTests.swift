@@ -65,6 +65,50 @@ struct JobCompilationTests {
         ])
     }
 
+    @Test func environmentMayBeAListOfMappingsOrOfKeyValueStrings() throws {
+        let job = try #require(singleJob(compilePlan("""
+            version: 2.1
+            executors:
+              py:
+                docker: [{image: alpine}]
+                environment:
+                  - BASE=from-executor
+                  - SHARED=executor
+            jobs:
+              build:
+                executor: py
+                environment:
+                  - FOO: bar
+                  - COUNT: 3
+                    EMPTY:
+                  - SHARED=job
+                steps:
+                  - run:
+                      command: env
+                      environment:
+                        - STEP: one
+            """)))
+        #expect(job.environment == [
+            EnvVar("BASE", "from-executor"), EnvVar("FOO", "bar"), EnvVar("COUNT", "3"), EnvVar("EMPTY", ""),
+            EnvVar("SHARED", "job"),
+        ])
+        guard case .run(let run) = job.steps.first else { Issue.record("not a run step: \(job.steps)"); return }
+        #expect(run.environment == [EnvVar("STEP", "one")])
+    }
+
+    @Test func anEnvironmentListEntryThatIsNeitherIsReported() {
+        let errors = compileErrors("""
+            version: 2.1
+            jobs:
+              build:
+                docker: [{image: alpine}]
+                environment:
+                  - [nested]
+                steps: [checkout]
+            """)
+        #expect(errors.contains { $0.description.contains("environment") }, "\(errors)")
+    }
+
     @Test func jobOptionsAreCompiled() throws {
         let job = try #require(singleJob(compilePlan("""
             version: 2
