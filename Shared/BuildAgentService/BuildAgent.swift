@@ -53,6 +53,8 @@ public enum BuildAgent {
         var settings = DockerSettings()
         settings.builder = DockerSettings.builder(name: state.name, workDirectory: workDirectory)
         settings.circleciBinary = DockerSettings.circleciBinary(configured: environment.optionalString("GYRE_CIRCLECI_BIN"))
+        settings.jobNetwork = environment.string("GYRE_AGENT_JOB_NETWORK", default: "none")
+        if let problem = DockerSettings.problem(jobNetwork: settings.jobNetwork) { environment.problem(problem) }
         let runner = JobRunner(
             events: events, docker: docker, git: git, workDirectory: workDirectory, agentId: agentId, logger: logger,
             jobTimeout: .seconds(environment.int("GYRE_JOB_TIMEOUT_SECONDS", default: 18000, range: 1...604_800)),

@@ -10,6 +10,10 @@ struct DockerSettings: Sendable {
     var builder: String = ""
     /// Host path of the `circleci` binary mounted read-only at /usr/local/bin/circleci, if any.
     var circleciBinary: String?
+    /// The network of job containers (GYRE_AGENT_JOB_NETWORK): `none` (no
+    /// network beyond the job's own service containers), `host`, or the
+    /// name of a Docker network. Service containers share the primary's.
+    var jobNetwork = "none"
     let hostCPUs = HostCPUs()
 
     static let builderLabel = "gyre.builder"
@@ -20,6 +24,16 @@ struct DockerSettings: Sendable {
 
     static func builder(name: String, workDirectory: String) -> String {
         "\(name)@\(workDirectory)"
+    }
+
+    /// Why `network` cannot be a job network, or nil when it can.
+    static func problem(jobNetwork network: String) -> String? {
+        if network == "none" || network == "host" { return nil }
+        let allowed = network.allSatisfy { $0.isASCII && ($0.isLetter || $0.isNumber || "_.-".contains($0)) }
+        guard allowed, let first = network.first, first.isLetter || first.isNumber else {
+            return "GYRE_AGENT_JOB_NETWORK: \"\(network)\" is not none, host or a Docker network name"
+        }
+        return nil
     }
 
     /// GYRE_CIRCLECI_BIN, else `circleci` next to the agent's executable; nil when that file is missing.

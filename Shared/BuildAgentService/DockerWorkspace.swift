@@ -4,8 +4,9 @@ import GyreModel
 
 /// A job's containers: the primary (first image) that steps run in, and
 /// service containers sharing its network namespace (so they are reachable
-/// on localhost, and by their `name` through the primary's /etc/hosts). No
-/// network beyond that: `--network none`.
+/// on localhost, and by their `name` through the primary's /etc/hosts). The
+/// primary joins the builder's job network (`DockerSettings.jobNetwork`:
+/// `none` by default, `host`, or a named Docker network).
 struct DockerWorkspace: Workspace {
     let docker: Docker
     let images: [DockerImagePlan]
@@ -64,7 +65,7 @@ struct DockerWorkspace: Workspace {
         output(Array("Starting container \(primary.image)\n".utf8))
         do {
             try await docker.start(Docker.ContainerSpec(
-                name: name, image: primary.image, network: "none", entrypoint: "/bin/sh",
+                name: name, image: primary.image, network: settings.jobNetwork, entrypoint: "/bin/sh",
                 command: ["-c", "trap 'exit 0' TERM; while :; do sleep 3600 & wait $!; done"],
                 user: primary.user, environment: primary.environment.map { ($0.name, $0.value) },
                 mounts: mounts, labels: labels, workingDirectory: workingDirectory, hosts: serviceHosts,

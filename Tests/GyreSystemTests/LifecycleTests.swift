@@ -12,6 +12,7 @@ extension EndToEnd {
     final class ExtraAgent: Sendable {
         let pid: Int32
         let name: String
+        let port: Int
         let workDirectory: String
         let logPath: String
 
@@ -21,7 +22,8 @@ extension EndToEnd {
             workDirectory = "\(configuration.runDirectory)/\(name)"
             logPath = "\(configuration.runDirectory)/logs/\(name).log"
             var env = ProcessInfo.processInfo.environment.filter { !$0.key.hasPrefix("GYRE_") }
-            env["GYRE_PORT"] = String(try SystemFixture.freePortBase(count: 1))
+            port = try SystemFixture.freePortBase(count: 1)
+            env["GYRE_PORT"] = String(port)
             env["GYRE_BIND"] = "127.0.0.1"
             env["GYRE_NAMESPACE"] = configuration.namespace
             env["GYRE_POSTGRES_URL"] = configuration.postgresURL
