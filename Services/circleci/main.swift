@@ -5,8 +5,8 @@ import Darwin
 #endif
 import GyreTestSplit
 
-// The `circleci` command jobs find on their PATH: `circleci tests glob` and
-// `circleci tests split`. Built with a static Swift runtime so it runs in any
+// The `circleci` command jobs find on their PATH (also as `circleci-agent`):
+// `circleci tests glob|split`, `circleci env subst`, `circleci step halt`. Built with a static Swift runtime so it runs in any
 // glibc-based job image.
 
 func environment() -> [String: String] {
@@ -33,7 +33,15 @@ func write(_ text: String, to fd: Int32) {
 }
 
 let command = TestsCommand(environment: environment(), readStdin: { FileSystem.readAll(0) })
-let result = command.run(Array(CommandLine.arguments.dropFirst()))
+var result = command.run(Array(CommandLine.arguments.dropFirst()))
+if let marker = result.haltMarker {
+    let fd = open(marker, O_WRONLY | O_CREAT | O_TRUNC, 0o644)
+    if fd < 0 {
+        result = .init(stdout: "", stderr: "circleci: cannot halt the job: \(marker) cannot be written\n", exitCode: 1)
+    } else {
+        close(fd)
+    }
+}
 write(result.stdout, to: 1)
 write(result.stderr, to: 2)
 exit(result.exitCode)

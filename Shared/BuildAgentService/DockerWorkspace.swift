@@ -16,6 +16,12 @@ struct DockerWorkspace: Workspace {
     let labels: [String: String]
     let resourceClass: String
     let settings: DockerSettings
+    let hostAgentDirectory: String
+
+    /// Where the agent directory is mounted in the primary container.
+    static let agentMount = "/.circleci-agent"
+
+    var agentDirectory: (host: String, job: String) { (hostAgentDirectory, Self.agentMount) }
 
     init(docker: Docker, images: [DockerImagePlan], name: String, jobDirectory: String, configuredDirectory: String,
          labels: [String: String], resourceClass: String = "medium", settings: DockerSettings = DockerSettings()) {
@@ -23,6 +29,7 @@ struct DockerWorkspace: Workspace {
         self.images = images
         self.name = name
         self.hostWorkingDirectory = "\(jobDirectory)/project"
+        self.hostAgentDirectory = "\(jobDirectory)/agent"
         let home = (images.first?.user).map { $0 == "root" ? "/root" : "/home/\($0)" } ?? "/root"
         self.workingDirectory = Self.expand(configuredDirectory, home: home)
         self.labels = labels
@@ -57,9 +64,15 @@ struct DockerWorkspace: Workspace {
         output(Array("\(note)\n".utf8))
 
         try FileManager.default.createDirectory(atPath: hostWorkingDirectory, withIntermediateDirectories: true)
-        var mounts = [Docker.Mount(host: hostWorkingDirectory, container: workingDirectory)]
+        // Any image user may leave the halt marker there.
+        try FileManager.default.createDirectory(atPath: hostAgentDirectory, withIntermediateDirectories: true,
+                                                attributes: [.posixPermissions: 0o777])
+        _ = chmod(hostAgentDirectory, 0o777)
+        var mounts = [Docker.Mount(host: hostWorkingDirectory, container: workingDirectory),
+                      Docker.Mount(host: hostAgentDirectory, container: Self.agentMount)]
         if let circleci = settings.circleciBinary {
             mounts.append(Docker.Mount(host: circleci, container: "/usr/local/bin/circleci", readOnly: true))
+            mounts.append(Docker.Mount(host: circleci, container: "/usr/local/bin/circleci-agent", readOnly: true))
         }
         let serviceHosts = images.dropFirst().compactMap(\.name).filter { !$0.isEmpty }.map { ($0, "127.0.0.1") }
         output(Array("Starting container \(primary.image)\n".utf8))

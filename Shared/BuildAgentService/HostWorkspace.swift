@@ -16,9 +16,12 @@ struct HostWorkspace: Workspace {
 
     var workingDirectory: String { hostWorkingDirectory }
 
+    var agentDirectory: (host: String, job: String) { ("\(jobDirectory)/agent", "\(jobDirectory)/agent") }
+
     func prepare(output: @escaping @Sendable ([UInt8]) -> Void) async throws {
         do {
             try FileManager.default.createDirectory(atPath: hostWorkingDirectory, withIntermediateDirectories: true)
+            try FileManager.default.createDirectory(atPath: agentDirectory.host, withIntermediateDirectories: true)
         } catch {
             throw WorkspaceError(message: "cannot create \(hostWorkingDirectory): \(error.localizedDescription)")
         }

@@ -72,25 +72,28 @@ extension JobRunner {
         return variables
     }
 
-    /// A directory holding only a `circleci` link (the agent's own bin directory
-    /// holds every Gyre service, which host jobs have no business running).
+    /// A directory holding only `circleci` and `circleci-agent` links (the
+    /// agent's own bin directory holds every Gyre service, which host jobs
+    /// have no business running).
     static func toolDirectory(circleci binary: String, under scratch: String) -> String? {
         let directory = "\(scratch)/bin"
-        let link = "\(directory)/circleci"
         let manager = FileManager.default
-        if (try? manager.destinationOfSymbolicLink(atPath: link)) == binary { return directory }
-        do {
-            try manager.createDirectory(atPath: directory, withIntermediateDirectories: true)
-            let staged = "\(link).\(UUID().uuidString)"
-            try manager.createSymbolicLink(atPath: staged, withDestinationPath: binary)
-            // rename(2) replaces an older link atomically, even with jobs starting at once.
-            guard rename(staged, link) == 0 else {
-                try? manager.removeItem(atPath: staged)
+        for name in ["circleci", "circleci-agent"] {
+            let link = "\(directory)/\(name)"
+            if (try? manager.destinationOfSymbolicLink(atPath: link)) == binary { continue }
+            do {
+                try manager.createDirectory(atPath: directory, withIntermediateDirectories: true)
+                let staged = "\(link).\(UUID().uuidString)"
+                try manager.createSymbolicLink(atPath: staged, withDestinationPath: binary)
+                // rename(2) replaces an older link atomically, even with jobs starting at once.
+                guard rename(staged, link) == 0 else {
+                    try? manager.removeItem(atPath: staged)
+                    return nil
+                }
+            } catch {
                 return nil
             }
-            return directory
-        } catch {
-            return nil
         }
+        return directory
     }
 }

@@ -32,6 +32,9 @@ struct JobRunner: Sendable {
         return "\(workDirectory)/jobs/\(String(safe))"
     }
 
+    /// Where the in-job `circleci` finds the agent directory (see `Workspace.agentDirectory`).
+    static let agentDirectoryVariable = "CIRCLE_INTERNAL_AGENT_DIR"
+
     static func containerPrefix(_ job: UUID, _ attempt: Int) -> String {
         "gyre-\(job.uuidString.lowercased().prefix(13))-\(attempt)"
     }
@@ -75,11 +78,18 @@ struct JobRunner: Sendable {
             return (.failed, "\(error)")
         }
         let environment = BuiltinEnvironment.variables(for: job, workingDirectory: workspace.workingDirectory)
+            + [EnvVar(Self.agentDirectoryVariable, workspace.agentDirectory.job)]
             + (await toolEnvironment(job, in: workspace)) + job.plan.environment
+        let haltMarker = "\(workspace.agentDirectory.host)/halt"
         var failed = false
         for (offset, step) in job.plan.steps.enumerated() {
             let index = offset + 1
             if Task.isCancelled { break }  // canceled or timed out: the supervisor reports the rest
+            // `circleci step halt` in an earlier step: the job ends here, as it stands.
+            if FileManager.default.fileExists(atPath: haltMarker) {
+                logger.info("job halted from inside (circleci step halt)")
+                break
+            }
             switch step {
             case .checkout(let checkout):
                 guard !failed else { continue }

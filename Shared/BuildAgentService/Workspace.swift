@@ -9,6 +9,10 @@ protocol Workspace: Sendable {
     var hostWorkingDirectory: String { get }
     /// The working directory as the steps see it.
     var workingDirectory: String { get }
+    /// The directory the in-job `circleci` command talks to the agent
+    /// through (`circleci step halt` leaves a marker there): the host path
+    /// the agent reads, and the path the steps see (`CIRCLE_INTERNAL_AGENT_DIR`).
+    var agentDirectory: (host: String, job: String) { get }
     /// Runs a shell command; returns its exit code.
     func run(command: String, shell: String?, environment: [EnvVar], workingDirectory: String?,
              output: @escaping @Sendable ([UInt8]) -> Void) async throws -> Int32

@@ -1,12 +1,27 @@
-/// The `circleci` command inside a job: `circleci tests glob` and
-/// `circleci tests split`. Pure over its inputs so it can be tested; the
-/// executable feeds it argv, the environment and stdin.
+/// The `circleci` command inside a job (also called as `circleci-agent`):
+/// `circleci tests glob`, `circleci tests split`, `circleci env subst` and
+/// `circleci step halt`. Pure over its inputs so it can be tested; the
+/// executable feeds it argv, the environment and stdin, and carries out
+/// `halt` (a marker file the build agent looks for after each step).
 public struct TestsCommand: Sendable {
     public struct Result: Sendable, Equatable {
         public var stdout: String
         public var stderr: String
         public var exitCode: Int32
+        /// `step halt`: the marker file to create so the job ends, successfully, after this step.
+        public var haltMarker: String? = nil
+
+        public init(stdout: String, stderr: String, exitCode: Int32, haltMarker: String? = nil) {
+            self.stdout = stdout
+            self.stderr = stderr
+            self.exitCode = exitCode
+            self.haltMarker = haltMarker
+        }
     }
+
+    /// Where the build agent looks for the halt marker (set in every job).
+    public static let agentDirectoryVariable = "CIRCLE_INTERNAL_AGENT_DIR"
+    public static let haltMarkerName = "halt"
 
     public var environment: [String: String]
     /// Reads all of stdin (only called when no input file is given).
@@ -22,24 +37,63 @@ public struct TestsCommand: Sendable {
           circleci tests glob PATTERN...
           circleci tests split [--split-by=name|filesize|timings] [--timings-type=filename|classname|testname]
                                [--total N] [--index I] [FILE]
+          circleci env subst [TEXT]     (TEXT, or standard input, with $VAR and ${VAR} replaced)
+          circleci step halt            (end the job successfully after this step)
 
         """
 
     public func run(_ arguments: [String]) -> Result {
-        guard arguments.count >= 2, arguments[0] == "tests" else {
-            return Result(stdout: "", stderr: "circleci: only the `tests` commands are available inside Gyre jobs\n" + Self.usage,
-                          exitCode: 2)
-        }
+        guard arguments.count >= 2 else { return failure("a command is needed") }
         let rest = Array(arguments.dropFirst(2))
-        switch arguments[1] {
-        case "glob":
+        switch (arguments[0], arguments[1]) {
+        case ("tests", "glob"):
             guard !rest.isEmpty else { return failure("circleci tests glob needs at least one pattern") }
             return Result(stdout: lines(Glob.files(matching: rest)), stderr: "", exitCode: 0)
-        case "split":
+        case ("tests", "split"):
             return split(rest)
+        case ("env", "subst"):
+            guard rest.count <= 1 else { return failure("circleci env subst takes one text argument (or standard input)") }
+            let text = rest.first ?? String(decoding: readStdin(), as: UTF8.self)
+            return Result(stdout: Self.substitute(text, environment), stderr: "", exitCode: 0)
+        case ("step", "halt"):
+            guard rest.isEmpty else { return failure("circleci step halt takes no arguments") }
+            guard let directory = environment[Self.agentDirectoryVariable], !directory.isEmpty else {
+                return failure("circleci step halt works only inside a job (\(Self.agentDirectoryVariable) is not set)")
+            }
+            return Result(stdout: "", stderr: "The job will end after this step (circleci step halt).\n", exitCode: 0,
+                          haltMarker: "\(directory)/\(Self.haltMarkerName)")
         default:
-            return failure("unknown command `tests \(arguments[1])`")
+            return failure("unknown command `\(arguments[0]) \(arguments[1])`")
         }
+    }
+
+    /// `$NAME` and `${NAME}` replaced by their values (empty when unset), as
+    /// `envsubst` does; any other `$` stays as it is.
+    static func substitute(_ text: String, _ environment: [String: String]) -> String {
+        func isNameStart(_ c: Character) -> Bool { c == "_" || (c.isASCII && c.isLetter) }
+        func isName(_ c: Character) -> Bool { isNameStart(c) || (c.isASCII && c.isNumber) }
+        var result = ""
+        var rest = Substring(text)
+        while let dollar = rest.firstIndex(of: "$") {
+            result += rest[..<dollar]
+            let after = rest[rest.index(after: dollar)...]
+            if after.first == "{", let close = after.firstIndex(of: "}") {
+                let name = after[after.index(after: after.startIndex)..<close]
+                if let first = name.first, isNameStart(first), name.allSatisfy(isName) {
+                    result += environment[String(name)] ?? ""
+                    rest = after[after.index(after: close)...]
+                    continue
+                }
+            } else if let first = after.first, isNameStart(first) {
+                let name = after.prefix(while: isName)
+                result += environment[String(name)] ?? ""
+                rest = after.dropFirst(name.count)
+                continue
+            }
+            result += "$"
+            rest = after
+        }
+        return result + rest
     }
 
     func split(_ arguments: [String]) -> Result {

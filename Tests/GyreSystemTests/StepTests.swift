@@ -316,6 +316,52 @@ extension EndToEnd {
         #expect(split.output == "spec/c_spec.rb\n", "\(split.output)")
     }
 
+    @Test func envSubstAndStepHaltWorkInDockerAndHostJobs() async throws {
+        let system = try fixture
+        let steps = """
+                  - run:
+                      name: Subst
+                      command: echo 'deploy to ${REGION} as $WHO' | circleci env subst
+                  - run:
+                      name: Halt
+                      command: |
+                        circleci-agent step halt
+                        echo still-in-the-halting-step
+                  - run:
+                      name: Never
+                      command: echo must-not-run
+            """
+        let slug = try await system.project("halt", config: """
+            version: 2.1
+            jobs:
+              docker:
+            \(dockerJob(steps))
+                environment:
+                  REGION: eu-west-1
+                  WHO: gyre
+              host:
+                machine: true
+                resource_class: gyre/host
+                environment:
+                  REGION: eu-west-1
+                  WHO: gyre
+                steps:
+            \(steps)
+            workflows:
+              main:
+                jobs: [docker, host]
+            """)
+        let jobs = try await run(slug)
+        for name in ["docker", "host"] {
+            let job = try #require(jobs[name])
+            #expect(try step(job.steps, "Subst").output == "deploy to eu-west-1 as gyre\n", "\(name)")
+            let halt = try step(job.steps, "Halt")
+            #expect(halt.status == "success")
+            #expect(halt.output.contains("still-in-the-halting-step"), "\(name): \(halt.output)")
+            #expect(!job.steps.contains { $0.name == "Never" }, "\(name): \(job.steps.map(\.name))")
+        }
+    }
+
     @Test func splitByTimingsUsesTheTimesOfEarlierTestResults() async throws {
         let system = try fixture
         let junit = """

@@ -140,6 +140,27 @@ struct TestsCommandTests {
         #expect(run(["tests", "glob"]).exitCode == 2)
     }
 
+    @Test func envSubstReplacesVariablesInTheArgumentOrStdin() {
+        let env = ["NAME": "world", "REGION": "eu-west-1", "EMPTY": ""]
+        #expect(run(["env", "subst", "Hello $NAME in ${REGION}!"], env: env).stdout == "Hello world in eu-west-1!")
+        #expect(run(["env", "subst"], env: env, stdin: "image: app:${NAME}\nregion=$REGION\n").stdout
+                == "image: app:world\nregion=eu-west-1\n")
+        // Unset variables become empty, as with envsubst; other dollars stay.
+        #expect(run(["env", "subst", "[$MISSING][${EMPTY}]"], env: env).stdout == "[][]")
+        #expect(run(["env", "subst", "cost $5, ${not a name}, $"], env: env).stdout == "cost $5, ${not a name}, $")
+        #expect(run(["env", "subst", "a", "b"]).exitCode == 2)
+    }
+
+    @Test func stepHaltLeavesAMarkerInTheAgentDirectory() {
+        let halted = run(["step", "halt"], env: ["CIRCLE_INTERNAL_AGENT_DIR": "/job/agent"])
+        #expect(halted.exitCode == 0)
+        #expect(halted.haltMarker == "/job/agent/halt")
+        let outside = run(["step", "halt"])
+        #expect(outside.exitCode == 2)
+        #expect(outside.haltMarker == nil)
+        #expect(outside.stderr.contains("only inside a job"))
+    }
+
     @Test func splitReadsAFileArgument() throws {
         let path = NSTemporaryDirectory() + "gyre-names-\(UUID().uuidString)"
         try Data("x\ny\n".utf8).write(to: URL(fileURLWithPath: path))
