@@ -69,6 +69,10 @@ struct JobRunner: Sendable {
                   logger: Logger) async -> (JobStatus, String?) {
         // Step 0 sets the environment up, as on CircleCI.
         let setup = emitter.start(index: 0, name: "Spin up environment", kind: "setup")
+        if case .machine(let runnerClass) = job.plan.executor, runnerClass != job.plan.resourceClass {
+            setup.output(Array(("Resource class \(job.plan.resourceClass) runs on self-hosted runner class \(runnerClass) "
+                + "(GYRE_RESOURCE_CLASS_MAP), not on a \(job.plan.resourceClass) machine\n").utf8))
+        }
         do {
             try await workspace.prepare(output: setup.output)
             emitter.finish(setup, status: .success, exitCode: 0)

@@ -20,8 +20,14 @@ public enum Dispatcher {
             environment.problem("git: \(error.message)")
             git = nil
         }
+        var classMap = ResourceClassMap()
+        do {
+            classMap = try ResourceClassMap(parsing: environment.string("GYRE_RESOURCE_CLASS_MAP", default: ""))
+        } catch {
+            environment.problem(error.description)
+        }
         let processor = PipelineProcessor(
-            store: DispatcherStore(database: database), git: git,
+            store: DispatcherStore(database: database), git: git, classMap: classMap,
             cacheDirectory: environment.string("GYRE_GIT_CACHE", default: "/var/cache/gyre/git"), logger: app.logger,
             compiler: ConfigCompiler(orbDirectory: environment.orbDirectory.map { URL(fileURLWithPath: $0) }))
         let topology = app.topology
@@ -54,6 +60,8 @@ public enum Dispatcher {
 struct PipelineProcessor: Sendable {
     let store: DispatcherStore
     let git: Git?
+    /// GYRE_RESOURCE_CLASS_MAP: machine/macOS/Windows classes routed to runner classes.
+    let classMap: ResourceClassMap
     let cacheDirectory: String
     let logger: Logger
     /// Reads imported registry orbs from GYRE_ORB_DIR.
@@ -98,7 +106,7 @@ struct PipelineProcessor: Sendable {
                 projectType: ProjectSlug(pipeline.projectSlug)?.vcs == "bb" ? "bitbucket" : "github",
                 gitBranch: pipeline.branch, gitTag: pipeline.tag, gitRevision: revision,
                 triggerSource: pipeline.triggerSource, scheduledWorkflow: pipeline.scheduledWorkflow)
-            let plan = try compiler.compile(yaml: source, parameters: pipeline.parameters, pipeline: values)
+            let plan = classMap.apply(to: try compiler.compile(yaml: source, parameters: pipeline.parameters, pipeline: values))
             _ = try await store.storeCompiled(pipeline: id, revision: revision, plan: plan)
             await ScheduleTicker.record(plan: plan, project: pipeline.projectSlug, branch: pipeline.branch,
                                         store: ScheduleStore(database: store.database), logger: logger)

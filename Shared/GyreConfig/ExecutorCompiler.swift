@@ -54,20 +54,32 @@ struct ExecutorCompiler {
         case "machine":
             guard let machine = job["machine"] else { return nil }
             let valid = checkMachine(machine)
-            let resourceClass = runnerResourceClass(of: job)
+            let resourceClass = machineResourceClass(of: job)
             guard valid, let resourceClass else { return nil }
             return Result(executor: .machine(resourceClass: resourceClass), resourceClass: resourceClass)
         case let kind:
-            if let node = job["resource_class"], let value = node.string() {
-                Self.checkResourceClass(value, kind: kind, at: node.path, diagnostics: node.diagnostics)
+            // macOS and Windows jobs are valid; whether one can run is a placement
+            // matter: it waits for an agent that offers its class (an operator may
+            // map the class to a self-hosted runner class), with the reason shown.
+            guard let node = job[kind], case .mapping = node.node else {
+                job[kind]?.reportExpected("a mapping (e.g. xcode: 15.4.0, or name: win/default)")
+                return nil
             }
-            let system = kind == "macos" ? "macOS" : "Windows"
-            job.node.diagnostics.unresolved(job.node.path.appending(kind), "\(system) executors are not available on "
-                + "this server; run the job on a self-hosted machine runner instead "
-                + "(machine: true with resource_class: <namespace>/<name>)")
-            return nil
+            let fallback = kind == "macos" ? Self.defaultMacOSResourceClass : Self.defaultWindowsResourceClass
+            guard let resourceClass = job["resource_class"].map({ $0.string() }) ?? fallback else { return nil }
+            let before = job.node.diagnostics.count
+            if let node = job["resource_class"] {
+                Self.checkResourceClass(resourceClass, kind: kind, at: node.path, diagnostics: node.diagnostics)
+            }
+            guard job.node.diagnostics.count == before else { return nil }
+            return Result(executor: .machine(resourceClass: resourceClass), resourceClass: resourceClass)
         }
     }
+
+    static let defaultMacOSResourceClass = "macos.m4pro.medium"
+    static let defaultWindowsResourceClass = "windows.medium"
+    /// A Linux machine job without `resource_class`.
+    static let defaultMachineResourceClass = "medium"
 
     /// Reports a resource class that does not fit the executor kind: a
     /// Windows or macOS class on `machine` or `docker`, a non-macOS class on
@@ -162,27 +174,31 @@ struct ExecutorCompiler {
         return node.diagnostics.count == before
     }
 
-    private func runnerResourceClass(of job: ConfigMapping) -> String? {
-        let help = "a machine job runs on a self-hosted runner and needs resource_class: <namespace>/<name>"
+    /// A machine job's class: a self-hosted runner class (`namespace/name`)
+    /// or a machine class (`medium`, `large`, `arm.medium`, ...; `medium`
+    /// when none is given), which waits for an agent that offers it.
+    private func machineResourceClass(of job: ConfigMapping) -> String? {
         let nested = job["machine"]?.node.mapping != nil ? job["machine"]?.mapping()?["resource_class"] : nil
         if let nested, job.contains("resource_class") {
             job.node.diagnostics.invalid(nested.path, "resource_class is given both here and on the job; give it once")
             return nil
         }
-        guard let node = job["resource_class"] ?? nested else {
-            job.node.diagnostics.unresolved(job.node.path.appending("resource_class"), help)
-            return nil
-        }
+        guard let node = job["resource_class"] ?? nested else { return Self.defaultMachineResourceClass }
         guard let value = node.string() else { return nil }
         let before = node.diagnostics.count
         Self.checkResourceClass(value, kind: "machine", at: node.path, diagnostics: node.diagnostics)
         guard node.diagnostics.count == before else { return nil }
-        guard Self.isRunnerResourceClass(value) else {
-            // Validating, a CircleCI cloud class (medium, arm.large, ...) is valid; only this server cannot run it.
-            node.diagnostics.unresolved(node.path, "\(help), found \"\(value)\"")
+        guard Self.isRunnerResourceClass(value) || Self.isMachineClassName(value) else {
+            node.diagnostics.invalid(node.path, "\"\(value)\" is not a resource class: expected a machine class "
+                + "(medium, large, arm.medium, ...) or a self-hosted runner class <namespace>/<name>")
             return nil
         }
         return value
+    }
+
+    /// A machine class name as CircleCI spells them (`large`, `arm.medium`, `gpu.nvidia.small`, `medium+`).
+    static func isMachineClassName(_ value: String) -> Bool {
+        !value.isEmpty && value.allSatisfy { $0.isASCII && ($0.isLetter || $0.isNumber || ".-_+".contains($0)) }
     }
 
     /// `namespace/name`, each part letters, digits, `_`, `.` or `-`.

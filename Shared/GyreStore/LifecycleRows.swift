@@ -115,6 +115,23 @@ enum LifecycleRows {
         }
     }
 
+    /// Tells the workflow that a (saved) finished row ended its job: a
+    /// `JobFinished` in the outbox, for the job itself or, for a parallel
+    /// run, for its job once the last run ended (with the runs' combined status).
+    static func announceFinished(_ row: Row, at: Date, on connection: PostgresConnection,
+                                 logger: Logger) async throws -> JobFinished? {
+        var finishedId = row.id
+        var status = row.lifecycle.status
+        if let parent = row.parentId {
+            guard let combined = try await aggregate(parent: parent, at: at, on: connection, logger: logger) else { return nil }
+            finishedId = parent
+            status = combined
+        }
+        let finished = JobFinished(jobId: finishedId, workflowId: row.workflowId, status: status)
+        try await Outbox.add(finished, routingKey: Topology.RoutingKey.jobFinished, on: connection, logger: logger)
+        return finished
+    }
+
     /// The status a parallel job's row takes from its runs' statuses
     /// (`ParallelRuns.status`), written when it changed. Returns the new
     /// status when the job just ended.

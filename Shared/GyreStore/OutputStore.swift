@@ -84,20 +84,9 @@ public struct OutputStore: Sendable {
                     exit_code = EXCLUDED.exit_code, bytes = EXCLUDED.bytes, stopped_at = EXCLUDED.stopped_at
                 """, logger)
             return nil
-        case .jobFinished(let status, let message):
+        case .jobFinished(_, let message):
             try await LifecycleRows.save(row.id, row.lifecycle, at: at, message: message, on: connection, logger: logger)
-            var finishedId = row.id
-            var finishedStatus = status
-            if let parent = row.parentId {
-                // A parallel job finishes when its last run does, with the runs' combined status.
-                guard let combined = try await LifecycleRows.aggregate(parent: parent, at: at, on: connection,
-                                                                       logger: logger) else { return nil }
-                finishedId = parent
-                finishedStatus = combined
-            }
-            let finished = JobFinished(jobId: finishedId, workflowId: row.workflowId, status: finishedStatus)
-            try await Outbox.add(finished, routingKey: Topology.RoutingKey.jobFinished, on: connection, logger: logger)
-            return finished
+            return try await LifecycleRows.announceFinished(row, at: at, on: connection, logger: logger)
         }
     }
 }

@@ -107,6 +107,41 @@ public struct SchedulerStore: Sendable {
         }
     }
 
+    /// Fails the jobs that have waited longer than `timeout` while no live
+    /// agent offered what they need (their resource class), so a job no
+    /// agent can take ends with a message instead of waiting forever; its
+    /// siblings are not affected. Returns how many jobs failed.
+    public func failUnplaceable(timeout: Duration, liveWithin: Duration) async throws -> Int {
+        try await database.transaction { connection in
+            let waited = Double(timeout.components.seconds)
+            let live = Double(liveWithin.components.seconds)
+            let rows = try await connection.run("""
+                SELECT j.id, j.capability FROM jobs j
+                WHERE j.status = 'queued' AND j.agent_id IS NULL AND (j.parallelism = 1 OR j.parent_id IS NOT NULL)
+                  AND j.type <> 'approval' AND j.queued_at < now() - make_interval(secs => \(waited))
+                  AND NOT EXISTS (SELECT 1 FROM agents a WHERE a.last_seen > now() - make_interval(secs => \(live))
+                                  AND a.capabilities ? j.capability)
+                ORDER BY j.id LIMIT 500
+                """, logger)
+            var capabilities: [UUID: String] = [:]
+            for try await (id, capability) in rows.decode((UUID, String).self) { capabilities[id] = capability }
+            guard !capabilities.isEmpty else { return 0 }
+            let locked = try await LifecycleRows.lock(Array(capabilities.keys), on: connection, logger: logger)
+            var count = 0
+            for id in capabilities.keys.sorted(by: { $0.uuidString < $1.uuidString }) {
+                guard var row = locked[id], row.lifecycle.apply(.unplaceable).isApplied else { continue }
+                let reason = WaitReason.noAgent(capability: capabilities[id] ?? "")
+                let message = "no build agent offers \(WaitReason.describe(capabilities[id] ?? "")) "
+                    + "(waited more than \(Int(waited)) s; GYRE_NO_AGENT_TIMEOUT_SECONDS)"
+                logger.warning("a job no agent can take failed", metadata: ["job_id": "\(id)", "reason": "\(reason.code)"])
+                try await LifecycleRows.save(id, row.lifecycle, message: message, on: connection, logger: logger)
+                _ = try await LifecycleRows.announceFinished(row, at: Date(), on: connection, logger: logger)
+                count += 1
+            }
+            return count
+        }
+    }
+
     /// Saves a job that went back to the queue, with its stop order and closed steps.
     func persist(_ row: LifecycleRows.Row, _ actions: [JobLifecycle.Action], message: String,
                  on connection: PostgresConnection) async throws {

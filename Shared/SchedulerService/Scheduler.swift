@@ -43,6 +43,8 @@ public enum Scheduler {
         app.add(placer)
         app.add(AgentReaper(store: store, placer: placer, gate: gate,
                             timeout: .seconds(environment.int("GYRE_AGENT_TIMEOUT_SECONDS", default: 15, range: 3...3600)),
+                            noAgentTimeout: .seconds(environment.int("GYRE_NO_AGENT_TIMEOUT_SECONDS", default: 3600,
+                                                                     range: 0...604_800)),
                             connected: { consumer.isConnected }, logger: app.logger))
         return app
     }
@@ -96,22 +98,31 @@ struct AgentReaper: Service {
     let placer: Placer
     let gate: StartupGate
     let timeout: Duration
+    /// How long a job may wait while no agent offers its class (0: for ever).
+    let noAgentTimeout: Duration
     let connected: @Sendable () -> Bool
     let logger: Logger
 
     func run() async throws {
         await gate.wait()
         var watch = LeaseWatch(leasePeriod: timeout)
+        var pass = 0
         while !Task.isCancelled && !Task.isShuttingDownGracefully {
             watch.observe(connected: connected(), at: .now)
+            // Both judge agents by their heartbeats: only once those can be trusted.
             if watch.mayExpireLeases(at: .now) {
                 do {
                     let requeued = try await store.reapSilentAgents(timeout: timeout)
                     if requeued > 0 { logger.warning("requeued jobs of silent agents", metadata: ["jobs": "\(requeued)"]) }
+                    if noAgentTimeout > .zero, pass % 5 == 0,
+                       try await store.failUnplaceable(timeout: noAgentTimeout, liveWithin: timeout) > 0 {
+                        placer.relay.notify()
+                    }
                 } catch {
                     logger.warning("agent reaping failed", metadata: ["error": "\(StoreError.reason(error))"])
                 }
             }
+            pass += 1
             placer.wake()
             try? await Task.sleep(for: .seconds(1))
         }

@@ -241,7 +241,7 @@ struct DocumentTests {
                       key: k
               test:
                 machine: true
-                resource_class: large
+                resource_class: windows.medium
                 steps: [checkout]
             workflows:
               ci:

@@ -255,13 +255,22 @@ struct JobCompilationTests {
         #expect(job.executor.requiredCapability == "machine:acme/host")
     }
 
-    @Test(arguments: [
-        ("", "jobs.build.resource_class"),
-        ("resource_class: large", "jobs.build.resource_class"),
-        ("resource_class: acme/", "jobs.build.resource_class"),
-        ("resource_class: a/b/c", "jobs.build.resource_class"),
-    ])
-    func machineWithoutNamespacedResourceClassIsAnError(line: String, path: String) {
+    @Test(arguments: [("", "medium"), ("resource_class: large", "large"), ("resource_class: arm.medium", "arm.medium")])
+    func machineJobsWithAMachineClassWaitForAnAgentOfferingIt(line: String, resourceClass: String) throws {
+        let job = try #require(singleJob(compilePlan("""
+            version: 2.1
+            jobs:
+              build:
+                machine: true
+                \(line)
+                steps: [checkout]
+            """)))
+        #expect(job.executor == .machine(resourceClass: resourceClass))
+        #expect(job.executor.requiredCapability == "machine:\(resourceClass)")
+    }
+
+    @Test(arguments: ["resource_class: acme/", "resource_class: a/b/c", "resource_class: 'two words'"])
+    func aMachineClassThatIsNoClassIsAnError(line: String) {
         let errors = compileErrors("""
             version: 2.1
             jobs:
@@ -271,7 +280,7 @@ struct JobCompilationTests {
                 steps: [checkout]
             """)
         #expect(errors.count == 1, "\(errors.summary)")
-        #expect(errors.first?.path == path)
+        #expect(errors.first?.path == "jobs.build.resource_class")
         #expect(errors.first?.code == .invalid)
         #expect(errors.first?.message.contains("namespace") == true)
     }

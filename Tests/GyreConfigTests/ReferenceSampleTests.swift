@@ -75,7 +75,6 @@ struct ReferenceSampleTests {
             ("workflows.simple_build_and_push.jobs[0]", "comes from an orb that could not be loaded"),
         ],
         "test__executors.json": [
-            ("jobs.my-job.resource_class", "needs resource_class: <namespace>/<name>"),
             ("jobs.my-job.steps[0]", "a run step needs a command"), ("jobs", noBuildJob),
         ],
         "test__inline-orb.json": [("jobs", "the config has no job to run")],
@@ -85,14 +84,7 @@ struct ReferenceSampleTests {
             ("jobs.string-executor.executor", "executor \"executor-1\" is not defined"), ("jobs", noBuildJob),
         ],
         "test__logical-matches.json": [("jobs", noJobs)],
-        "test__mac-executor.json": [
-            ("jobs.with-number-version.macos", "self-hosted machine runner"),
-            ("jobs.with-string-version.macos", "self-hosted machine runner"),
-        ],
-        "test__machine-executor.yaml": [
-            ("jobs.machine-object.resource_class", "needs resource_class: <namespace>/<name>"),
-            ("jobs.machine-true.resource_class", "needs resource_class: <namespace>/<name>"), ("jobs", noBuildJob),
-        ],
+        "test__machine-executor.yaml": [("jobs", noBuildJob)],
         "test__matrix-simple.json": [("jobs", noJobs), ("workflows.test.jobs[0]", undefined("m1"))],
         "test__matrix.json": [
             ("jobs", noJobs), ("workflows.my-workflow.jobs[0]", undefined("simple-matrix")),

@@ -58,18 +58,25 @@ struct UnsupportedFeatureTests {
         #expect(plan.workflows.first?.jobs.last?.requires == ["a"])
     }
 
-    @Test func macOSAndWindowsExecutorsSayWhatToDoInstead() {
-        for kind in ["macos: {xcode: 15.4.0}", "windows: {name: win/default}"] {
-            let errors = compileErrors("""
+    @Test func macOSAndWindowsJobsCompileToTheirResourceClass() throws {
+        let cases = [("macos: {xcode: 15.4.0}", "", "macos.m4pro.medium"),
+                     ("macos: {xcode: 15.4.0}", "resource_class: macos.m1.medium.gen1", "macos.m1.medium.gen1"),
+                     ("windows: {name: win/default}", "", "windows.medium"),
+                     ("windows: {name: win/default}", "resource_class: windows.large", "windows.large")]
+        for (kind, line, resourceClass) in cases {
+            let job = try #require(singleJob(compilePlan("""
                 version: 2.1
                 jobs:
                   build:
                     \(kind)
+                    \(line)
                     steps: [checkout]
-                """)
-            #expect(errors.count == 1, "\(errors.summary)")
-            #expect(errors.first?.code == .invalid)
-            #expect(errors.first?.message.contains("self-hosted machine runner") == true, "\(errors.summary)")
+                """)))
+            #expect(job.executor == .machine(resourceClass: resourceClass))
+            #expect(job.resourceClass == resourceClass)
         }
+        // A class of another system is still an error.
+        let errors = compileErrors("version: 2.1\njobs:\n  b: {macos: {xcode: 15.4.0}, resource_class: large, steps: [checkout]}\n")
+        #expect(errors.first?.path == "jobs.b.resource_class", "\(errors.summary)")
     }
 }

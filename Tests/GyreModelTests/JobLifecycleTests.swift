@@ -34,6 +34,7 @@ struct JobLifecycleTests {
         ("expiredA3", .leaseExpired(agent: a, token: 3)), ("expiredA2", .leaseExpired(agent: a, token: 2)),
         ("beatA3", .heartbeat(agent: a, token: 3)), ("beatA2", .heartbeat(agent: a, token: 2)),
         ("beatB3", .heartbeat(agent: b, token: 3)), ("beatA4", .heartbeat(agent: a, token: 4)),
+        ("unplaceable", .unplaceable),
     ]
 
     static let superseded = L.Action.stop(agent: a, token: 3, reason: .superseded)
@@ -53,6 +54,9 @@ struct JobLifecycleTests {
         "queued0/cancel": (.finished(.canceled, lastToken: 0), []),
         "queued0/placedB": (.placed(.init(agent: b, token: 1)), [.assign(agent: b, token: 1)]),
         "queued3/cancel": (.finished(.canceled, lastToken: 3), []),
+        // Waited too long with no agent offering its class.
+        "queued0/unplaceable": (.finished(.failed, lastToken: 0), [.announceFinished(.failed)]),
+        "queued3/unplaceable": (.finished(.failed, lastToken: 3), [.announceFinished(.failed)]),
         "queued3/placedB": (.placed(.init(agent: b, token: 4)), [.assign(agent: b, token: 4)]),
         // An attempt that lost its lease must stop.
         "queued3/beatA3": (.queued(lastToken: 3), [superseded]),

@@ -116,3 +116,31 @@ struct LeaseWatchTests {
         #expect(watch.mayExpireLeases(at: start + .seconds(35)))
     }
 }
+
+struct ResourceClassMapTests {
+    func plan(_ executors: [ExecutorPlan]) -> PipelinePlan {
+        PipelinePlan(workflows: [WorkflowPlan(name: "w", jobs: executors.enumerated().map { index, executor in
+            WorkflowJobPlan(name: "j\(index)", requires: [], type: .build,
+                            job: JobPlan(executor: executor, resourceClass: { if case .machine(let c) = executor { return c }; return "medium" }(),
+                                         steps: []))
+        })])
+    }
+
+    @Test func mappedClassesRunOnTheirRunnerClassAndKeepTheClassTheyAskedFor() throws {
+        let map = try ResourceClassMap(parsing: " macos.m4pro.medium = acme/mac-mini , medium=gyre/host ")
+        let mapped = map.apply(to: plan([.machine(resourceClass: "macos.m4pro.medium"), .machine(resourceClass: "large"),
+                                         .machine(resourceClass: "medium"), .docker(images: [DockerImagePlan(image: "a")])]))
+        let jobs = mapped.workflows[0].jobs.compactMap(\.job)
+        #expect(jobs.map(\.executor) == [.machine(resourceClass: "acme/mac-mini"), .machine(resourceClass: "large"),
+                                         .machine(resourceClass: "gyre/host"), .docker(images: [DockerImagePlan(image: "a")])])
+        #expect(jobs[0].resourceClass == "macos.m4pro.medium")
+        #expect(try ResourceClassMap(parsing: "").apply(to: plan([.machine(resourceClass: "x")])) == plan([.machine(resourceClass: "x")]))
+    }
+
+    @Test func aBadMapSaysWhatIsWrong() {
+        #expect(throws: ResourceClassMapError.self) { try ResourceClassMap(parsing: "macos.m4pro.medium") }
+        #expect(throws: ResourceClassMapError.self) { try ResourceClassMap(parsing: "medium=host") }
+        #expect(throws: ResourceClassMapError.self) { try ResourceClassMap(parsing: "a=b/c,a=d/e") }
+        #expect((try? ResourceClassMap(parsing: "a=b/c,,")) == ResourceClassMap(routes: ["a": "b/c"]))
+    }
+}

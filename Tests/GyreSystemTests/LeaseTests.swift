@@ -137,6 +137,67 @@ extension EndToEnd {
         #expect(leftovers, "\(FileManager.default.enumerator(atPath: agent.workDirectory)?.allObjects ?? [])")
     }
 
+    @Test func aJobNoAgentCanTakeWaitsSaysWhyAndFailsAfterTheTimeoutWhileItsSiblingsRun() async throws {
+        let system = try fixture
+        // The suite maps windows.medium to gyre/host and fails jobs after 15 s without an agent.
+        let slug = try await system.project(LifecycleTests.unique("mac"), config: """
+            version: 2.1
+            jobs:
+              mac:
+                macos: {xcode: 15.4.0}
+                steps:
+                  - run: echo never
+              win:
+                windows: {name: win/default}
+                steps:
+                  - run: echo on-a-mapped-runner
+              lint:
+                machine: true
+                resource_class: gyre/host
+                steps:
+                  - run: echo lint
+              release:
+                machine: true
+                resource_class: gyre/host
+                steps:
+                  - run: echo never
+            workflows:
+              main:
+                jobs:
+                  - mac
+                  - win
+                  - lint
+                  - release:
+                      requires: [mac]
+            """)
+        let id = try await system.client.trigger(slug).id
+        // The siblings run while the macOS job waits, saying why.
+        var numbers: [String: Int] = [:]
+        let siblingsDone = try await Self.eventually(.seconds(30)) {
+            guard let workflow = try await system.client.workflows(pipeline: id).first else { return false }
+            let jobs = try await system.client.jobs(workflow: workflow.id)
+            for job in jobs { numbers[job.name] = job.job_number }
+            return jobs.filter { ["win", "lint"].contains($0.name) }.allSatisfy { $0.status == "success" } && jobs.count == 4
+        }
+        #expect(siblingsDone, "\(system.logs())")
+        let waiting = try await system.client.job(slug, number: try #require(numbers["mac"]))
+        #expect(waiting.status == "queued")
+        #expect(waiting.waiting?.reason == "no_agent")
+        #expect(waiting.waiting?.message == "waiting for an agent with resource class macos.m4pro.medium: none is registered")
+        let win = try await system.client.steps(slug, job: try #require(numbers["win"]))
+        #expect(win.first?.output.contains("Resource class windows.medium runs on self-hosted runner class gyre/host") == true,
+                "\(win.first?.output ?? "")")
+        #expect(win.last?.output == "on-a-mapped-runner\n")
+        // After the timeout it fails with the reason; what requires it does not run.
+        let outcome = try await system.client.wait(for: id, timeout: .seconds(60))
+        #expect(outcome.status == "failed")
+        let statuses = Dictionary(uniqueKeysWithValues: (outcome.workflows.first?.jobs ?? []).map { ($0.name, $0.status) })
+        #expect(statuses == ["mac": "failed", "win": "success", "lint": "success", "release": "not_run"], "\(statuses)")
+        let failed = try system.sql("SELECT message FROM jobs WHERE project_slug = '\(slug)' AND name = 'mac'")
+        #expect(failed.first?.hasPrefix("no build agent offers resource class macos.m4pro.medium (waited more than 15 s") == true,
+                "\(failed)")
+    }
+
     @Test func aWaitingJobSaysWhy() async throws {
         let system = try fixture
         let nobody = "gyre/\(LifecycleTests.unique("nobody"))"

@@ -43,7 +43,9 @@ final class SystemFixture: Sendable {
         configuration.agentRunnerClasses = ["gyre/host"]
         configuration.agentCapacity = 4
         configuration.extraEnvironment = ["GYRE_LOG_LEVEL": "info", "GYRE_AGENT_TIMEOUT_SECONDS": "5",
-                                          "GYRE_ORB_DIR": "\(runDirectory)/orbs"]
+                                          "GYRE_ORB_DIR": "\(runDirectory)/orbs",
+                                          "GYRE_NO_AGENT_TIMEOUT_SECONDS": "15",
+                                          "GYRE_RESOURCE_CLASS_MAP": "windows.medium=gyre/host"]
         system = LocalSystem(configuration: configuration)
         client = APIClient(base: system.apiURL)
     }

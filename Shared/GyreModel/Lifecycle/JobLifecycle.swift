@@ -84,6 +84,8 @@ public struct JobLifecycle: Sendable, Equatable {
         case heartbeat(agent: UUID, token: Int)
         /// A person canceled the job (or its workflow).
         case cancel
+        /// The job waited longer than the operator allows while no agent offered what it needs.
+        case unplaceable
     }
 
     public enum Action: Sendable, Equatable {
@@ -218,6 +220,10 @@ public struct JobLifecycle: Sendable, Equatable {
             }
             return token <= last ? .applied([.stop(agent: agent, token: token, reason: .superseded)])
                 : .ignored("a heartbeat for an attempt not yet placed")
+
+        case (.queued(let last), .unplaceable):
+            state = .finished(.failed, lastToken: last)
+            return .applied([.announceFinished(.failed)])
 
         // Cancel.
         case (.blocked, .cancel), (.onHold, .cancel):

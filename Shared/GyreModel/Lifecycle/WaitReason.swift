@@ -89,7 +89,7 @@ public enum WaitReason: Sendable, Equatable {
     }
 
     /// `docker` or `machine:<class>` in the words of a config.
-    static func describe(_ capability: String) -> String {
+    public static func describe(_ capability: String) -> String {
         if capability == "docker" { return "the Docker executor" }
         if capability.hasPrefix("machine:") { return "resource class \(capability.dropFirst("machine:".count))" }
         return capability
