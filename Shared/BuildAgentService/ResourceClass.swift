@@ -15,7 +15,9 @@ struct ResourceClass: Sendable, Equatable {
     ]
 
     static func named(_ name: String) throws(WorkspaceError) -> ResourceClass {
-        guard let found = all.first(where: { $0.name == name }) else {
+        // `<size>.gen2`: the same size on newer hardware.
+        let size = name.hasSuffix(".gen2") ? String(name.dropLast(".gen2".count)) : name
+        guard let found = all.first(where: { $0.name == size }) else {
             throw WorkspaceError(message: "resource_class \"\(name)\" is not a Docker resource class; use one of "
                                  + all.map(\.name).joined(separator: ", "))
         }

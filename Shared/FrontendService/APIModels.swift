@@ -155,7 +155,8 @@ struct APIWorkflowJob: Encodable {
         name = job.name
         project_slug = job.projectSlug
         status = job.status.rawValue
-        type = job.type.rawValue
+        // API v2 knows build and approval; a no-op marker is a build that ran nothing.
+        type = job.type == .approval ? WorkflowJobType.approval.rawValue : WorkflowJobType.build.rawValue
         stopped_at = job.stoppedAt
     }
 

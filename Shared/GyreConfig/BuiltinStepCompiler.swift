@@ -35,6 +35,10 @@ struct BuiltinStepCompiler {
         case "add_ssh_keys": result = addSSHKeys(mapping)
         default: result = setupRemoteDocker(mapping)
         }
+        // `when` (always, on_success, on_fail) works on every built-in step, as on CircleCI.
+        if kind != "save_cache", let when = mapping["when"], let condition = when.stepCondition() {
+            return value.diagnostics.count == before ? result?.running(when: condition) : nil
+        }
         return value.diagnostics.count == before ? result : nil
     }
 
@@ -58,7 +62,7 @@ struct BuiltinStepCompiler {
     }
 
     private func restoreCache(_ m: ConfigMapping) -> StepPlan? {
-        m.rejectUnknownKeys(known: ["key", "keys", "name"], owner: "restore_cache")
+        m.rejectUnknownKeys(known: ["key", "keys", "name", "when"], owner: "restore_cache")
         var keys: [String] = []
         if let key = m["key"]?.nonEmptyString() { keys.append(key) }
         if let list = m["keys"]?.sequence(expected: "a list of cache keys") {
@@ -74,7 +78,7 @@ struct BuiltinStepCompiler {
     }
 
     private func persist(_ m: ConfigMapping) -> StepPlan? {
-        m.rejectUnknownKeys(known: ["root", "paths", "name"], owner: "persist_to_workspace")
+        m.rejectUnknownKeys(known: ["root", "paths", "name", "when"], owner: "persist_to_workspace")
         let root = m.required("root")?.nonEmptyString()
         let paths = m.required("paths").flatMap(paths)
         guard let root, let paths else { return nil }
@@ -84,7 +88,7 @@ struct BuiltinStepCompiler {
     }
 
     private func attach(_ m: ConfigMapping) -> StepPlan? {
-        m.rejectUnknownKeys(known: ["at", "name"], owner: "attach_workspace")
+        m.rejectUnknownKeys(known: ["at", "name", "when"], owner: "attach_workspace")
         guard let at = m.required("at")?.nonEmptyString() else { return nil }
         var step = AttachWorkspaceStep(at: at)
         if let name = m["name"]?.nonEmptyString() { step.name = name }
@@ -92,7 +96,7 @@ struct BuiltinStepCompiler {
     }
 
     private func storeArtifacts(_ m: ConfigMapping) -> StepPlan? {
-        m.rejectUnknownKeys(known: ["path", "destination", "name"], owner: "store_artifacts")
+        m.rejectUnknownKeys(known: ["path", "destination", "name", "when"], owner: "store_artifacts")
         guard let path = m.required("path")?.nonEmptyString() else { return nil }
         var step = StoreArtifactsStep(path: path, destination: m["destination"]?.nonEmptyString())
         if let name = m["name"]?.nonEmptyString() { step.name = name }
@@ -100,7 +104,7 @@ struct BuiltinStepCompiler {
     }
 
     private func storeTestResults(_ m: ConfigMapping) -> StepPlan? {
-        m.rejectUnknownKeys(known: ["path", "name"], owner: "store_test_results")
+        m.rejectUnknownKeys(known: ["path", "name", "when"], owner: "store_test_results")
         guard let path = m.required("path")?.nonEmptyString() else { return nil }
         var step = StoreTestResultsStep(path: path)
         if let name = m["name"]?.nonEmptyString() { step.name = name }
@@ -108,7 +112,7 @@ struct BuiltinStepCompiler {
     }
 
     private func addSSHKeys(_ m: ConfigMapping) -> StepPlan? {
-        m.rejectUnknownKeys(known: ["fingerprints", "name"], owner: "add_ssh_keys")
+        m.rejectUnknownKeys(known: ["fingerprints", "name", "when"], owner: "add_ssh_keys")
         var step = AddSSHKeysStep()
         if let list = m["fingerprints"]?.sequence(expected: "a list of key fingerprints") {
             step.fingerprints = list.compactMap { $0.nonEmptyString(expected: "a key fingerprint") }
@@ -118,7 +122,7 @@ struct BuiltinStepCompiler {
     }
 
     private func setupRemoteDocker(_ m: ConfigMapping) -> StepPlan? {
-        m.rejectUnknownKeys(known: ["version", "docker_layer_caching", "name"], owner: "setup_remote_docker")
+        m.rejectUnknownKeys(known: ["version", "docker_layer_caching", "name", "when"], owner: "setup_remote_docker")
         var step = SetupRemoteDockerStep(version: m["version"]?.nonEmptyString())
         step.dockerLayerCaching = m["docker_layer_caching"]?.bool() ?? false
         if let name = m["name"]?.nonEmptyString() { step.name = name }

@@ -34,6 +34,11 @@ struct DefinitionChecker {
                 diagnostics.invalid(entry.value.path, "job names must be unique ignoring case; \"\(other)\" is also defined")
             }
             guard let definition = scope.lookup(.job, entry.key) else { continue }
+            // Approval and no-op jobs are workflow markers: their other keys are ignored, as on CircleCI.
+            if WorkflowCompiler.markerType(of: definition, diagnostics: diagnostics) != nil {
+                JobCompiler.checkName(entry.key, version: version, at: definition.node)
+                continue
+            }
             let specs = ParameterSpec.parse(entry.value.node.mapping != nil ? entry.value.mapping()?["parameters"] : nil)
             // Validation checks every job, with placeholders for parameters that have no default.
             if specs.allSatisfy({ $0.defaultValue != nil }) || diagnostics.validating {

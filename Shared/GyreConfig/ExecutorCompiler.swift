@@ -20,7 +20,6 @@ struct ExecutorCompiler {
     /// validating, not something a build agent here offers.
     static let cloudDockerResourceClasses: Set<String> = [
         "arm.medium", "arm.large", "arm.xlarge", "arm.2xlarge", "gpu.nvidia.small", "gpu.nvidia.medium",
-        "medium.gen2", "large.gen2", "xlarge.gen2", "2xlarge.gen2", "2xlarge+.gen2",
     ]
     static let defaultDockerResourceClass = "medium"
 
@@ -29,7 +28,7 @@ struct ExecutorCompiler {
     static let imageKeys: Set<String> = ["image", "name", "entrypoint", "command", "user", "environment",
                                          "auth", "aws_auth"]
     /// `image` and `docker_layer_caching` are accepted; the runner decides what runs.
-    static let machineKeys: Set<String> = ["image", "docker_layer_caching", "resource_class"]
+    static let machineKeys: Set<String> = ["image", "docker_layer_caching", "resource_class", "enabled"]
 
     /// The executor of job `name`, or nil after reporting (an unsupported
     /// executor has already been reported by the job's key check).
@@ -141,7 +140,9 @@ struct ExecutorCompiler {
     private func dockerResourceClass(_ node: ConfigNode?) -> String? {
         guard let node else { return Self.defaultDockerResourceClass }
         guard let value = node.string() else { return nil }
-        guard Self.dockerResourceClasses.contains(value) else {
+        // `<size>.gen2` is the same size on newer hardware.
+        let size = value.hasSuffix(".gen2") ? String(value.dropLast(".gen2".count)) : value
+        guard Self.dockerResourceClasses.contains(size) else {
             let message = "unknown resource class \"\(value)\" for a docker job; expected "
                 + Self.dockerResourceClasses.joined(separator: ", ")
             let before = node.diagnostics.count
@@ -171,6 +172,7 @@ struct ExecutorCompiler {
         let before = node.diagnostics.count
         mapping.rejectUnknownKeys(known: Self.machineKeys, owner: "machine")
         _ = mapping["image"]?.nonEmptyString()
+        _ = mapping["enabled"]?.bool()
         return node.diagnostics.count == before
     }
 

@@ -10,6 +10,7 @@ struct JobCompiler {
     static let keys: Set<String> = [
         "docker", "machine", "macos", "windows", "resource_class", "branches",
         "environment", "working_directory", "shell", "parallelism", "steps", "description", "circleci_ip_ranges",
+        "type",
     ]
 
     static let defaultWorkingDirectory = "~/project"

@@ -34,7 +34,9 @@ struct WorkflowCompiler {
         var requiredStatuses: [String: [JobStatus]] = [:]
         /// The entry in the workflow's `jobs` list.
         var node: ConfigNode
-        var isApproval = false
+        /// `type: approval` or `type: no-op` (in the workflow or the job's definition); nil for a build job.
+        var marker: WorkflowJobType?
+        var isApproval: Bool { marker == .approval }
         var contexts: [String] = []
         var filters: JobFilters?
         var arguments: [ConfigMapping.Entry] = []
@@ -101,8 +103,8 @@ struct WorkflowCompiler {
 
         let planned = invocations.compactMap { invocation -> WorkflowJobPlan? in
             let requires = invocation.requires.map(\.name)
-            if invocation.isApproval {
-                return WorkflowJobPlan(name: invocation.name, requires: requires, type: .approval, job: nil,
+            if let marker = invocation.marker {
+                return WorkflowJobPlan(name: invocation.name, requires: requires, type: marker, job: nil,
                                        contexts: invocation.contexts, filters: invocation.filters,
                                        requiredStatuses: invocation.requiredStatuses)
             }
@@ -114,6 +116,25 @@ struct WorkflowCompiler {
         }
         guard planned.count == invocations.count, diagnostics.count == before else { return nil }
         return WorkflowPlan(name: workflow, jobs: planned, triggers: triggers)
+    }
+
+    /// The marker type a job definition declares (`type: approval` or
+    /// `type: no-op`); nil for a build job. Types this server has no meaning
+    /// for (`release`, `lock`, `unlock`) are reported as not supported.
+    static func markerType(of definition: Scope.Definition, diagnostics: Diagnostics) -> WorkflowJobType? {
+        guard definition.node.node.mapping != nil, let node = definition.node.mapping()?["type"],
+              let type = node.string() else { return nil }
+        switch type {
+        case "build": return nil
+        case "approval": return .approval
+        case "no-op": return .noOp
+        case "release", "lock", "unlock":
+            diagnostics.unsupported(node.path, feature: "job type \(type)")
+            return nil
+        default:
+            diagnostics.invalid(node.path, "unknown job type \"\(type)\"; expected build, approval or no-op")
+            return nil
+        }
     }
 
     /// The `branches` key of a job definition.

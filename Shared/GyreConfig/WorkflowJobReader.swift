@@ -71,7 +71,7 @@ struct WorkflowJobReader {
         }
         invocation.arguments += extraArguments
         if let alias = options["name"]?.nonEmptyString() { invocation.name = alias }
-        if let type = options["type"] { invocation.isApproval = checkType(type) }
+        if let type = options["type"] { invocation.marker = checkType(type) }
         if let requires = options["requires"] {
             (invocation.requires, invocation.requiredStatuses) = self.requires(requires)
         }
@@ -79,12 +79,14 @@ struct WorkflowJobReader {
         if let filters = options["filters"] { invocation.filters = FilterCompiler().jobFilters(filters) }
         invocation.preSteps = options["pre-steps"]
         invocation.postSteps = options["post-steps"]
-        if invocation.isApproval {
-            if !invocation.arguments.isEmpty || invocation.preSteps != nil || invocation.postSteps != nil {
-                entry.diagnostics.invalid(entry.path, "an approval job takes no parameters, pre-steps or post-steps")
-            }
-        } else {
-            _ = checkDefined(job, at: entry)
+        if invocation.marker == nil, checkDefined(job, at: entry), let definition = scope.lookup(.job, job) {
+            // A job defined as `type: approval` or `type: no-op` is a marker wherever it is used.
+            invocation.marker = WorkflowCompiler.markerType(of: definition, diagnostics: entry.diagnostics)
+        }
+        if let marker = invocation.marker,
+           !invocation.arguments.isEmpty || invocation.preSteps != nil || invocation.postSteps != nil {
+            entry.diagnostics.invalid(entry.path, "an \(marker == .approval ? "approval" : "no-op") job takes no parameters, "
+                + "pre-steps or post-steps")
         }
         return entry.diagnostics.count == before ? invocation : nil
     }
@@ -107,14 +109,16 @@ struct WorkflowJobReader {
         return false
     }
 
-    /// True for `type: approval`; other types are invalid.
-    private func checkType(_ node: ConfigNode) -> Bool {
-        guard let type = node.string() else { return false }
-        guard type == "approval" else {
-            node.diagnostics.invalid(node.path, "unknown job type \"\(type)\"; the only type is approval")
-            return false
+    /// `type: approval` or `type: no-op` on a workflow's job; other types are invalid.
+    private func checkType(_ node: ConfigNode) -> WorkflowJobType? {
+        guard let type = node.string() else { return nil }
+        switch type {
+        case "approval": return .approval
+        case "no-op": return .noOp
+        default:
+            node.diagnostics.invalid(node.path, "unknown job type \"\(type)\"; expected approval or no-op")
+            return nil
         }
-        return true
     }
 
     /// `context: name` or `context: [a, b]`.

@@ -9,16 +9,19 @@ public struct WorkflowGraph: Sendable, Equatable {
         public var status: JobStatus
         /// `type: approval`: goes `on_hold` (not `queued`) when its requirements are met.
         public var approval: Bool
+        /// `type: no-op`: succeeds (is never queued) when its requirements are met.
+        public var noOp: Bool
         /// The statuses a requirement may end with, by name (`- build: failed`);
         /// a requirement not listed must end `success`.
         public var requiredStatuses: [String: [JobStatus]]
 
-        public init(name: String, requires: [String], status: JobStatus, approval: Bool = false,
+        public init(name: String, requires: [String], status: JobStatus, approval: Bool = false, noOp: Bool = false,
                     requiredStatuses: [String: [JobStatus]] = [:]) {
             self.name = name
             self.requires = requires
             self.status = status
             self.approval = approval
+            self.noOp = noOp
             self.requiredStatuses = requiredStatuses
         }
 
@@ -42,11 +45,14 @@ public struct WorkflowGraph: Sendable, Equatable {
         public var skipped: [String] = []
         /// Approval jobs whose requirements all ended as accepted: now `on_hold`.
         public var held: [String] = []
+        /// No-op jobs whose requirements all ended as accepted: now `success`.
+        public var passed: [String] = []
 
-        public init(ready: [String] = [], skipped: [String] = [], held: [String] = []) {
+        public init(ready: [String] = [], skipped: [String] = [], held: [String] = [], passed: [String] = []) {
             self.ready = ready
             self.skipped = skipped
             self.held = held
+            self.passed = passed
         }
     }
 
@@ -71,6 +77,9 @@ public struct WorkflowGraph: Sendable, Equatable {
                     if nodes[index].approval {
                         nodes[index].status = .onHold
                         result.held.append(nodes[index].name)
+                    } else if nodes[index].noOp {
+                        nodes[index].status = .success
+                        result.passed.append(nodes[index].name)
                     } else {
                         nodes[index].status = .queued
                         result.ready.append(nodes[index].name)

@@ -24,8 +24,8 @@ enum WorkflowWrites {
         /// `requires` statuses other than success (`- build: failed`), by requirement name.
         var requiredStatuses: [String: [JobStatus]] = [:]
 
-        var parallelism: Int { type == .approval ? 1 : max(1, plan.parallelism) }
-        var capability: String { type == .approval ? "approval" : plan.executor.requiredCapability }
+        var parallelism: Int { type.isMarker ? 1 : max(1, plan.parallelism) }
+        var capability: String { type.isMarker ? type.rawValue : plan.executor.requiredCapability }
     }
 
     /// The plan stored for an approval job, which runs nothing.
@@ -65,7 +65,7 @@ enum WorkflowWrites {
         }
         var graph = WorkflowGraph(nodes: jobs.map {
             .init(name: $0.name, requires: $0.requires, status: $0.origin == nil ? .blocked : .success,
-                  approval: $0.type == .approval, requiredStatuses: $0.requiredStatuses)
+                  approval: $0.type == .approval, noOp: $0.type == .noOp, requiredStatuses: $0.requiredStatuses)
         })
         _ = graph.advance()
         let status = graph.status
@@ -155,7 +155,8 @@ enum WorkflowWrites {
             parents[jobId] = name
             entries[name] = Entry(id: jobId, lifecycle: lifecycle)
             nodes.append(.init(name: name, requires: try JSON.decode([String].self, requires), status: status,
-                               approval: type == "approval", requiredStatuses: StoredStatuses.read(statuses)))
+                               approval: type == WorkflowJobType.approval.rawValue,
+                               noOp: type == WorkflowJobType.noOp.rawValue, requiredStatuses: StoredStatuses.read(statuses)))
         }
         var graph = WorkflowGraph(nodes: nodes)
         let change = graph.advance()
@@ -182,6 +183,7 @@ enum WorkflowWrites {
             readyIds += (entries[name]?.runs.isEmpty ?? true) ? changed : changed.filter { $0 != entries[name]?.id }
         }
         for name in change.held { _ = try await move(name, .hold) }
+        for name in change.passed { _ = try await move(name, .passed) }
         for name in change.skipped { _ = try await move(name, .skipped) }
         try await Outbox.add(readyIds.map { Outbox.Message(JobReady(jobId: $0), routingKey: Topology.RoutingKey.jobReady) },
                              on: connection, logger: logger)

@@ -23,7 +23,7 @@ struct JobLifecycleTests {
     ]
 
     static let events: [(String, L.Event)] = [
-        ("ready", .ready), ("hold", .hold), ("approved", .approved), ("skipped", .skipped),
+        ("ready", .ready), ("hold", .hold), ("approved", .approved), ("passed", .passed), ("skipped", .skipped),
         ("blocked", .blocked), ("unblocked", .unblocked), ("cancel", .cancel),
         ("placedB", .placed(agent: b)),
         ("startedA3", .started(agent: a, token: 3)), ("startedA2", .started(agent: a, token: 2)),
@@ -45,6 +45,7 @@ struct JobLifecycleTests {
         "blocked/ready": (.queued(lastToken: 0), []),
         "blocked/unblocked": (.queued(lastToken: 0), []),
         "blocked/hold": (.onHold, []),
+        "blocked/passed": (.finished(.success, lastToken: 0), []),
         "blocked/skipped": (.finished(.notRun, lastToken: 0), []),
         "blocked/cancel": (.finished(.canceled, lastToken: 0), []),
         "onHold/approved": (.finished(.success, lastToken: 0), []),

@@ -220,3 +220,17 @@ extension WorkflowGraphTests {
         #expect(g.advance().held == ["hold"])
     }
 }
+
+struct NoOpGraphTests {
+    @Test func aNoOpJobSucceedsOnceItsRequirementsDoAndItsDependentsGoOn() {
+        var graph = WorkflowGraph(nodes: [
+            .init(name: "build", requires: [], status: .blocked),
+            .init(name: "gate", requires: ["build"], status: .blocked, noOp: true),
+            .init(name: "deploy", requires: ["gate"], status: .blocked),
+        ])
+        #expect(graph.advance() == .init(ready: ["build"]))
+        graph.set("build", to: .success)
+        #expect(graph.advance() == .init(ready: ["deploy"], passed: ["gate"]))
+        #expect(graph.nodes[1].status == .success)
+    }
+}

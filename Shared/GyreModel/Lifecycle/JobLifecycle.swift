@@ -62,6 +62,8 @@ public struct JobLifecycle: Sendable, Equatable {
         case hold
         /// A person approved the approval job.
         case approved
+        /// A no-op job's requirements are met: it succeeds at once.
+        case passed
         /// A requirement ended otherwise: the job will not run.
         case skipped
         /// Hold a waiting job back (a serial group that is busy).
@@ -171,7 +173,7 @@ public struct JobLifecycle: Sendable, Equatable {
         case (.blocked, .skipped), (.onHold, .skipped):
             state = .finished(.notRun, lastToken: 0)
             return .applied([])
-        case (.onHold, .approved):
+        case (.blocked, .passed), (.onHold, .approved):
             state = .finished(.success, lastToken: 0)
             return .applied([])
         case (.queued(let token), .blocked):

@@ -41,6 +41,11 @@ public enum WorkflowJobType: String, Codable, Sendable, Equatable {
     case build
     /// `type: approval`: held `on_hold` until a person approves it; has no plan.
     case approval
+    /// `type: no-op`: a workflow marker that succeeds as soon as its requirements are met; has no plan.
+    case noOp = "no-op"
+
+    /// A job that runs nothing on an agent (approval, no-op).
+    public var isMarker: Bool { self != .build }
 }
 
 /// A job as it appears in a workflow: its unique name in the workflow
@@ -51,7 +56,7 @@ public struct WorkflowJobPlan: Codable, Sendable, Equatable {
     public var name: String
     public var requires: [String]
     public var type: WorkflowJobType
-    /// nil exactly when `type == .approval`.
+    /// nil exactly for the markers (`type.isMarker`: approval, no-op).
     public var job: JobPlan?
     /// `context:` names, in order.
     public var contexts: [String]

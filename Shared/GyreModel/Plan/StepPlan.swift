@@ -52,8 +52,30 @@ public enum StepPlan: Codable, Sendable, Equatable {
         switch self {
         case .run(let step): return step.when
         case .saveCache(let step): return step.when
-        case .storeArtifacts, .storeTestResults: return .always
-        default: return .onSuccess
+        case .restoreCache(let step): return step.when ?? .onSuccess
+        case .persistToWorkspace(let step): return step.when ?? .onSuccess
+        case .attachWorkspace(let step): return step.when ?? .onSuccess
+        case .storeArtifacts(let step): return step.when ?? .always
+        case .storeTestResults(let step): return step.when ?? .always
+        case .addSSHKeys(let step): return step.when ?? .onSuccess
+        case .setupRemoteDocker(let step): return step.when ?? .onSuccess
+        case .checkout: return .onSuccess
+        }
+    }
+
+    /// The same step with its `when:` set.
+    public func running(when condition: StepCondition) -> StepPlan {
+        switch self {
+        case .run(var step): step.when = condition; return .run(step)
+        case .saveCache(var step): step.when = condition; return .saveCache(step)
+        case .restoreCache(var step): step.when = condition; return .restoreCache(step)
+        case .persistToWorkspace(var step): step.when = condition; return .persistToWorkspace(step)
+        case .attachWorkspace(var step): step.when = condition; return .attachWorkspace(step)
+        case .storeArtifacts(var step): step.when = condition; return .storeArtifacts(step)
+        case .storeTestResults(var step): step.when = condition; return .storeTestResults(step)
+        case .addSSHKeys(var step): step.when = condition; return .addSSHKeys(step)
+        case .setupRemoteDocker(var step): step.when = condition; return .setupRemoteDocker(step)
+        case .checkout: return self
         }
     }
 }
@@ -157,6 +179,8 @@ public struct SaveCacheStep: Codable, Sendable, Equatable {
 /// prefix; the most recently saved cache matching the first matching prefix wins.
 public struct RestoreCacheStep: Codable, Sendable, Equatable {
     public var name: String
+    /// `when:` as written (nil: the step's default, see `StepPlan.condition`).
+    public var when: StepCondition?
     public var keys: [String]
 
     public init(name: String = "Restoring Cache", keys: [String]) {
@@ -167,6 +191,8 @@ public struct RestoreCacheStep: Codable, Sendable, Equatable {
 
 public struct PersistToWorkspaceStep: Codable, Sendable, Equatable {
     public var name: String
+    /// `when:` as written (nil: the step's default, see `StepPlan.condition`).
+    public var when: StepCondition?
     /// Absolute, or relative to the working directory.
     public var root: String
     /// Relative to `root`; globs allowed.
@@ -181,6 +207,8 @@ public struct PersistToWorkspaceStep: Codable, Sendable, Equatable {
 
 public struct AttachWorkspaceStep: Codable, Sendable, Equatable {
     public var name: String
+    /// `when:` as written (nil: the step's default, see `StepPlan.condition`).
+    public var when: StepCondition?
     /// Where the workspace's contents appear (absolute, or relative to the working directory).
     public var at: String
 
@@ -192,6 +220,8 @@ public struct AttachWorkspaceStep: Codable, Sendable, Equatable {
 
 public struct StoreArtifactsStep: Codable, Sendable, Equatable {
     public var name: String
+    /// `when:` as written (nil: the step's default, see `StepPlan.condition`).
+    public var when: StepCondition?
     public var path: String
     /// Prefix of the artifacts' paths; nil = the path as written.
     public var destination: String?
@@ -205,6 +235,8 @@ public struct StoreArtifactsStep: Codable, Sendable, Equatable {
 
 public struct StoreTestResultsStep: Codable, Sendable, Equatable {
     public var name: String
+    /// `when:` as written (nil: the step's default, see `StepPlan.condition`).
+    public var when: StepCondition?
     /// A JUnit XML file, or a directory searched for `*.xml`.
     public var path: String
 
@@ -216,6 +248,8 @@ public struct StoreTestResultsStep: Codable, Sendable, Equatable {
 
 public struct AddSSHKeysStep: Codable, Sendable, Equatable {
     public var name: String
+    /// `when:` as written (nil: the step's default, see `StepPlan.condition`).
+    public var when: StepCondition?
     /// Empty = every SSH key of the project.
     public var fingerprints: [String]
 
@@ -227,6 +261,8 @@ public struct AddSSHKeysStep: Codable, Sendable, Equatable {
 
 public struct SetupRemoteDockerStep: Codable, Sendable, Equatable {
     public var name: String
+    /// `when:` as written (nil: the step's default, see `StepPlan.condition`).
+    public var when: StepCondition?
     public var version: String?
     public var dockerLayerCaching: Bool
 

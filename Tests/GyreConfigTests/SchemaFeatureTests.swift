@@ -1,0 +1,95 @@
+import GyreConfig
+import GyreModel
+import Testing
+
+/// Keys of CircleCI's schema that real configs use and that once were refused.
+@Suite struct SchemaFeatureTests {
+    @Test func noOpAndApprovalJobsMayBeDeclaredInTheJobDefinition() throws {
+        let plan = try #require(compilePlan("""
+            version: 2.1
+            jobs:
+              build:
+                docker: [{image: alpine}]
+                steps: [checkout]
+              gate:
+                type: no-op
+              hold:
+                type: approval
+                steps: [checkout]   # ignored, as on CircleCI
+            workflows:
+              main:
+                jobs:
+                  - build
+                  - gate: {requires: [build]}
+                  - hold: {requires: [gate]}
+                  - marker: {type: no-op}
+            """))
+        let jobs = try #require(plan.workflows.first?.jobs)
+        #expect(jobs.map(\.type) == [.build, .noOp, .approval, .noOp])
+        #expect(jobs.map { $0.job == nil } == [false, true, true, true])
+        #expect(jobs[1].requires == ["build"])
+    }
+
+    @Test func jobTypesThisServerCannotHonourAreReported() {
+        let unsupported = compileErrors("""
+            version: 2.1
+            jobs:
+              deploy: {type: release, plan_name: p}
+            workflows:
+              main: {jobs: [deploy]}
+            """)
+        #expect(unsupported.contains { $0.code == .unsupported && $0.path == "jobs.deploy.type" }, "\(unsupported.summary)")
+        let unknown = compileErrors("""
+            version: 2.1
+            jobs:
+              x: {type: sometimes, docker: [{image: alpine}], steps: [checkout]}
+            workflows:
+              main: {jobs: [x]}
+            """)
+        #expect(unknown.contains { $0.path == "jobs.x.type" && $0.message.contains("unknown job type") }, "\(unknown.summary)")
+    }
+
+    @Test func whenWorksOnEveryBuiltInStep() throws {
+        let job = try #require(singleJob(compilePlan("""
+            version: 2.1
+            jobs:
+              build:
+                docker: [{image: alpine}]
+                steps:
+                  - store_artifacts: {path: out, when: on_success}
+                  - store_test_results: {path: results}
+                  - persist_to_workspace: {root: ., paths: [a], when: always}
+                  - restore_cache: {key: k, when: on_fail}
+                  - attach_workspace: {at: ws}
+            """)))
+        #expect(job.steps.map(\.condition) == [.onSuccess, .always, .always, .onFail, .onSuccess])
+        let errors = compileErrors("""
+            version: 2.1
+            jobs:
+              build:
+                docker: [{image: alpine}]
+                steps: [{store_artifacts: {path: out, when: sometimes}}]
+            """)
+        #expect(errors.contains { $0.path == "jobs.build.steps[0].store_artifacts.when" }, "\(errors.summary)")
+    }
+
+    @Test func machineEnabledAndNewerDockerClassesAreAccepted() throws {
+        let plan = try #require(compilePlan("""
+            version: 2.1
+            jobs:
+              vm:
+                machine: {enabled: true, image: ubuntu-2204:current}
+                steps: [checkout]
+              gen2:
+                docker: [{image: alpine}]
+                resource_class: medium+.gen2
+                steps: [checkout]
+            workflows:
+              main: {jobs: [vm, gen2]}
+            """))
+        let jobs = (plan.workflows.first?.jobs ?? []).compactMap(\.job)
+        try #require(jobs.count == 2)
+        #expect(jobs[0].executor == .machine(resourceClass: "medium"))
+        #expect(jobs[1].resourceClass == "medium+.gen2")
+    }
+}
