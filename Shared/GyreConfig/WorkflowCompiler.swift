@@ -20,7 +20,8 @@ struct WorkflowCompiler {
 
     static let workflowKeys: Set<String> = ["jobs", "triggers", "when", "unless"]
     static let jobOptionKeys: Set<String> = [
-        "requires", "name", "type", "context", "filters", "matrix", "pre-steps", "post-steps",
+        "requires", "name", "type", "context", "filters", "matrix", "pre-steps", "post-steps", "serial-group",
+        "override-with",
     ]
     static let requiredStatuses: Set<String> = ["success", "failed", "canceled"]
 
@@ -39,6 +40,8 @@ struct WorkflowCompiler {
         var isApproval: Bool { marker == .approval }
         var contexts: [String] = []
         var filters: JobFilters?
+        /// `serial-group:` (pipeline values already interpolated).
+        var serialGroup: String?
         var arguments: [ConfigMapping.Entry] = []
         var preSteps: ConfigNode?
         var postSteps: ConfigNode?
@@ -111,7 +114,7 @@ struct WorkflowCompiler {
             return plan(invocation).map {
                 WorkflowJobPlan(name: invocation.name, requires: requires, job: $0,
                                 contexts: invocation.contexts, filters: invocation.filters,
-                                requiredStatuses: invocation.requiredStatuses)
+                                requiredStatuses: invocation.requiredStatuses, serialGroup: invocation.serialGroup)
             }
         }
         guard planned.count == invocations.count, diagnostics.count == before else { return nil }

@@ -77,6 +77,9 @@ struct WorkflowJobReader {
         }
         if let context = options["context"] { invocation.contexts = contexts(context) }
         if let filters = options["filters"] { invocation.filters = FilterCompiler().jobFilters(filters) }
+        if let group = options["serial-group"] { invocation.serialGroup = group.nonEmptyString(expected: "a serial group name") }
+        // `override-with` names an orb job that may replace this one (CircleCI's orb overrides); the job itself runs here.
+        _ = options["override-with"]?.nonEmptyString(expected: "the name of a job")
         invocation.preSteps = options["pre-steps"]
         invocation.postSteps = options["post-steps"]
         if invocation.marker == nil, checkDefined(job, at: entry), let definition = scope.lookup(.job, job) {

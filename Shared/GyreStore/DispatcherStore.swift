@@ -39,7 +39,7 @@ public struct DispatcherStore: Sendable {
                 let jobs = workflow.jobs.map {
                     WorkflowWrites.NewJob(name: $0.name, requires: $0.requires, type: $0.type,
                                           plan: $0.job ?? WorkflowWrites.approvalPlan, contexts: $0.contexts, origin: nil,
-                                          requiredStatuses: $0.requiredStatuses)
+                                          requiredStatuses: $0.requiredStatuses, serialGroup: $0.serialGroup)
                 }
                 try await WorkflowWrites.insertWorkflow(
                     id: UUID(), pipeline: id, project: slug, name: workflow.name, position: position, jobs: jobs,

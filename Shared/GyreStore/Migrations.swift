@@ -223,6 +223,12 @@ public enum Migrations {
         """
         ALTER TABLE steps ADD COLUMN message text
         """,
+        // 7: serial groups: a job whose requirements are met waits (blocked) until its group is free.
+        """
+        ALTER TABLE jobs ADD COLUMN serial_group text;
+        ALTER TABLE jobs ADD COLUMN serial_waiting_since timestamptz;
+        CREATE INDEX jobs_serial_group ON jobs (serial_group) WHERE serial_group IS NOT NULL
+        """,
     ]
 
     /// Applies the steps not yet applied, in order, in one transaction.

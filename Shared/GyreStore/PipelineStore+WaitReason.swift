@@ -10,6 +10,16 @@ extension PipelineStore {
         var facts = WaitReason.Facts(status: job.status, capability: capability, approval: job.type == .approval)
         switch job.status {
         case .blocked, .onHold:
+            let serial = try await database.query("""
+                SELECT j.serial_group, (SELECT count(*)::int FROM jobs o JOIN pipelines op ON op.id = o.pipeline_id
+                    WHERE o.serial_group = j.serial_group AND o.parent_id IS NULL AND o.id <> j.id
+                      AND (o.status IN ('queued', 'running')
+                           OR (o.status = 'blocked' AND o.serial_waiting_since IS NOT NULL
+                               AND (op.created_at, op.number) < (p.created_at, p.number))))
+                FROM jobs j JOIN pipelines p ON p.id = j.pipeline_id
+                WHERE j.id = \(job.id) AND j.serial_waiting_since IS NOT NULL
+                """)
+            for try await (group, ahead) in serial.decode((String, Int).self) { facts.serialGroup = (group, ahead) }
             let rows = try await database.query("""
                 SELECT name, status FROM jobs
                 WHERE workflow_id = \(job.workflowId) AND parent_id IS NULL AND name = ANY(\(job.requires)) ORDER BY position

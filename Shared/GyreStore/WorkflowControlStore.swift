@@ -110,7 +110,7 @@ public struct WorkflowControlStore: Sendable {
             }
             let rows = try await connection.run("""
                 SELECT w.pipeline_id, w.name, w.position, p.project_slug, j.id, j.name, j.requires::text, j.status, j.type,
-                       j.plan::text, j.contexts::text, j.origin_job_id
+                       j.plan::text, j.contexts::text, j.origin_job_id, j.serial_group
                 FROM workflows w JOIN pipelines p ON p.id = w.pipeline_id JOIN jobs j ON j.workflow_id = w.id
                 WHERE w.id = \(id) AND j.parent_id IS NULL ORDER BY j.position
                 """, logger)
@@ -122,14 +122,14 @@ public struct WorkflowControlStore: Sendable {
             var header: (UUID, String, Int, String)?
             var old: [Old] = []
             for try await (pipelineId, workflowName, position, slug, jobId, name, requires, status, type, plan, contexts,
-                           origin) in rows.decode((UUID, String, Int, String, UUID, String, String, String, String, String,
-                                                   String, UUID?).self) {
+                           origin, group) in rows.decode((UUID, String, Int, String, UUID, String, String, String, String, String,
+                                                          String, UUID?, String?).self) {
                 header = (pipelineId, workflowName, position, slug)
                 let job = WorkflowWrites.NewJob(
                     name: name, requires: try JSON.decode([String].self, requires),
                     type: WorkflowJobType(rawValue: type) ?? .build, plan: try JSON.decode(JobPlan.self, plan),
                     contexts: (try? JSON.decode([String].self, contexts)) ?? [], origin: origin ?? jobId,
-                    requiredStatuses: WorkflowWrites.StoredStatuses.read(plan))
+                    requiredStatuses: WorkflowWrites.StoredStatuses.read(plan), serialGroup: group)
                 old.append(Old(id: jobId, job: job, status: JobStatus(rawValue: status) ?? .failed))
             }
             guard let (pipelineId, workflowName, position, slug) = header else {

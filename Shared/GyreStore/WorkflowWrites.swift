@@ -23,6 +23,8 @@ enum WorkflowWrites {
         var origin: UUID?
         /// `requires` statuses other than success (`- build: failed`), by requirement name.
         var requiredStatuses: [String: [JobStatus]] = [:]
+        /// `serial-group:`: runs only when no other job of the group is queued or running.
+        var serialGroup: String? = nil
 
         var parallelism: Int { type.isMarker ? 1 : max(1, plan.parallelism) }
         var capability: String { type.isMarker ? type.rawValue : plan.executor.requiredCapability }
@@ -75,8 +77,16 @@ enum WorkflowWrites {
                     \(status.isFinal ? Date() : nil))
             """, logger)
         var ready: [Outbox.Message] = []
+        var groups: Set<String> = []
         for (index, job) in jobs.enumerated() {
-            let jobStatus = graph.nodes[index].status
+            var jobStatus = graph.nodes[index].status
+            // A ready job of a serial group waits for its group (`SerialGroups.release` decides).
+            let waitsForGroup = jobStatus == .queued && job.serialGroup != nil
+            if waitsForGroup, let group = job.serialGroup {
+                jobStatus = .blocked
+                groups.insert(group)
+            }
+            let serialWaiting: Date? = waitsForGroup ? Date() : nil
             let jobId = UUID()
             let now = Date()
             let queuedAt: Date? = jobStatus == .queued ? now : nil
@@ -87,10 +97,12 @@ enum WorkflowWrites {
             let requires = JSON.encode(job.requires)
             try await connection.run("""
                 INSERT INTO jobs (id, workflow_id, pipeline_id, project_slug, number, name, position, requires, status,
-                                  capability, plan, queued_at, stopped_at, type, contexts, parallelism, origin_job_id)
+                                  capability, plan, queued_at, stopped_at, type, contexts, parallelism, origin_job_id,
+                                  serial_group, serial_waiting_since)
                 VALUES (\(jobId), \(workflowId), \(pipeline), \(slug), \(number), \(job.name), \(index), \(requires)::jsonb,
                         \(jobStatus.rawValue), \(job.capability), \(plan)::jsonb || \(statuses)::jsonb, \(queuedAt), \(stoppedAt),
-                        \(job.type.rawValue), \(contexts)::jsonb, \(job.parallelism), \(job.origin))
+                        \(job.type.rawValue), \(contexts)::jsonb, \(job.parallelism), \(job.origin), \(job.serialGroup),
+                        \(serialWaiting))
                 """, logger)
             if job.parallelism > 1 && job.origin == nil {
                 for node in 0..<job.parallelism {
@@ -98,11 +110,12 @@ enum WorkflowWrites {
                     try await connection.run("""
                         INSERT INTO jobs (id, workflow_id, pipeline_id, project_slug, number, name, position, requires,
                                           status, capability, plan, queued_at, type, contexts, parallelism, parent_id,
-                                          node_index)
+                                          node_index, serial_group)
                         VALUES (\(runId), \(workflowId), \(pipeline), \(slug), \(number), \(job.name), \(index),
                                 \(requires)::jsonb, \(jobStatus.rawValue), \(job.capability),
                                 \(plan)::jsonb || \(statuses)::jsonb, \(queuedAt),
-                                \(job.type.rawValue), \(contexts)::jsonb, \(job.parallelism), \(jobId), \(node))
+                                \(job.type.rawValue), \(contexts)::jsonb, \(job.parallelism), \(jobId), \(node),
+                                \(job.serialGroup))
                         """, logger)
                     if jobStatus == .queued {
                         ready.append(Outbox.Message(JobReady(jobId: runId), routingKey: Topology.RoutingKey.jobReady))
@@ -114,6 +127,7 @@ enum WorkflowWrites {
             number += 1
         }
         try await Outbox.add(ready, on: connection, logger: logger)
+        try await SerialGroups.release(groups, on: connection, logger: logger)
     }
 
     /// Locks a workflow row; returns its status, or nil if there is no such workflow.
@@ -139,13 +153,14 @@ enum WorkflowWrites {
         var entries: [String: Entry] = [:]
         var parents: [UUID: String] = [:]
         var nodes: [WorkflowGraph.Node] = []
+        var serial: [String: String] = [:]
         let rows = try await connection.run("""
             SELECT id, name, requires::text, status, type, attempt, agent_id, parent_id,
-                   jsonb_build_object('requiredStatuses', plan->'requiredStatuses')::text
+                   jsonb_build_object('requiredStatuses', plan->'requiredStatuses')::text, serial_group
             FROM jobs WHERE workflow_id = \(id) ORDER BY parent_id NULLS FIRST, position, node_index
             """, logger)
-        for try await (jobId, name, requires, statusText, type, attempt, agent, parent, statuses) in
-            rows.decode((UUID, String, String, String, String, Int, UUID?, UUID?, String).self) {
+        for try await (jobId, name, requires, statusText, type, attempt, agent, parent, statuses, group) in
+            rows.decode((UUID, String, String, String, String, Int, UUID?, UUID?, String, String?).self) {
             let status = JobStatus(rawValue: statusText) ?? .infrastructureFail
             let lifecycle = JobLifecycle(status: status, attempt: attempt, agent: agent)
             if let parent {
@@ -154,6 +169,7 @@ enum WorkflowWrites {
             }
             parents[jobId] = name
             entries[name] = Entry(id: jobId, lifecycle: lifecycle)
+            if let group { serial[name] = group }
             nodes.append(.init(name: name, requires: try JSON.decode([String].self, requires), status: status,
                                approval: type == WorkflowJobType.approval.rawValue,
                                noOp: type == WorkflowJobType.noOp.rawValue, requiredStatuses: StoredStatuses.read(statuses)))
@@ -177,16 +193,29 @@ enum WorkflowWrites {
             entries[name] = entry
             return changed
         }
+        var groups: Set<String> = []
         for name in change.ready {
+            if let group = serial[name], let entry = entries[name] {
+                // Its group decides when it runs (in pipeline order, one at a time).
+                try await connection.run("""
+                    UPDATE jobs SET serial_waiting_since = COALESCE(serial_waiting_since, now())
+                    WHERE (id = \(entry.id) OR parent_id = \(entry.id)) AND status = 'blocked'
+                    """, logger)
+                groups.insert(group)
+                continue
+            }
             let changed = try await move(name, .ready)
             // The scheduler places runs, not the row of a parallel job.
             readyIds += (entries[name]?.runs.isEmpty ?? true) ? changed : changed.filter { $0 != entries[name]?.id }
         }
+        // A job of a group that ended (or was canceled, or skipped) frees the group.
+        for node in graph.nodes where node.status.isFinal { if let group = serial[node.name] { groups.insert(group) } }
         for name in change.held { _ = try await move(name, .hold) }
         for name in change.passed { _ = try await move(name, .passed) }
         for name in change.skipped { _ = try await move(name, .skipped) }
         try await Outbox.add(readyIds.map { Outbox.Message(JobReady(jobId: $0), routingKey: Topology.RoutingKey.jobReady) },
                              on: connection, logger: logger)
+        readyIds += try await SerialGroups.release(groups, on: connection, logger: logger)
         let status = graph.status
         if status != current {
             try await connection.run("""

@@ -1,3 +1,4 @@
+import Foundation
 import GyreConfig
 import GyreModel
 import Testing
@@ -28,6 +29,33 @@ import Testing
         #expect(jobs.map(\.type) == [.build, .noOp, .approval, .noOp])
         #expect(jobs.map { $0.job == nil } == [false, true, true, true])
         #expect(jobs[1].requires == ["build"])
+    }
+
+    @Test func serialGroupIsCompiledWithPipelineValuesAndOverrideWithIsAccepted() throws {
+        let values = PipelineValues(id: UUID(), number: 7, projectGitURL: "https://example.com/acme/app", gitBranch: "main",
+                                    gitTag: nil, gitRevision: "abc")
+        let plan = try ConfigCompiler().compile(yaml: """
+            version: 2.1
+            jobs:
+              deploy:
+                docker: [{image: alpine}]
+                steps: [checkout]
+            workflows:
+              main:
+                jobs:
+                  - deploy:
+                      serial-group: << pipeline.git.branch >>/deploy
+                      override-with: local/deploy
+            """, parameters: [:], pipeline: values)
+        #expect(plan.workflows.first?.jobs.first?.serialGroup == "main/deploy")
+        let errors = compileErrors("""
+            version: 2.1
+            jobs:
+              deploy: {docker: [{image: alpine}], steps: [checkout]}
+            workflows:
+              main: {jobs: [{deploy: {serial-group: ""}}]}
+            """)
+        #expect(errors.contains { $0.path.hasSuffix("serial-group") }, "\(errors.summary)")
     }
 
     @Test func jobTypesThisServerCannotHonourAreReported() {

@@ -94,6 +94,10 @@ struct WaitReasonTests {
         #expect(busy?.message == "waiting for an agent with the Docker executor: all 2 agents busy, 3 jobs ahead")
         #expect(WaitReason.explain(F(status: .queued, capability: "docker", agentName: "builder-1"))?.message
             == "placed on agent builder-1, waiting for it to start")
+        var serial = F(status: .blocked, capability: "docker", unfinishedRequirements: [])
+        serial.serialGroup = ("prod-deploy", 1)
+        #expect(WaitReason.explain(serial)?.message == "waiting for its serial group prod-deploy: 1 job ahead")
+        #expect(WaitReason.explain(serial)?.code == "serial_group")
         #expect(WaitReason.explain(F(status: .running, capability: "docker")) == nil)
         #expect(WaitReason.explain(F(status: .success, capability: "docker")) == nil)
     }

@@ -14,6 +14,8 @@ public enum WaitReason: Sendable, Equatable {
     case agentsBusy(capability: String, agents: Int, ahead: Int)
     /// Placed on an agent that has not reported the start yet.
     case starting(agent: String)
+    /// Its requirements are met; the other jobs of its serial group go first (`ahead` of them).
+    case serialGroup(String, ahead: Int)
 
     /// The job's facts the reason is derived from.
     public struct Facts: Sendable {
@@ -29,6 +31,9 @@ public enum WaitReason: Sendable, Equatable {
         public var freeSlots: Int
         /// Waiting jobs of the same capability queued before this one.
         public var ahead: Int
+        /// Set when the job's requirements are met and it waits for its serial group,
+        /// with how many jobs of the group run or wait before it.
+        public var serialGroup: (name: String, ahead: Int)?
 
         public init(status: JobStatus, capability: String, agentName: String? = nil, unfinishedRequirements: [String] = [],
                     approval: Bool = false, liveAgents: Int = 0, freeSlots: Int = 0, ahead: Int = 0) {
@@ -47,6 +52,7 @@ public enum WaitReason: Sendable, Equatable {
     public static func explain(_ facts: Facts) -> WaitReason? {
         switch facts.status {
         case .blocked:
+            if let group = facts.serialGroup { return .serialGroup(group.name, ahead: group.ahead) }
             return .upstream(facts.unfinishedRequirements)
         case .onHold:
             return facts.approval ? .approval : .upstream(facts.unfinishedRequirements)
@@ -67,6 +73,7 @@ public enum WaitReason: Sendable, Equatable {
         case .noAgent: return "no_agent"
         case .agentsBusy: return "agents_busy"
         case .starting: return "starting"
+        case .serialGroup: return "serial_group"
         }
     }
 
@@ -85,6 +92,8 @@ public enum WaitReason: Sendable, Equatable {
             return "waiting for an agent with \(Self.describe(capability)): \(count) busy, \(line)"
         case .starting(let agent):
             return "placed on agent \(agent), waiting for it to start"
+        case .serialGroup(let name, let ahead):
+            return "waiting for its serial group \(name): \(ahead) job\(ahead == 1 ? "" : "s") ahead"
         }
     }
 

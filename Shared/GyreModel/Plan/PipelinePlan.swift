@@ -66,9 +66,12 @@ public struct WorkflowJobPlan: Codable, Sendable, Equatable {
     /// (`- build: failed`, `- test: [success, canceled]`), by requirement
     /// name; a requirement not listed must succeed. See ``acceptedStatuses(of:)``.
     public var requiredStatuses: [String: [JobStatus]]
+    /// `serial-group:`: jobs of one group run one at a time, across pipelines, in pipeline order.
+    public var serialGroup: String?
 
     public init(name: String, requires: [String], type: WorkflowJobType = .build, job: JobPlan?,
-                contexts: [String] = [], filters: JobFilters? = nil, requiredStatuses: [String: [JobStatus]] = [:]) {
+                contexts: [String] = [], filters: JobFilters? = nil, requiredStatuses: [String: [JobStatus]] = [:],
+                serialGroup: String? = nil) {
         self.name = name
         self.requires = requires
         self.type = type
@@ -76,6 +79,7 @@ public struct WorkflowJobPlan: Codable, Sendable, Equatable {
         self.contexts = contexts
         self.filters = filters
         self.requiredStatuses = requiredStatuses
+        self.serialGroup = serialGroup
     }
 
     /// The statuses `requirement` may end with: those given, else `[.success]`.
@@ -83,7 +87,9 @@ public struct WorkflowJobPlan: Codable, Sendable, Equatable {
         requiredStatuses[requirement] ?? [.success]
     }
 
-    private enum CodingKeys: String, CodingKey { case name, requires, type, job, contexts, filters, requiredStatuses }
+    private enum CodingKeys: String, CodingKey {
+        case name, requires, type, job, contexts, filters, requiredStatuses, serialGroup
+    }
 
     public init(from decoder: any Decoder) throws {
         let container = try decoder.container(keyedBy: CodingKeys.self)
@@ -94,6 +100,7 @@ public struct WorkflowJobPlan: Codable, Sendable, Equatable {
         contexts = try container.decodeIfPresent([String].self, forKey: .contexts) ?? []
         filters = try container.decodeIfPresent(JobFilters.self, forKey: .filters)
         requiredStatuses = try container.decodeIfPresent([String: [JobStatus]].self, forKey: .requiredStatuses) ?? [:]
+        serialGroup = try container.decodeIfPresent(String.self, forKey: .serialGroup)
     }
 
     /// `requiredStatuses` is left out when empty (every requirement must succeed).
@@ -106,6 +113,7 @@ public struct WorkflowJobPlan: Codable, Sendable, Equatable {
         try container.encode(contexts, forKey: .contexts)
         try container.encodeIfPresent(filters, forKey: .filters)
         if !requiredStatuses.isEmpty { try container.encode(requiredStatuses, forKey: .requiredStatuses) }
+        try container.encodeIfPresent(serialGroup, forKey: .serialGroup)
     }
 }
 
