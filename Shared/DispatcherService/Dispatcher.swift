@@ -67,6 +67,19 @@ struct PipelineProcessor: Sendable {
     /// Reads imported registry orbs from GYRE_ORB_DIR.
     let compiler: ConfigCompiler
 
+    /// `pipeline.trigger_parameters.*` of a pipeline (CircleCI's own, `circleci.*`; others are empty).
+    static func triggerParameters(_ pipeline: PipelineRecord) -> [String: String] {
+        let type = pipeline.scheduledWorkflow != nil ? "schedule" : (pipeline.triggerType == "webhook" ? "github" : "api")
+        let values = [
+            "circleci.trigger_type": type,
+            "circleci.event_type": pipeline.scheduledWorkflow != nil ? "schedule"
+                : (pipeline.triggerType == "webhook" ? (pipeline.tag != nil ? "tag" : "push") : "manual"),
+            "circleci.event_time": ISO8601DateFormatter().string(from: pipeline.createdAt),
+            "circleci.actor_id": pipeline.actor,
+        ]
+        return values
+    }
+
     func process(_ id: UUID) async throws {
         guard let pipeline = try await store.pendingPipeline(id) else { return }
         var logger = self.logger
@@ -105,7 +118,8 @@ struct PipelineProcessor: Sendable {
                 id: pipeline.id, number: pipeline.number, projectGitURL: pipeline.vcsURL,
                 projectType: ProjectSlug(pipeline.projectSlug)?.vcs == "bb" ? "bitbucket" : "github",
                 gitBranch: pipeline.branch, gitTag: pipeline.tag, gitRevision: revision,
-                triggerSource: pipeline.triggerSource, scheduledWorkflow: pipeline.scheduledWorkflow)
+                triggerSource: pipeline.triggerSource, scheduledWorkflow: pipeline.scheduledWorkflow,
+                projectSlug: pipeline.projectSlug, triggerParameters: Self.triggerParameters(pipeline))
             let plan = classMap.apply(to: try compiler.compile(yaml: source, parameters: pipeline.parameters, pipeline: values))
             _ = try await store.storeCompiled(pipeline: id, revision: revision, plan: plan)
             await ScheduleTicker.record(plan: plan, project: pipeline.projectSlug, branch: pipeline.branch,

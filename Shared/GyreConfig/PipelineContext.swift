@@ -21,9 +21,13 @@ struct PipelineContext {
                 "pipeline.project.git_url": "", "pipeline.project.type": "github",
                 "pipeline.git.branch": "", "pipeline.git.tag": "", "pipeline.git.revision": "",
                 "pipeline.git.base_revision": "", "pipeline.trigger_source": TriggerSource.api.rawValue,
+                "pipeline.project.slug": "", "pipeline.in_setup": "false",
+                "pipeline.schedule.name": "", "pipeline.schedule.id": "",
             ]
+            triggerParameters = [:]
             return
         }
+        triggerParameters = pipeline.triggerParameters
         values = [
             "pipeline.id": pipeline.id.uuidString.lowercased(),
             "pipeline.number": String(pipeline.number),
@@ -34,7 +38,27 @@ struct PipelineContext {
             "pipeline.git.revision": pipeline.gitRevision,
             "pipeline.git.base_revision": pipeline.gitBaseRevision ?? "",
             "pipeline.trigger_source": pipeline.triggerSource.rawValue,
+            "pipeline.project.slug": pipeline.projectSlug ?? "",
+            // Dynamic configuration (setup workflows) is not offered yet: never in setup.
+            "pipeline.in_setup": "false",
+            "pipeline.schedule.name": pipeline.scheduledWorkflow ?? "",
+            "pipeline.schedule.id": pipeline.scheduledWorkflow.map { Self.scheduleID(slug: pipeline.projectSlug ?? "", workflow: $0) } ?? "",
         ]
+    }
+
+    /// `pipeline.trigger_parameters.*` below that prefix; a parameter the trigger did not carry is empty, as on CircleCI.
+    var triggerParameters: [String: String]
+
+    /// A stable id for a project's schedule (its workflow's `triggers: schedule`).
+    static func scheduleID(slug: String, workflow: String) -> String {
+        let bytes = Array("\(slug)/\(workflow)".utf8)
+        var hash: UInt64 = 0xcbf2_9ce4_8422_2325
+        for byte in bytes { hash = (hash ^ UInt64(byte)) &* 0x100_0000_01b3 }
+        let hex = String(hash, radix: 16)
+        let padded = String(repeating: "0", count: 16 - hex.count) + hex
+        // UUID-shaped, as CircleCI's schedule ids are.
+        let chars = Array(padded + padded.reversed())
+        return "\(String(chars[0..<8]))-\(String(chars[8..<12]))-\(String(chars[12..<16]))-\(String(chars[16..<20]))-\(String(chars[20..<32]))"
     }
 
     /// Resolves `pipeline.*` references; leaves the others.
@@ -48,9 +72,14 @@ struct PipelineContext {
             }
             return .value(value)
         }
+        if name.hasPrefix("pipeline.trigger_parameters.") {
+            let key = String(name.dropFirst("pipeline.trigger_parameters.".count))
+            return .value(Interpolation.string(triggerParameters[key] ?? ""))
+        }
         guard let value = values[name] else {
             let known = values.keys.sorted().joined(separator: ", ")
-            return .error("unknown pipeline value << \(name) >>; expected one of \(known) or pipeline.parameters.<name>")
+            return .error("unknown pipeline value << \(name) >>; expected one of \(known), "
+                + "pipeline.trigger_parameters.<name> or pipeline.parameters.<name>")
         }
         return .value(Interpolation.string(value))
     }

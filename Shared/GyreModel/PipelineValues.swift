@@ -68,10 +68,17 @@ public struct PipelineValues: Codable, Sendable, Equatable {
     public var triggerSource: TriggerSource
     /// Set when `triggerSource == .scheduledPipeline`: the workflow whose schedule fired.
     public var scheduledWorkflow: String?
+    /// `gh/org/repo` (`pipeline.project.slug`).
+    public var projectSlug: String?
+    /// `pipeline.trigger_parameters.*`, by dotted name below it (`circleci.trigger_type`, ...).
+    public var triggerParameters: [String: String] = [:]
 
     public init(id: UUID, number: Int, projectGitURL: String, projectType: String = "github", gitBranch: String?,
                 gitTag: String?, gitRevision: String, gitBaseRevision: String? = nil,
-                triggerSource: TriggerSource = .api, scheduledWorkflow: String? = nil) {
+                triggerSource: TriggerSource = .api, scheduledWorkflow: String? = nil, projectSlug: String? = nil,
+                triggerParameters: [String: String] = [:]) {
+        self.projectSlug = projectSlug
+        self.triggerParameters = triggerParameters
         self.id = id
         self.number = number
         self.projectGitURL = projectGitURL

@@ -121,3 +121,34 @@ import Testing
         #expect(jobs[1].resourceClass == "medium+.gen2")
     }
 }
+
+@Suite struct NewerPipelineValueTests {
+    @Test func projectSlugScheduleSetupAndTriggerParametersAreKnown() throws {
+        let values = PipelineValues(id: UUID(), number: 3, projectGitURL: "file:///repos/acme/app.git", gitBranch: "main",
+                                    gitTag: nil, gitRevision: "abc", triggerSource: .scheduledPipeline,
+                                    scheduledWorkflow: "nightly", projectSlug: "gh/acme/app",
+                                    triggerParameters: ["circleci.trigger_type": "schedule"])
+        let plan = try ConfigCompiler().compile(yaml: """
+            version: 2.1
+            jobs:
+              build:
+                docker: [{image: alpine}]
+                steps:
+                  - run: echo "<< pipeline.project.slug >>|<< pipeline.in_setup >>|<< pipeline.schedule.name >>|<< pipeline.trigger_parameters.circleci.trigger_type >>|<< pipeline.trigger_parameters.gitlab.branch >>|"
+            workflows:
+              nightly:
+                jobs: [build]
+            """, parameters: [:], pipeline: values)
+        guard case .run(let run)? = plan.workflows.first?.jobs.first?.job?.steps.first else {
+            Issue.record("no run step")
+            return
+        }
+        #expect(run.command == #"echo "gh/acme/app|false|nightly|schedule||""#)
+        let id = PipelineValues(id: UUID(), number: 1, projectGitURL: "x", gitBranch: nil, gitTag: nil, gitRevision: "r",
+                                scheduledWorkflow: "nightly", projectSlug: "gh/acme/app")
+        let a = try ConfigCompiler().compile(yaml: "version: 2.1\njobs:\n  b: {docker: [{image: alpine}], steps: [{run: 'echo << pipeline.schedule.id >>'}]}\nworkflows:\n  w: {jobs: [b]}\n",
+                                             parameters: [:], pipeline: id)
+        guard case .run(let idRun)? = a.workflows.first?.jobs.first?.job?.steps.first else { return }
+        #expect(idRun.command.split(separator: " ").last?.count == 36)
+    }
+}
