@@ -2,9 +2,7 @@ import Foundation
 import GyreProcess
 
 extension DockerWorkspace: JobShell {
-    var homeDirectory: String {
-        (images.first?.user).map { $0 == "root" || $0 == "0" || $0.hasPrefix("0:") || $0.hasPrefix("root:") ? "/root" : "/home/\($0)" } ?? "/root"
-    }
+    var homeDirectory: String { home }
 
     var cacheRoot: String { "/" }
 

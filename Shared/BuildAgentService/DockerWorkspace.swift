@@ -1,6 +1,8 @@
 import Foundation
 import GyreDocker
 import GyreModel
+import GyreProcess
+import Synchronization
 
 /// A job's containers: the primary (first image) that steps run in, and
 /// service containers sharing its network namespace (so they are reachable
@@ -23,18 +25,64 @@ struct DockerWorkspace: Workspace {
 
     var agentDirectory: (host: String, job: String) { (hostAgentDirectory, Self.agentMount) }
 
+    /// `uid:gid` of the user the steps run as, once the primary started (nil for root).
+    let owner = Owner()
+    /// The user the steps run as: the config's `user:`, else the image's `USER` ("" = root).
+    let effectiveUser: String
+    /// `~` in the job: the image's `HOME` for its own user, else the user's home directory.
+    let home: String
+
     init(docker: Docker, images: [DockerImagePlan], name: String, jobDirectory: String, configuredDirectory: String,
-         labels: [String: String], resourceClass: String = "medium", settings: DockerSettings = DockerSettings()) {
+         labels: [String: String], resourceClass: String = "medium", settings: DockerSettings = DockerSettings(),
+         imageUser: (user: String, home: String?)? = nil) {
         self.docker = docker
         self.images = images
         self.name = name
         self.hostWorkingDirectory = "\(jobDirectory)/project"
         self.hostAgentDirectory = "\(jobDirectory)/agent"
-        let home = (images.first?.user).map { $0 == "root" ? "/root" : "/home/\($0)" } ?? "/root"
+        if let configured = images.first?.user {
+            effectiveUser = configured
+            home = Self.home(of: configured)
+        } else {
+            effectiveUser = imageUser?.user ?? ""
+            home = imageUser?.home ?? Self.home(of: effectiveUser)
+        }
         self.workingDirectory = Self.expand(configuredDirectory, home: home)
         self.labels = labels
         self.resourceClass = resourceClass
         self.settings = settings
+    }
+
+    /// Whether `user` (`name`, `uid`, `name:group`, "" for the image default of root) is root.
+    static func isRoot(_ user: String) -> Bool {
+        let name = user.split(separator: ":", maxSplits: 1).first.map(String.init) ?? ""
+        return name.isEmpty || name == "root" || name == "0"
+    }
+
+    /// The conventional home directory of `user`.
+    static func home(of user: String) -> String {
+        isRoot(user) ? "/root" : "/home/\(user.split(separator: ":", maxSplits: 1).first.map(String.init) ?? user)"
+    }
+
+    /// Collects a command's output.
+    final class ProcessOutput: Sendable {
+        private let bytes = Mutex<[UInt8]>([])
+        var text: String { String(decoding: bytes.withLock { $0 }, as: UTF8.self) }
+        @Sendable func append(_ chunk: [UInt8]) { bytes.withLock { $0 += chunk } }
+    }
+
+    /// The steps' user, learnt once the primary runs.
+    final class Owner: Sendable {
+        private let value = Mutex<String?>(nil)
+        var ids: String? { value.withLock { $0 } }
+        func set(_ ids: String) { value.withLock { $0 = ids } }
+    }
+
+    /// Gives `hostPath` (recursively) to the steps' user when that is not root,
+    /// so a job of an image like cimg/* can write its working directory.
+    func adopt(_ hostPath: String) async {
+        guard let ids = owner.ids else { return }
+        _ = try? await ProcessRunner().run("/bin/chown", ["-R", ids, hostPath])
     }
 
     static func expand(_ path: String, home: String) -> String {
@@ -85,6 +133,19 @@ struct DockerWorkspace: Workspace {
                 cpus: Double(cpus), memoryBytes: limits.memoryBytes))
         } catch let error as DockerError {
             throw WorkspaceError(message: "the primary container (\(primary.image)) did not start: \(error.message)")
+        }
+        if !Self.isRoot(effectiveUser) {
+            // The bind-mounted working directory was made by the agent (root): hand it to the steps' user.
+            let probe = ProcessOutput()
+            let code = try? await docker.exec(container: name, command: ["/bin/sh", "-c", "echo \"$(id -u):$(id -g)\""],
+                                              environment: [], workingDirectory: nil, user: primary.user,
+                                              onOutput: probe.append)
+            let ids = probe.text.trimmingCharacters(in: .whitespacesAndNewlines)
+            if code == 0, ids.split(separator: ":").count == 2, ids.allSatisfy({ $0.isNumber || $0 == ":" }) {
+                owner.set(ids)
+                await adopt(hostWorkingDirectory)
+                output(Array("Steps run as \(effectiveUser) (\(ids)); the working directory is theirs\n".utf8))
+            }
         }
         try await startPrimaryCommand(primary, output: output)
         try await startServices(output: output)

@@ -48,7 +48,7 @@ struct JobRunner: Sendable {
         let emitter = StepEmitter(events: events, job: job, control: control)
         emitter.send(.jobStarted(agentId: agentId))
         let jobDirectory = "\(jobsDirectory)/\(Reaper.directoryName(attempt))"
-        guard let workspace = workspace(for: job, jobDirectory: jobDirectory) else {
+        guard let workspace = await workspace(for: job, jobDirectory: jobDirectory) else {
             emitter.send(.jobFinished(status: .infrastructureFail, message: "this agent has no Docker engine"))
             await events.flush()
             return
@@ -104,6 +104,7 @@ struct JobRunner: Sendable {
                         ?? workspace.hostWorkingDirectory
                     try await git.checkout(url: job.vcsURL, revision: job.revision, branch: job.branch, into: path,
                                            onOutput: handle.output)
+                    await workspace.adopt(path)
                     emitter.finish(handle, status: .success, exitCode: 0)
                 } catch {
                     handle.output(Array("\(error)\n".utf8))

@@ -18,6 +18,12 @@ protocol Workspace: Sendable {
              output: @escaping @Sendable ([UInt8]) -> Void) async throws -> Int32
     /// Removes everything the job created; called however the job ended.
     func cleanUp() async
+    /// Hands files the agent wrote on the host (a checkout) to the user the steps run as.
+    func adopt(_ hostPath: String) async
+}
+
+extension Workspace {
+    func adopt(_ hostPath: String) async {}
 }
 
 /// A failure to set the environment up, with a message for the job's page.

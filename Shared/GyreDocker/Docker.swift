@@ -99,6 +99,18 @@ public struct Docker: Sendable {
         try await docker(arguments + [container] + command)
     }
 
+    /// The user an image runs as (`USER`, empty for root) and its `HOME`
+    /// (from the image's environment, when it sets one); nil when the image is missing.
+    public func imageUser(_ image: String) async -> (user: String, home: String?)? {
+        guard let text = try? await docker(["image", "inspect", "--format", "{{json .Config.User}} {{json .Config.Env}}",
+                                            image]).text else { return nil }
+        let parts = text.trimmingCharacters(in: .whitespacesAndNewlines).split(separator: " ", maxSplits: 1).map(String.init)
+        let user = parts.first.flatMap { try? JSONDecoder().decode(String.self, from: Data($0.utf8)) } ?? ""
+        let env = parts.count > 1 ? ((try? JSONDecoder().decode([String]?.self, from: Data(parts[1].utf8))) ?? nil) ?? [] : []
+        let home = env.first { $0.hasPrefix("HOME=") }.map { String($0.dropFirst("HOME=".count)) }
+        return (user, home)
+    }
+
     /// The image's `ENTRYPOINT` (empty when it has none).
     public func entrypoint(of image: String) async throws -> [String] {
         let text = try await docker(["image", "inspect", "--format", "{{json .Config.Entrypoint}}", image]).text

@@ -32,6 +32,12 @@ public struct Git: Sendable {
         env["GIT_TERMINAL_PROMPT"] = "0"
         env["GIT_ASKPASS"] = "/bin/true"
         env["GIT_SSH_COMMAND"] = "ssh -o BatchMode=yes -o StrictHostKeyChecking=accept-new"
+        // Git only works in directories it trusts. A job's checkout belongs to the
+        // job's user (uid 3434 in cimg images), not to the agent: trust the
+        // directories Gyre itself made (command-line config, which git honours).
+        env["GIT_CONFIG_COUNT"] = "1"
+        env["GIT_CONFIG_KEY_0"] = "safe.directory"
+        env["GIT_CONFIG_VALUE_0"] = "*"
         return env
     }()
 
