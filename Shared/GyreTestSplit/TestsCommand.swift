@@ -10,12 +10,21 @@ public struct TestsCommand: Sendable {
         public var exitCode: Int32
         /// `step halt`: the marker file to create so the job ends, successfully, after this step.
         public var haltMarker: String? = nil
+        /// `tests run`: the shell command to run, with this node's tests (one a line) on its standard input.
+        public var run: (command: String, input: String)? = nil
 
-        public init(stdout: String, stderr: String, exitCode: Int32, haltMarker: String? = nil) {
+        public init(stdout: String, stderr: String, exitCode: Int32, haltMarker: String? = nil,
+                    run: (command: String, input: String)? = nil) {
             self.stdout = stdout
             self.stderr = stderr
             self.exitCode = exitCode
             self.haltMarker = haltMarker
+            self.run = run
+        }
+
+        public static func == (a: Result, b: Result) -> Bool {
+            a.stdout == b.stdout && a.stderr == b.stderr && a.exitCode == b.exitCode && a.haltMarker == b.haltMarker
+                && a.run?.command == b.run?.command && a.run?.input == b.run?.input
         }
     }
 
@@ -37,6 +46,7 @@ public struct TestsCommand: Sendable {
           circleci tests glob PATTERN...
           circleci tests split [--split-by=name|filesize|timings] [--timings-type=filename|classname|testname]
                                [--total N] [--index I] [FILE]
+          circleci tests run --command=CMD [split options]   (CMD gets this node's share of stdin's tests on its stdin)
           circleci env subst [TEXT]     (TEXT, or standard input, with $VAR and ${VAR} replaced)
           circleci step halt            (end the job successfully after this step)
 
@@ -51,6 +61,8 @@ public struct TestsCommand: Sendable {
             return Result(stdout: lines(Glob.files(matching: rest)), stderr: "", exitCode: 0)
         case ("tests", "split"):
             return split(rest)
+        case ("tests", "run"):
+            return runTests(rest)
         case ("env", "subst"):
             guard rest.count <= 1 else { return failure("circleci env subst takes one text argument (or standard input)") }
             let text = rest.first ?? String(decoding: readStdin(), as: UTF8.self)
@@ -65,6 +77,34 @@ public struct TestsCommand: Sendable {
         default:
             return failure("unknown command `\(arguments[0]) \(arguments[1])`")
         }
+    }
+
+    /// `circleci tests run --command=CMD [--split-by ...]`: splits the test
+    /// names on stdin like `tests split` and runs CMD (with `sh -c`) with this
+    /// node's share on its standard input; exits with CMD's status.
+    func runTests(_ arguments: [String]) -> Result {
+        var command: String?
+        var splitArguments: [String] = []
+        var index = 0
+        while index < arguments.count {
+            let argument = arguments[index]
+            index += 1
+            if argument.hasPrefix("--command=") {
+                command = String(argument.dropFirst("--command=".count))
+            } else if argument == "--command", index < arguments.count {
+                command = arguments[index]
+                index += 1
+            } else if argument == "--verbose" || argument.hasPrefix("--test-results-path") {
+                // Accepted: output is always shown; results are stored by store_test_results.
+                if argument == "--test-results-path", index < arguments.count { index += 1 }
+            } else {
+                splitArguments.append(argument)
+            }
+        }
+        guard let command, !command.isEmpty else { return failure("circleci tests run needs --command") }
+        let share = split(splitArguments)
+        guard share.exitCode == 0 else { return share }
+        return Result(stdout: "", stderr: share.stderr, exitCode: 0, run: (command, share.stdout))
     }
 
     /// `$NAME` and `${NAME}` replaced by their values (empty when unset), as

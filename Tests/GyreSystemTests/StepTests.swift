@@ -323,6 +323,9 @@ extension EndToEnd {
                       name: Subst
                       command: echo 'deploy to ${REGION} as $WHO' | circleci env subst
                   - run:
+                      name: Tests run
+                      command: printf 'b\\na\\nc\\n' | circleci tests run --command="xargs echo ran" --split-by=name
+                  - run:
                       name: Halt
                       command: |
                         circleci-agent step halt
@@ -355,6 +358,7 @@ extension EndToEnd {
         for name in ["docker", "host"] {
             let job = try #require(jobs[name])
             #expect(try step(job.steps, "Subst").output == "deploy to eu-west-1 as gyre\n", "\(name)")
+            #expect(try step(job.steps, "Tests run").output == "ran b a c\n", "\(name)")
             let halt = try step(job.steps, "Halt")
             #expect(halt.status == "success")
             #expect(halt.output.contains("still-in-the-halting-step"), "\(name): \(halt.output)")

@@ -151,6 +151,19 @@ struct TestsCommandTests {
         #expect(run(["env", "subst", "a", "b"]).exitCode == 2)
     }
 
+    @Test func testsRunHandsThisNodesShareToTheCommand() {
+        let env = ["CIRCLE_NODE_TOTAL": "2", "CIRCLE_NODE_INDEX": "1"]
+        let result = run(["tests", "run", "--command=xargs echo ran", "--split-by=name", "--verbose"], env: env,
+                         stdin: "b\na\nc\nd\n")
+        #expect(result.exitCode == 0)
+        #expect(result.run?.command == "xargs echo ran")
+        #expect(result.run?.input == "b\nd\n")
+        let spaced = run(["tests", "run", "--command", "cat", "--total", "1"], stdin: "x y")
+        #expect(spaced.run?.input == "x\ny\n")
+        #expect(run(["tests", "run"]).exitCode == 2)
+        #expect(run(["tests", "run", "--command=cat", "--split-by=magic"]).exitCode == 2)
+    }
+
     @Test func stepHaltLeavesAMarkerInTheAgentDirectory() {
         let halted = run(["step", "halt"], env: ["CIRCLE_INTERNAL_AGENT_DIR": "/job/agent"])
         #expect(halted.exitCode == 0)
