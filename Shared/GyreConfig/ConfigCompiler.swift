@@ -110,7 +110,8 @@ public struct ConfigCompiler: Sendable {
         DefinitionChecker(version: version, scope: scope, diagnostics: diagnostics).check(root)
         if diagnostics.validating { checkInlineOrbs(root, scope: scope, diagnostics: diagnostics, version: version) }
 
-        let workflowCompiler = WorkflowCompiler(version: version, scope: scope, diagnostics: diagnostics)
+        var workflowCompiler = WorkflowCompiler(version: version, scope: scope, diagnostics: diagnostics)
+        workflowCompiler.expressions = context.expressionEnvironment
         let workflows: [WorkflowPlan]?
         if let workflowsNode = root["workflows"], Self.definesWorkflows(workflowsNode) {
             workflows = workflowCompiler.compile(workflowsNode)

@@ -3,8 +3,19 @@ import GyreModel
 /// Compiles workflow-job `filters` and workflow `triggers` (schedules).
 struct FilterCompiler {
     /// `filters: {branches: {only, ignore}, tags: {only, ignore}}`, or nil after reporting.
-    func jobFilters(_ node: ConfigNode) -> JobFilters? {
-        guard let mapping = node.mapping(expected: "a mapping with branches and/or tags") else { return nil }
+    func jobFilters(_ node: ConfigNode, expressions: [String: ConfigExpression.Value] = [:]) -> JobFilters? {
+        if case .scalar = node.node, let text = node.scalarText {
+            // `filters: pipeline.git.branch == "main"`: an expression over pipeline values and parameters,
+            // decided now (as CircleCI does, at compile time).
+            do {
+                let result = try ConfigExpression.parse(text).isTrue(in: expressions)
+                return JobFilters(expression: text, expressionResult: result)
+            } catch {
+                node.diagnostics.invalid(node.path, "invalid filter expression: \(error)")
+                return nil
+            }
+        }
+        guard let mapping = node.mapping(expected: "a mapping with branches and/or tags, or an expression") else { return nil }
         let before = node.diagnostics.count
         mapping.rejectUnknownKeys(known: ["branches", "tags"], owner: "filters")
         let filters = JobFilters(branches: mapping["branches"].flatMap(patternFilter),

@@ -46,6 +46,30 @@ struct PipelineContext {
         ]
     }
 
+    /// The variables of expressions (`filters: pipeline.git.branch == "main"`):
+    /// every pipeline value (`pipeline.number` as a number), the known
+    /// trigger parameters, and the pipeline parameters with their types.
+    var expressionEnvironment: [String: ConfigExpression.Value] {
+        var environment: [String: ConfigExpression.Value] = [:]
+        for (name, value) in values { environment[name] = .string(value) }
+        if let number = values["pipeline.number"].flatMap(Int.init) { environment["pipeline.number"] = .integer(number) }
+        environment["pipeline.in_setup"] = .boolean(false)
+        for (name, value) in triggerParameters { environment["pipeline.trigger_parameters.\(name)"] = .string(value) }
+        for (name, node) in parameters {
+            let text = node.scalar?.string ?? ""
+            let value: ConfigExpression.Value
+            if let scalar = node.scalar, scalar.style == .plain, let flag = Bool(text.lowercased()) {
+                value = .boolean(flag)
+            } else if let scalar = node.scalar, scalar.style == .plain, let number = Int(text) {
+                value = .integer(number)
+            } else {
+                value = .string(text)
+            }
+            environment["pipeline.parameters.\(name)"] = value
+        }
+        return environment
+    }
+
     /// `pipeline.trigger_parameters.*` below that prefix; a parameter the trigger did not carry is empty, as on CircleCI.
     var triggerParameters: [String: String]
 

@@ -13,6 +13,8 @@ struct WorkflowCompiler {
     var version: ConfigVersion
     var scope: Scope
     var diagnostics: Diagnostics
+    /// The variables of `filters` expressions (pipeline values and parameters).
+    var expressions: [String: ConfigExpression.Value] = [:]
 
     /// The workflow that runs the `build` job when a config has no workflows.
     static let defaultWorkflowName = "workflow"
@@ -97,7 +99,7 @@ struct WorkflowCompiler {
             diagnostics.invalid(jobsNode.path, "a workflow needs at least one job")
             return nil
         }
-        let reader = WorkflowJobReader(version: version, scope: scope)
+        let reader = WorkflowJobReader(version: version, scope: scope, expressions: expressions)
         var invocations = entries.flatMap(reader.invocations)
         checkUnique(invocations, workflow: workflow)
         let edges = resolveRequires(&invocations, workflow: workflow)

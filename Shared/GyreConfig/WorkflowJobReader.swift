@@ -7,6 +7,8 @@ import Yams
 struct WorkflowJobReader {
     var version: ConfigVersion
     var scope: Scope
+    /// The variables of `filters` expressions.
+    var expressions: [String: ConfigExpression.Value] = [:]
 
     typealias Invocation = WorkflowCompiler.Invocation
 
@@ -76,7 +78,7 @@ struct WorkflowJobReader {
             (invocation.requires, invocation.requiredStatuses) = self.requires(requires)
         }
         if let context = options["context"] { invocation.contexts = contexts(context) }
-        if let filters = options["filters"] { invocation.filters = FilterCompiler().jobFilters(filters) }
+        if let filters = options["filters"] { invocation.filters = FilterCompiler().jobFilters(filters, expressions: expressions) }
         if let group = options["serial-group"] { invocation.serialGroup = group.nonEmptyString(expected: "a serial group name") }
         // `override-with` names an orb job that may replace this one (CircleCI's orb overrides); the job itself runs here.
         _ = options["override-with"]?.nonEmptyString(expected: "the name of a job")

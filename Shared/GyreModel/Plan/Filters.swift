@@ -52,14 +52,24 @@ public struct PatternFilter: Codable, Sendable, Equatable {
 public struct JobFilters: Codable, Sendable, Equatable {
     public var branches: PatternFilter?
     public var tags: PatternFilter?
+    /// `filters: <expression>` as written, and what it came to for this pipeline
+    /// (expressions are decided when the config is compiled).
+    public var expression: String?
+    public var expressionResult: Bool?
 
     public init(branches: PatternFilter? = nil, tags: PatternFilter? = nil) {
         self.branches = branches
         self.tags = tags
     }
 
+    public init(expression: String, expressionResult: Bool) {
+        self.expression = expression
+        self.expressionResult = expressionResult
+    }
+
     /// Whether the job runs for a pipeline on `branch` or `tag` (a tag wins when both are set).
     public func allows(branch: String?, tag: String?) -> Bool {
+        if let expressionResult { return expressionResult }
         if let tag {
             guard let tags else { return false }
             return tags.allows(tag)
