@@ -8,7 +8,10 @@ struct FilterCompiler {
             // `filters: pipeline.git.branch == "main"`: an expression over pipeline values and parameters,
             // decided now (as CircleCI does, at compile time).
             do {
-                let result = try ConfigExpression.parse(text).isTrue(in: expressions)
+                let expression = try ConfigExpression.parse(text)
+                // Validating, values are placeholders: the syntax is checked, the outcome left to processing.
+                if node.diagnostics.validating { return JobFilters(expression: text, expressionResult: true) }
+                let result = try expression.isTrue(in: expressions)
                 return JobFilters(expression: text, expressionResult: result)
             } catch {
                 node.diagnostics.invalid(node.path, "invalid filter expression: \(error)")

@@ -1,3 +1,4 @@
+import Foundation
 import Yams
 
 /// Evaluates a CircleCI logic statement (`when:` / `unless:` conditions),
@@ -7,6 +8,9 @@ import Yams
 struct LogicStatement {
     /// Nested deeper than this is refused.
     static let maxDepth = 50
+    /// When set, a string that reads as an expression over pipeline values
+    /// (`when: pipeline.git.branch == "main"`) is evaluated as one.
+    var expressions: [String: ConfigExpression.Value]? = nil
 
     /// The statement's value, or nil after reporting.
     func evaluate(_ node: ConfigNode, depth: Int = 0) -> Bool? {
@@ -23,8 +27,26 @@ struct LogicStatement {
         case .sequence(let elements):
             return !elements.isEmpty
         default:
+            if let expressions, let text = node.scalarText, Self.readsAsExpression(text) {
+                do {
+                    return try ConfigExpression.parse(text).isTrue(in: expressions)
+                } catch {
+                    node.diagnostics.invalid(node.path, "invalid expression: \(error)")
+                    return nil
+                }
+            }
             return Self.truthy(node.node)
         }
+    }
+
+    /// A condition written as an expression rather than a literal: it names a
+    /// pipeline value and compares or combines (or is just that value).
+    static func readsAsExpression(_ text: String) -> Bool {
+        let trimmed = text.trimmingCharacters(in: .whitespaces)
+        guard trimmed.contains("pipeline.") else { return false }
+        if trimmed.hasPrefix("pipeline."), !trimmed.contains(" ") { return true }
+        return [" == ", " != ", "==", "!=", " starts-with ", " matches ", " and ", " or ", "not ", " < ", " > ", " <= ", " >= "]
+            .contains { trimmed.contains($0) }
     }
 
     private func evaluate(operator name: String, _ value: ConfigNode, depth: Int) -> Bool? {

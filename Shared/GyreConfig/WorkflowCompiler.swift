@@ -86,8 +86,10 @@ struct WorkflowCompiler {
         guard let mapping = node.mapping(expected: "a mapping with jobs") else { return nil }
         // Validation checks every workflow, whatever its condition.
         let validating = diagnostics.validating
-        if let when = mapping["when"], let value = LogicStatement().evaluate(when), !value, !validating { return nil }
-        if let unless = mapping["unless"], let value = LogicStatement().evaluate(unless), value, !validating { return nil }
+        // Validating, values are placeholders: a `when:` expression is left to processing.
+        let logic = LogicStatement(expressions: validating ? nil : expressions)
+        if let when = mapping["when"], let value = logic.evaluate(when), !value, !validating { return nil }
+        if let unless = mapping["unless"], let value = logic.evaluate(unless), value, !validating { return nil }
         guard diagnostics.count == before else { return nil }
         mapping.rejectUnknownKeys(known: Self.workflowKeys, owner: "workflow")
 

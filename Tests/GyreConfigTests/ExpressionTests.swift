@@ -42,6 +42,31 @@ import Testing
         }
     }
 
+    @Test func aWorkflowWhenMayBeAnExpression() throws {
+        let values = PipelineValues(id: UUID(), number: 5, projectGitURL: "x", gitBranch: "staging", gitTag: nil,
+                                    gitRevision: "r")
+        let plan = try ConfigCompiler().compile(yaml: """
+            version: 2.1
+            jobs:
+              test: {docker: [{image: alpine}], steps: [checkout]}
+            workflows:
+              nightly:
+                when: pipeline.git.branch == "main" or pipeline.git.branch == "staging"
+                jobs: [test]
+              release:
+                when: pipeline.git.tag starts-with "v"
+                jobs: [test]
+              literal:
+                when: "yes"
+                jobs: [test]
+            """, parameters: [:], pipeline: values)
+        #expect(plan.workflows.map(\.name) == ["nightly", "literal"])
+        #expect(LogicStatement.readsAsExpression(#"pipeline.git.branch == "main""#))
+        #expect(LogicStatement.readsAsExpression("pipeline.parameters.deploy"))
+        #expect(!LogicStatement.readsAsExpression("true"))
+        #expect(!LogicStatement.readsAsExpression("deploy to pipeline. today"))
+    }
+
     @Test func jobFiltersMayBeAnExpressionDecidedAtCompileTime() throws {
         let values = PipelineValues(id: UUID(), number: 5, projectGitURL: "x", gitBranch: "feature/x", gitTag: nil,
                                     gitRevision: "r")
