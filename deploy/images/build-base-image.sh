@@ -48,13 +48,15 @@ debian_mirror() {
   uri=$(grep -hsE "^deb[[:space:]]+(\[[^]]*\][[:space:]]+)?[a-z]+://[^[:space:]]+[[:space:]]+$SUITE[[:space:]]" \
           /etc/apt/sources.list /etc/apt/sources.list.d/*.list 2>/dev/null \
         | sed -E 's/^deb[[:space:]]+(\[[^]]*\][[:space:]]+)?//' | awk '{print $1; exit}' || true)
-  echo "${uri:-http://deb.debian.org/debian}"
+  # No fallback host: the mirror is whatever this machine's apt is configured to use.
+  echo "$uri"
 }
 
 if [[ ! -s "$TARBALL" ]]; then
   [[ $(id -u) -eq 0 ]] || die "debootstrap needs root (or provide $TARBALL)"
   command -v debootstrap >/dev/null || die "debootstrap missing; run deploy/scripts/install-deps.sh"
   MIRROR=$(debian_mirror)
+  [[ -n "$MIRROR" ]] || die "no Debian mirror for $SUITE in /etc/apt/sources.list(.d): set GYRE_DEBIAN_MIRROR or configure apt"
   mkdir -p "$CACHE_DIR"
   WORK=$(mktemp -d /var/tmp/gyre-rootfs.XXXXXX)
   cleanup() {
