@@ -152,15 +152,9 @@ extension EndToEnd {
                 steps:
                   - run: echo on-a-mapped-runner
               lint:
-                machine: true
-                resource_class: gyre/host
-                steps:
-                  - run: echo lint
+            \(hostJob("echo lint"))
               release:
-                machine: true
-                resource_class: gyre/host
-                steps:
-                  - run: echo never
+            \(hostJob("echo never"))
             workflows:
               main:
                 jobs:
@@ -210,10 +204,7 @@ extension EndToEnd {
                 steps:
                   - run: echo never
               test:
-                machine: true
-                resource_class: gyre/host
-                steps:
-                  - run: echo never
+            \(hostJob("echo never"))
             workflows:
               main:
                 jobs:
