@@ -85,11 +85,11 @@ let package = Package(
                                   hb, lifecycle, log, metrics, prom, pg]),
 
         // Service logic, one library per service.
-        shared("FrontendService", ["GyreServiceKit", "GyreStore", "GyreRedis", "GyreProtocol", hb, crypto]),
+        shared("FrontendService", ["GyreServiceKit", "GyreStore", "GyreRedis", "GyreProtocol", "GyreConfig", hb, crypto]),
         shared("DispatcherService", ["GyreServiceKit", "GyreConfig", "GyreGit", "GyreStore"]),
         shared("SchedulerService", ["GyreServiceKit", "GyreStore", "GyreModel"]),
         shared("OutputProcessorService", ["GyreServiceKit", "GyreStore", "GyreRedis", "GyreJUnit", hb]),
-        shared("BuildAgentService", ["GyreServiceKit", "GyreGit", "GyreDocker", "GyreProcess"]),
+        shared("BuildAgentService", ["GyreServiceKit", "GyreGit", "GyreDocker", "GyreProcess", hb]),
         shared("ReadyAgentService", ["GyreServiceKit", hb]),
         shared("ContextsService", ["GyreServiceKit"]),
         shared("DomainService", ["GyreServiceKit", "GyreStore", "GyreModel", hb]),

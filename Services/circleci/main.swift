@@ -6,7 +6,8 @@ import Darwin
 import GyreTestSplit
 
 // The `circleci` command jobs find on their PATH (also as `circleci-agent`):
-// `circleci tests glob|split`, `circleci env subst`, `circleci step halt`. Built with a static Swift runtime so it runs in any
+// `circleci tests glob|split|run`, `circleci env subst`, `circleci step halt`, and for setup
+// jobs `circleci-agent continue` and `circleci-agent path-filter` (Dynamic.swift). Built with a static Swift runtime so it runs in any
 // glibc-based job image.
 
 func environment() -> [String: String] {
@@ -30,6 +31,13 @@ func write(_ text: String, to fd: Int32) {
         if count <= 0 { return }
         bytes = bytes.dropFirst(count)
     }
+}
+
+let arguments = Array(CommandLine.arguments.dropFirst())
+switch arguments.first {
+case "continue": continuePipeline(Array(arguments.dropFirst()), environment())
+case "path-filter": pathFilter(environment())
+default: break
 }
 
 let command = TestsCommand(environment: environment(), readStdin: { FileSystem.readAll(0) })

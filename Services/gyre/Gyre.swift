@@ -7,7 +7,7 @@ struct Gyre: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "gyre",
         abstract: "Gyre: a self-hosted CI server for CircleCI-style pipelines.",
-        subcommands: [Local.self, Follow.self, Run.self, Bench.self, Config.self])
+        subcommands: [Local.self, Follow.self, Run.self, Bench.self, Config.self, Orb.self])
 }
 
 /// Options naming a running installation's API.

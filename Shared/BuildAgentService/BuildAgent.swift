@@ -58,7 +58,8 @@ public enum BuildAgent {
         let runner = JobRunner(
             events: events, docker: docker, git: git, workDirectory: workDirectory, agentId: agentId, logger: logger,
             jobTimeout: .seconds(environment.int("GYRE_JOB_TIMEOUT_SECONDS", default: 18000, range: 1...604_800)),
-            dockerSettings: settings, steps: StepServices(environment: environment))
+            dockerSettings: settings, steps: StepServices(environment: environment),
+            apiProxy: JobAPIProxy(apiURL: environment.string("GYRE_API_URL", default: "http://127.0.0.1:80")))
         let slots = JobSlots(capacity: state.capacity)
         let agentLogger = logger
 

@@ -31,6 +31,8 @@ enum BuiltinEnvironment {
         ]
         if let branch = job.branch { variables.append(EnvVar("CIRCLE_BRANCH", branch)) }
         if let tag = job.tag { variables.append(EnvVar("CIRCLE_TAG", tag)) }
+        // Dynamic configuration: the setup workflow's jobs continue the pipeline with it.
+        if let key = job.continuationKey { variables.append(EnvVar("CIRCLE_CONTINUATION_KEY", key)) }
         return variables
     }
 }

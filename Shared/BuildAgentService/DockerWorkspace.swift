@@ -27,6 +27,8 @@ struct DockerWorkspace: Workspace {
 
     /// `uid:gid` of the user the steps run as, once the primary started (nil for root).
     let owner = Owner()
+    /// The agent's API socket for a setup job (mounted at `JobAPIProxy.containerPath`).
+    let apiSocket: String?
     /// The user the steps run as: the config's `user:`, else the image's `USER` ("" = root).
     let effectiveUser: String
     /// `~` in the job: the image's `HOME` for its own user, else the user's home directory.
@@ -34,7 +36,8 @@ struct DockerWorkspace: Workspace {
 
     init(docker: Docker, images: [DockerImagePlan], name: String, jobDirectory: String, configuredDirectory: String,
          labels: [String: String], resourceClass: String = "medium", settings: DockerSettings = DockerSettings(),
-         imageUser: (user: String, home: String?)? = nil) {
+         imageUser: (user: String, home: String?)? = nil, apiSocket: String? = nil) {
+        self.apiSocket = apiSocket
         self.docker = docker
         self.images = images
         self.name = name
@@ -121,6 +124,9 @@ struct DockerWorkspace: Workspace {
         if let circleci = settings.circleciBinary {
             mounts.append(Docker.Mount(host: circleci, container: "/usr/local/bin/circleci", readOnly: true))
             mounts.append(Docker.Mount(host: circleci, container: "/usr/local/bin/circleci-agent", readOnly: true))
+        }
+        if let apiSocket {
+            mounts.append(Docker.Mount(host: apiSocket, container: JobAPIProxy.containerPath))
         }
         let serviceHosts = images.dropFirst().compactMap(\.name).filter { !$0.isEmpty }.map { ($0, "127.0.0.1") }
         output(Array("Starting container \(primary.image)\n".utf8))

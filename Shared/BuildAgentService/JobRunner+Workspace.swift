@@ -5,7 +5,7 @@ import GyreProtocol
 
 extension JobRunner {
     /// Where the job runs; nil for a Docker job on an agent without Docker.
-    func workspace(for job: AgentJob, jobDirectory: String) async -> (any Workspace)? {
+    func workspace(for job: AgentJob, jobDirectory: String, apiSocket: String? = nil) async -> (any Workspace)? {
         switch job.plan.executor {
         case .docker(let images):
             guard let docker else { return nil }
@@ -23,7 +23,7 @@ extension JobRunner {
             return DockerWorkspace(docker: docker, images: images, name: Self.containerPrefix(job.jobId, job.attempt),
                                    jobDirectory: jobDirectory, configuredDirectory: job.plan.workingDirectory,
                                    labels: labels, resourceClass: job.plan.resourceClass, settings: dockerSettings,
-                                   imageUser: imageUser)
+                                   imageUser: imageUser, apiSocket: apiSocket)
         case .machine:
             return HostWorkspace(jobDirectory: jobDirectory, configuredDirectory: job.plan.workingDirectory)
         }

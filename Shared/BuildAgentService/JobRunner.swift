@@ -24,6 +24,8 @@ struct JobRunner: Sendable {
     var dockerSettings = DockerSettings()
     /// The storage API and scratch space of the built-in steps (caches, workspaces, artifacts...).
     var steps = StepServices.unconfigured
+    /// The API a setup job continues its pipeline through (GYRE_API_URL); nil = none.
+    var apiProxy: JobAPIProxy?
 
     /// This builder's job directories (one per attempt): apart from other
     /// builders sharing the work directory, so each reaps only its own.
@@ -48,21 +50,40 @@ struct JobRunner: Sendable {
         let emitter = StepEmitter(events: events, job: job, control: control)
         emitter.send(.jobStarted(agentId: agentId))
         let jobDirectory = "\(jobsDirectory)/\(Reaper.directoryName(attempt))"
-        guard let workspace = await workspace(for: job, jobDirectory: jobDirectory) else {
+        // A setup job continues its pipeline through a socket the agent serves.
+        let apiSocket = job.continuationKey != nil && apiProxy != nil
+            ? JobAPIProxy.socketPath(for: job.jobId, attempt: job.attempt, workDirectory: workDirectory) : nil
+        guard let workspace = await workspace(for: job, jobDirectory: jobDirectory, apiSocket: apiSocket) else {
             emitter.send(.jobFinished(status: .infrastructureFail, message: "this agent has no Docker engine"))
             await events.flush()
             return
         }
 
         let jobLogger = logger
-        let (status, message) = await supervise(job, control: control, workspace: workspace, emitter: emitter) {
-            await runSteps(job, in: workspace, emitter: emitter, logger: jobLogger)
+        let supervised = { @Sendable () async -> (JobStatus, String?) in
+            await supervise(job, control: control, workspace: workspace, emitter: emitter) {
+                await runSteps(job, in: workspace, emitter: emitter, logger: jobLogger)
+            }
+        }
+        let (status, message) = if let apiSocket, let apiProxy {
+            await apiProxy.serving(socket: apiSocket, logger: logger, supervised)
+        } else {
+            await supervised()
         }
         await workspace.cleanUp()
         try? FileManager.default.removeItem(atPath: jobDirectory)
         emitter.send(.jobFinished(status: status, message: message))
         await events.flush()
         logger.info("job finished", metadata: ["status": "\(status.rawValue)"])
+    }
+
+    /// `GYRE_API_SOCKET` for a setup job: where `circleci-agent continue` reaches the server.
+    func apiEnvironment(_ job: AgentJob) -> [EnvVar] {
+        guard job.continuationKey != nil, apiProxy != nil else { return [] }
+        if case .machine = job.plan.executor {
+            return [EnvVar(JobAPIProxy.environmentVariable, JobAPIProxy.socketPath(for: job.jobId, attempt: job.attempt, workDirectory: workDirectory))]
+        }
+        return [EnvVar(JobAPIProxy.environmentVariable, JobAPIProxy.containerPath)]
     }
 
     func runSteps(_ job: AgentJob, in workspace: any Workspace, emitter: StepEmitter,
@@ -82,7 +103,7 @@ struct JobRunner: Sendable {
             return (.failed, "\(error)")
         }
         let environment = BuiltinEnvironment.variables(for: job, workingDirectory: workspace.workingDirectory)
-            + [EnvVar(Self.agentDirectoryVariable, workspace.agentDirectory.job)]
+            + [EnvVar(Self.agentDirectoryVariable, workspace.agentDirectory.job)] + apiEnvironment(job)
             + (await toolEnvironment(job, in: workspace)) + job.plan.environment
         let haltMarker = "\(workspace.agentDirectory.host)/halt"
         var failed = false

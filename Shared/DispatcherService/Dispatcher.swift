@@ -29,7 +29,8 @@ public enum Dispatcher {
         let processor = PipelineProcessor(
             store: DispatcherStore(database: database), git: git, classMap: classMap,
             cacheDirectory: environment.string("GYRE_GIT_CACHE", default: "/var/cache/gyre/git"), logger: app.logger,
-            compiler: ConfigCompiler(orbDirectory: environment.orbDirectory.map { URL(fileURLWithPath: $0) }))
+            orbs: OrbCache(store: OrbStore(database: database),
+                           directory: environment.orbDirectory.map { URL(fileURLWithPath: $0) }))
         let topology = app.topology
         let advancer = WorkflowAdvancer(store: processor.store, logger: app.logger)
         app.add(advancer)
@@ -39,7 +40,12 @@ public enum Dispatcher {
             consumer: consumer,
             handlers: [
                 topology.dispatcherPipelineCreated: { delivery in
-                    try await processor.process(MessageCodec.decode(PipelineCreated.self, from: delivery.body).pipelineId)
+                    if delivery.type == PipelineContinued.type {
+                        try await processor.processContinuation(
+                            MessageCodec.decode(PipelineContinued.self, from: delivery.body).pipelineId)
+                    } else {
+                        try await processor.process(MessageCodec.decode(PipelineCreated.self, from: delivery.body).pipelineId)
+                    }
                 },
                 topology.dispatcherJobFinished: { delivery in
                     let finished = try MessageCodec.decode(JobFinished.self, from: delivery.body)
@@ -64,8 +70,18 @@ struct PipelineProcessor: Sendable {
     let classMap: ResourceClassMap
     let cacheDirectory: String
     let logger: Logger
-    /// Reads imported registry orbs from GYRE_ORB_DIR.
-    let compiler: ConfigCompiler
+    /// Imported registry orbs (Postgres, GYRE_ORB_DIR) and the shipped ones.
+    let orbs: OrbCache
+
+    /// The `pipeline.*` values of a pipeline at a revision.
+    static func values(_ pipeline: PipelineRecord, revision: String) -> PipelineValues {
+        PipelineValues(
+            id: pipeline.id, number: pipeline.number, projectGitURL: pipeline.vcsURL,
+            projectType: ProjectSlug(pipeline.projectSlug)?.vcs == "bb" ? "bitbucket" : "github",
+            gitBranch: pipeline.branch, gitTag: pipeline.tag, gitRevision: revision,
+            triggerSource: pipeline.triggerSource, scheduledWorkflow: pipeline.scheduledWorkflow,
+            projectSlug: pipeline.projectSlug, triggerParameters: triggerParameters(pipeline))
+    }
 
     /// `pipeline.trigger_parameters.*` of a pipeline (CircleCI's own, `circleci.*`; others are empty).
     static func triggerParameters(_ pipeline: PipelineRecord) -> [String: String] {
@@ -114,13 +130,9 @@ struct PipelineProcessor: Sendable {
             return
         }
         do {
-            let values = PipelineValues(
-                id: pipeline.id, number: pipeline.number, projectGitURL: pipeline.vcsURL,
-                projectType: ProjectSlug(pipeline.projectSlug)?.vcs == "bb" ? "bitbucket" : "github",
-                gitBranch: pipeline.branch, gitTag: pipeline.tag, gitRevision: revision,
-                triggerSource: pipeline.triggerSource, scheduledWorkflow: pipeline.scheduledWorkflow,
-                projectSlug: pipeline.projectSlug, triggerParameters: Self.triggerParameters(pipeline))
-            let plan = classMap.apply(to: try compiler.compile(yaml: source, parameters: pipeline.parameters, pipeline: values))
+            let compiler = try await orbs.compiler(for: source)
+            let plan = classMap.apply(to: try compiler.compile(yaml: source, parameters: pipeline.parameters,
+                                                               pipeline: Self.values(pipeline, revision: revision)))
             _ = try await store.storeCompiled(pipeline: id, revision: revision, plan: plan)
             await ScheduleTicker.record(plan: plan, project: pipeline.projectSlug, branch: pipeline.branch,
                                         store: ScheduleStore(database: store.database), logger: logger)
@@ -129,6 +141,27 @@ struct PipelineProcessor: Sendable {
             try await store.storeErrored(pipeline: id, revision: revision,
                                          errors: errors.errors.map { PipelineError(type: "config", message: $0.description) })
             logger.info("pipeline config is invalid", metadata: ["errors": "\(errors.errors.count)"])
+        }
+    }
+
+    /// A setup pipeline was continued: compile the configuration it was
+    /// continued with (never a setup one) and add its workflows.
+    func processContinuation(_ id: UUID) async throws {
+        guard let (pipeline, configuration, parameters) = try await store.pendingContinuation(id) else { return }
+        var logger = self.logger
+        logger[metadataKey: "pipeline_id"] = "\(id)"
+        do {
+            let compiler = try await orbs.compiler(for: configuration)
+            let plan = classMap.apply(to: try compiler.compile(
+                yaml: configuration, parameters: parameters,
+                pipeline: Self.values(pipeline, revision: pipeline.revision ?? ""), continuation: true))
+            _ = try await store.storeContinued(pipeline: id, plan: plan)
+            logger.info("pipeline continued", metadata: ["workflows": "\(plan.workflows.count)"])
+        } catch let errors as ConfigErrors {
+            try await store.storeContinuationErrored(pipeline: id, errors: errors.errors.map {
+                PipelineError(type: "config", message: "continuation configuration: \($0.description)")
+            })
+            logger.info("continuation config is invalid", metadata: ["errors": "\(errors.errors.count)"])
         }
     }
 }

@@ -36,6 +36,8 @@ struct FrontendAPI: Sendable {
         registerTriggers(on: router)
         registerWorkflowControl(on: router)
         registerArtifacts(on: router)
+        registerContinuation(on: router)
+        registerOrbs(on: router)
     }
 
     // MARK: parameters

@@ -19,18 +19,23 @@ import Yams
 public struct ConfigCompiler: Sendable {
     /// Top-level keys this compiler reads; any others are ignored (configs
     /// often keep anchors under keys like `defaults:` or `references:`).
-    static let topLevelKeys: Set<String> = ["version", "jobs", "workflows", "orbs", "commands", "executors", "parameters"]
+    static let topLevelKeys: Set<String> = ["version", "jobs", "workflows", "orbs", "commands", "executors", "parameters",
+                                            "setup"]
     /// Top-level keys that only version 2.1 allows.
-    static let v2_1Keys = ["orbs", "commands", "executors", "parameters"]
+    static let v2_1Keys = ["orbs", "commands", "executors", "parameters", "setup"]
     static let unsupportedTopLevel = UnsupportedFeatures.topLevel
 
-    /// Where imported registry orbs live (`<dir>/<namespace>/<name>@<version>.yml`); nil = none.
-    public var orbDirectory: URL?
+    /// The registry orbs configs may use: imported versions and the shipped orbs.
+    public var orbs: OrbCatalog
 
     /// Creates a compiler. It holds no state; one instance can be shared and used concurrently.
-    /// `orbDirectory` (GYRE_ORB_DIR) holds imported registry orbs.
-    public init(orbDirectory: URL? = nil) {
-        self.orbDirectory = orbDirectory
+    public init(orbs: OrbCatalog = OrbCatalog()) {
+        self.orbs = orbs
+    }
+
+    /// A compiler whose imported orbs are the files `<dir>/<namespace>/<name>@<version>.yml` (GYRE_ORB_DIR).
+    public init(orbDirectory: URL?) {
+        self.init(orbs: orbDirectory.map { OrbCatalog(directory: $0) } ?? OrbCatalog())
     }
 
     /// Compiles a `.circleci/config.yml` into a plan, or throws every problem found (as many as can be found in one pass, not just the first).
@@ -46,10 +51,14 @@ public struct ConfigCompiler: Sendable {
     /// `pipeline.*` values (nil when there is no pipeline, e.g. `gyre config
     /// process`: placeholders are used). Unknown parameter names and values of
     /// the wrong type are config errors naming the parameter.
+    ///
+    /// `continuation`: the configuration sent by `POST /pipeline/continue`,
+    /// which may not itself be a setup configuration.
     public func compile(yaml: String, parameters: [String: ParameterValue],
-                        pipeline: PipelineValues?) throws(ConfigErrors) -> PipelinePlan {
+                        pipeline: PipelineValues?, continuation: Bool = false) throws(ConfigErrors) -> PipelinePlan {
         let diagnostics = Diagnostics()
-        let plan = compile(yaml: yaml, parameters: parameters, pipeline: pipeline, diagnostics: diagnostics)
+        let plan = compile(yaml: yaml, parameters: parameters, pipeline: pipeline, continuation: continuation,
+                           diagnostics: diagnostics)
         guard let plan, diagnostics.isEmpty else {
             if diagnostics.isEmpty {
                 diagnostics.invalid(NodePath.root.appending("jobs"), "the config has no job to run")
@@ -70,12 +79,12 @@ public struct ConfigCompiler: Sendable {
     /// samples validates, while ``compile(yaml:)`` would reject it.
     public func validate(yaml: String) throws(ConfigErrors) {
         let diagnostics = Diagnostics(validating: true)
-        _ = compile(yaml: yaml, parameters: [:], pipeline: nil, diagnostics: diagnostics)
+        _ = compile(yaml: yaml, parameters: [:], pipeline: nil, continuation: false, diagnostics: diagnostics)
         guard diagnostics.isEmpty else { throw ConfigErrors(diagnostics.errors) }
     }
 
     private func compile(yaml: String, parameters: [String: ParameterValue], pipeline: PipelineValues?,
-                         diagnostics: Diagnostics) -> PipelinePlan? {
+                         continuation: Bool, diagnostics: Diagnostics) -> PipelinePlan? {
         guard let parsed = ConfigParser().parse(yaml, diagnostics: diagnostics),
               let original = ConfigNode(parsed, path: .root, diagnostics: diagnostics).mapping() else { return nil }
         let version = ConfigVersion.read(from: original)
@@ -86,9 +95,11 @@ public struct ConfigCompiler: Sendable {
             }
         }
 
+        let setup = Self.isSetup(original, continuation: continuation)
+
         // Pipeline parameters first: `<< pipeline.parameters.x >>` needs them.
         let values = pipelineParameters(original, given: parameters, diagnostics: diagnostics)
-        let context = PipelineContext(pipeline: pipeline, parameters: values ?? [:])
+        let context = PipelineContext(pipeline: pipeline, parameters: values ?? [:], inSetup: setup)
         var resolve: (String) -> Interpolation.Resolution = version == .v2_1 ? context.resolve : { name in
             .error("<< \(name) >> needs version: 2.1 (this config says version 2)")
         }
@@ -105,7 +116,7 @@ public struct ConfigCompiler: Sendable {
         let rootNode = interpolation.apply(parsed, path: .root)
         guard let root = ConfigNode(rootNode, path: .root, diagnostics: diagnostics).mapping() else { return nil }
 
-        let scope = OrbResolver(orbDirectory: orbDirectory, diagnostics: diagnostics,
+        let scope = OrbResolver(orbs: orbs, diagnostics: diagnostics,
                                 interpolate: interpolation.apply).scope(root: root)
         DefinitionChecker(version: version, scope: scope, diagnostics: diagnostics).check(root)
         if diagnostics.validating { checkInlineOrbs(root, scope: scope, diagnostics: diagnostics, version: version) }
@@ -118,7 +129,18 @@ public struct ConfigCompiler: Sendable {
         } else {
             workflows = workflowCompiler.compileDefault(root: root)
         }
-        return workflows.map(PipelinePlan.init)
+        return workflows.map { PipelinePlan(workflows: $0, setup: setup) }
+    }
+
+    /// `setup: true` (dynamic configuration). A continued configuration may not be one.
+    private static func isSetup(_ root: ConfigMapping, continuation: Bool) -> Bool {
+        guard let node = root["setup"], !node.isNull else { return false }
+        guard let setup = node.bool() else { return false }
+        if setup && continuation {
+            node.diagnostics.invalid(node.path, "a configuration that continues a pipeline cannot itself be a setup "
+                                     + "configuration: remove setup: true (a pipeline has one setup phase)")
+        }
+        return setup
     }
 
     /// Validation checks the definitions of inline orbs too, used or not.

@@ -6,11 +6,11 @@ import Yams
 /// An orb is inline (a mapping under `orbs:` with its own commands,
 /// executors, jobs and orbs) or a registry reference (`circleci/node@5.0.2`).
 /// Nothing is fetched: a reference is read from the operator's directory of
-/// imported orbs (`<dir>/<namespace>/<name>@<version>.yml`), or rejected with
-/// a message saying how to make it available.
+/// imported orbs (``OrbCatalog``: Postgres, a directory, the shipped orbs),
+/// or rejected with a message naming the command that imports it.
 struct OrbResolver {
-    /// GYRE_ORB_DIR; nil = no imported orbs.
-    var orbDirectory: URL?
+    /// The imported and shipped registry orbs.
+    var orbs: OrbCatalog
     var diagnostics: Diagnostics
     /// Applies the `pipeline.*` interpolation to an imported orb, as it was to the config.
     var interpolate: (Node, NodePath) -> Node = { node, _ in node }
@@ -71,21 +71,17 @@ struct OrbResolver {
     }
 
     private func imported(_ reference: String, at node: ConfigNode, name: String, depth: Int) -> Scope? {
-        guard let file = Self.relativePath(of: reference) else {
-            diagnostics.invalid(node.path, "\"\(reference)\" is not an orb reference; expected namespace/name@version")
+        if case .malformed(let message) = orbs.resolve(reference) {
+            diagnostics.invalid(node.path, message)
             return nil
         }
         // Validation never resolves registry orbs: their uses are left to processing.
         if diagnostics.validating { return nil }
-        guard let orbDirectory else {
-            diagnostics.invalid(node.path, "orb \(reference) is not available offline; import it with the "
-                + "operator's orb import or inline it")
-            return nil
-        }
-        let url = orbDirectory.appendingPathComponent(file)
-        guard let text = try? String(contentsOf: url, encoding: .utf8) else {
-            diagnostics.invalid(node.path, "orb \(reference) is not available offline; import it with the "
-                + "operator's orb import (expected \(url.path)) or inline it")
+        let text: String
+        switch orbs.resolve(reference) {
+        case .found(_, let source): text = source
+        case .malformed(let message), .missing(let message):
+            diagnostics.invalid(node.path, message)
             return nil
         }
         // The orb's own problems are reported under the config path that imports it.
@@ -94,18 +90,5 @@ struct OrbResolver {
         let root = interpolate(parsed, node.path)
         guard let mapping = ConfigNode(root, path: node.path, diagnostics: orbDiagnostics).mapping() else { return nil }
         return inline(mapping, name: name, depth: depth)
-    }
-
-    /// `namespace/name@version` → `namespace/name@version.yml`, refusing
-    /// anything that could leave the directory.
-    static func relativePath(of reference: String) -> String? {
-        guard let at = reference.firstIndex(of: "@") else { return nil }
-        let slug = reference[..<at]
-        let version = reference[reference.index(after: at)...]
-        let parts = slug.split(separator: "/", omittingEmptySubsequences: false)
-        let allowed: (Character) -> Bool = { $0.isASCII && ($0.isLetter || $0.isNumber || "_-.:".contains($0)) }
-        guard parts.count == 2, parts.allSatisfy({ !$0.isEmpty && $0.allSatisfy(allowed) && !$0.hasPrefix(".") }),
-              !version.isEmpty, version.allSatisfy(allowed), !version.hasPrefix(".") else { return nil }
-        return "\(slug)@\(version).yml"
     }
 }

@@ -13,15 +13,19 @@ struct PipelineContext {
 
     static let placeholderID = "00000000-0000-0000-0000-000000000000"
 
-    init(pipeline: PipelineValues?, parameters: [String: Node]) {
+    /// True while compiling a setup configuration (`setup: true`).
+    var inSetup = false
+
+    init(pipeline: PipelineValues?, parameters: [String: Node], inSetup: Bool = false) {
         self.parameters = parameters
+        self.inSetup = inSetup
         guard let pipeline else {
             values = [
                 "pipeline.id": Self.placeholderID, "pipeline.number": "0",
                 "pipeline.project.git_url": "", "pipeline.project.type": "github",
                 "pipeline.git.branch": "", "pipeline.git.tag": "", "pipeline.git.revision": "",
                 "pipeline.git.base_revision": "", "pipeline.trigger_source": TriggerSource.api.rawValue,
-                "pipeline.project.slug": "", "pipeline.in_setup": "false",
+                "pipeline.project.slug": "", "pipeline.in_setup": String(inSetup),
                 "pipeline.schedule.name": "", "pipeline.schedule.id": "",
             ]
             triggerParameters = [:]
@@ -39,8 +43,7 @@ struct PipelineContext {
             "pipeline.git.base_revision": pipeline.gitBaseRevision ?? "",
             "pipeline.trigger_source": pipeline.triggerSource.rawValue,
             "pipeline.project.slug": pipeline.projectSlug ?? "",
-            // Dynamic configuration (setup workflows) is not offered yet: never in setup.
-            "pipeline.in_setup": "false",
+            "pipeline.in_setup": String(inSetup),
             "pipeline.schedule.name": pipeline.scheduledWorkflow ?? "",
             "pipeline.schedule.id": pipeline.scheduledWorkflow.map { Self.scheduleID(slug: pipeline.projectSlug ?? "", workflow: $0) } ?? "",
         ]
@@ -53,7 +56,7 @@ struct PipelineContext {
         var environment: [String: ConfigExpression.Value] = [:]
         for (name, value) in values { environment[name] = .string(value) }
         if let number = values["pipeline.number"].flatMap(Int.init) { environment["pipeline.number"] = .integer(number) }
-        environment["pipeline.in_setup"] = .boolean(false)
+        environment["pipeline.in_setup"] = .boolean(inSetup)
         for (name, value) in triggerParameters { environment["pipeline.trigger_parameters.\(name)"] = .string(value) }
         for (name, node) in parameters {
             let text = node.scalar?.string ?? ""

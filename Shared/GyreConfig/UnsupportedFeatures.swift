@@ -2,9 +2,8 @@
 ///
 /// Reported as `.unsupported` ("<feature> is not supported yet") instead of
 /// being ignored or called unknown:
-/// - the top-level `setup: true` (dynamic configuration), in ``ConfigCompiler``;
 /// - `requires` entries asking for a job to end `failed` or `canceled`, in
 ///   ``WorkflowJobReader`` (a plan's requirements are all "succeeded").
 enum UnsupportedFeatures {
-    static let topLevel: [String: String] = ["setup": "setup (dynamic configuration)"]
+    static let topLevel: [String: String] = [:]
 }

@@ -129,10 +129,28 @@ public struct APIClient: Sendable {
     /// Polls until the pipeline errored or all its workflows reached a final status.
     public func wait(for id: UUID, timeout: Duration = .seconds(120), poll: Duration = .milliseconds(50)) async throws -> Outcome {
         let deadline = ContinuousClock.now + timeout
+        var setupEnded: ContinuousClock.Instant?
         while ContinuousClock.now < deadline {
             let pipeline = try await self.pipeline(id)
-            if pipeline.state == "errored" { return Outcome(pipeline: pipeline, workflows: []) }
-            if pipeline.state == "created" {
+            if pipeline.state == "errored" {
+                // A continuation that errored keeps the setup workflows that ran.
+                var result: [(Workflow, [Job])] = []
+                for workflow in try await workflows(pipeline: id) { result.append((workflow, try await jobs(workflow: workflow.id))) }
+                return Outcome(pipeline: pipeline, workflows: result)
+            }
+            // A setup pipeline whose setup workflows ended without continuing it is
+            // final once it has stayed so a moment (a continuation may be on its way).
+            var settled = pipeline.state == "created"
+            if pipeline.state == "setup" {
+                let workflows = try await self.workflows(pipeline: id)
+                if !workflows.isEmpty, workflows.allSatisfy({ Self.finalWorkflow.contains($0.status) }) {
+                    setupEnded = setupEnded ?? .now
+                    settled = ContinuousClock.now - setupEnded! > .seconds(2)
+                } else {
+                    setupEnded = nil
+                }
+            }
+            if settled {
                 let workflows = try await self.workflows(pipeline: id)
                 // No workflows at all (when/unless or filters ruled them out) is final too: the
                 // workflows are stored in the same transaction that marks the pipeline created.

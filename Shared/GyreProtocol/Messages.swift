@@ -16,6 +16,16 @@ public struct PipelineCreated: GyreMessage, Equatable {
     public init(pipelineId: UUID) { self.pipelineId = pipelineId }
 }
 
+/// A setup pipeline was continued (`POST /pipeline/continue`): compile its
+/// continuation configuration and add its workflows.
+public struct PipelineContinued: GyreMessage, Equatable {
+    public static let type = "pipeline.continued"
+    public static let version = 1
+    public var pipelineId: UUID
+
+    public init(pipelineId: UUID) { self.pipelineId = pipelineId }
+}
+
 /// A job became `queued`: place it on an agent.
 public struct JobReady: GyreMessage, Equatable {
     public static let type = "job.ready"
@@ -126,11 +136,14 @@ public struct AgentJob: Codable, Sendable, Equatable {
     public var nodeIndex: Int
     public var nodeTotal: Int
     public var parentJobId: UUID
+    /// `CIRCLE_CONTINUATION_KEY`: set for the jobs of a setup pipeline until it is continued.
+    public var continuationKey: String?
 
     public init(jobId: UUID, attempt: Int, number: Int, name: String, projectSlug: String, pipelineId: UUID,
                 pipelineNumber: Int, workflowId: UUID, workflowName: String, vcsURL: String, branch: String?,
                 tag: String?, revision: String, buildURL: String, plan: JobPlan,
-                nodeIndex: Int = 0, nodeTotal: Int = 1, parentJobId: UUID? = nil) {
+                nodeIndex: Int = 0, nodeTotal: Int = 1, parentJobId: UUID? = nil, continuationKey: String? = nil) {
+        self.continuationKey = continuationKey
         self.jobId = jobId
         self.attempt = attempt
         self.number = number
@@ -153,7 +166,7 @@ public struct AgentJob: Codable, Sendable, Equatable {
 
     private enum CodingKeys: String, CodingKey {
         case jobId, attempt, number, name, projectSlug, pipelineId, pipelineNumber, workflowId, workflowName
-        case vcsURL, branch, tag, revision, buildURL, plan, nodeIndex, nodeTotal, parentJobId
+        case vcsURL, branch, tag, revision, buildURL, plan, nodeIndex, nodeTotal, parentJobId, continuationKey
     }
 
     public init(from decoder: any Decoder) throws {
@@ -176,6 +189,7 @@ public struct AgentJob: Codable, Sendable, Equatable {
         nodeIndex = try c.decodeIfPresent(Int.self, forKey: .nodeIndex) ?? 0
         nodeTotal = try c.decodeIfPresent(Int.self, forKey: .nodeTotal) ?? 1
         parentJobId = try c.decodeIfPresent(UUID.self, forKey: .parentJobId) ?? jobId
+        continuationKey = try c.decodeIfPresent(String.self, forKey: .continuationKey)
     }
 }
 

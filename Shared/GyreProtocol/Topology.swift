@@ -23,6 +23,7 @@ public struct Topology: Sendable, Equatable {
 
     public enum RoutingKey {
         public static let pipelineCreated = "pipeline.created"
+        public static let pipelineContinued = "pipeline.continued"
         public static let jobReady = "job.ready"
         public static let jobFinished = "job.finished"
         public static let agentHeartbeat = "agent.heartbeat"
@@ -48,7 +49,8 @@ public struct Topology: Sendable, Equatable {
     /// The durable queues; agent queues are declared by each agent itself.
     public var durableQueues: [QueueSpec] {
         [
-            QueueSpec(name: dispatcherPipelineCreated, routingKeys: [RoutingKey.pipelineCreated], messageTTLMilliseconds: nil),
+            QueueSpec(name: dispatcherPipelineCreated, routingKeys: [RoutingKey.pipelineCreated, RoutingKey.pipelineContinued],
+                      messageTTLMilliseconds: nil),
             QueueSpec(name: dispatcherJobFinished, routingKeys: [RoutingKey.jobFinished], messageTTLMilliseconds: nil),
             QueueSpec(name: schedulerJobReady, routingKeys: [RoutingKey.jobReady], messageTTLMilliseconds: nil),
             QueueSpec(name: schedulerJobFinished, routingKeys: [RoutingKey.jobFinished], messageTTLMilliseconds: nil),

@@ -25,34 +25,110 @@ public struct DispatcherStore: Sendable {
     /// Returns false if the pipeline was not pending.
     public func storeCompiled(pipeline id: UUID, revision: String, plan: PipelinePlan) async throws -> Bool {
         try await database.transaction { connection in
-            let rows = try await connection.run("""
-                SELECT project_slug, number, branch, tag, trigger_type, trigger_source, scheduled_workflow
-                FROM pipelines WHERE id = \(id) AND state = 'pending' FOR UPDATE
-                """, logger)
-            var found: (String, Int, String?, String?, String, String, String?)?
-            for try await row in rows.decode((String, Int, String?, String?, String, String, String?).self) { found = row }
-            guard let (slug, number, branch, tag, triggerType, source, scheduled) = found else { return false }
-            let triggerSource: TriggerSource = scheduled != nil ? .scheduledPipeline
-                : (TriggerSource(rawValue: triggerType).flatMap { $0 == .api ? nil : $0 } ?? TriggerSource(rawValue: source) ?? .api)
-            let selected = plan.selected(branch: branch, tag: tag, triggerSource: triggerSource, scheduledWorkflow: scheduled)
-            for (position, workflow) in selected.workflows.enumerated() {
-                let jobs = workflow.jobs.map {
-                    WorkflowWrites.NewJob(name: $0.name, requires: $0.requires, type: $0.type,
-                                          plan: $0.job ?? WorkflowWrites.approvalPlan, contexts: $0.contexts, origin: nil,
-                                          requiredStatuses: $0.requiredStatuses, serialGroup: $0.serialGroup)
-                }
-                try await WorkflowWrites.insertWorkflow(
-                    id: UUID(), pipeline: id, project: slug, name: workflow.name, position: position, jobs: jobs,
-                    rerunOf: nil, on: connection, logger: logger)
-            }
+            guard let facts = try await lockPipeline(id, state: "pending", on: connection) else { return false }
+            try await insertWorkflows(of: plan, pipeline: id, facts: facts, firstPosition: 0, on: connection)
+            // A setup configuration waits for its continuation; its jobs get the key.
+            let key: String? = plan.setup ? Self.newContinuationKey() : nil
             try await connection.run("""
-                UPDATE pipelines SET state = 'created', revision = \(revision), updated_at = now() WHERE id = \(id)
+                UPDATE pipelines SET state = \(plan.setup ? "setup" : "created"), revision = \(revision),
+                       continuation_key = \(key), updated_at = now() WHERE id = \(id)
                 """, logger)
-            if let branch, tag == nil, !Self.defaultBranches.contains(branch), triggerSource != .scheduledPipeline {
-                try await autoCancel(project: slug, branch: branch, before: number, on: connection)
+            if let branch = facts.branch, facts.tag == nil, !Self.defaultBranches.contains(branch),
+               facts.triggerSource != .scheduledPipeline {
+                try await autoCancel(project: facts.slug, branch: branch, before: facts.number, on: connection)
             }
             return true
         }
+    }
+
+    /// Stores the workflows of a continued setup pipeline (after its setup
+    /// workflows) and makes it `created`; false if it was not waiting for this.
+    public func storeContinued(pipeline id: UUID, plan: PipelinePlan) async throws -> Bool {
+        try await database.transaction { connection in
+            guard let facts = try await lockPipeline(id, state: "setup", on: connection) else { return false }
+            var next = 0
+            for try await position in try await connection.run(
+                "SELECT coalesce(max(position) + 1, 0)::int FROM workflows WHERE pipeline_id = \(id)", logger).decode(Int.self) {
+                next = position
+            }
+            try await insertWorkflows(of: plan, pipeline: id, facts: facts, firstPosition: next, on: connection)
+            try await connection.run("UPDATE pipelines SET state = 'created', updated_at = now() WHERE id = \(id)", logger)
+            return true
+        }
+    }
+
+    /// Marks a continued setup pipeline `errored`: its continuation configuration cannot run.
+    public func storeContinuationErrored(pipeline id: UUID, errors: [PipelineError]) async throws {
+        try await database.query("""
+            UPDATE pipelines SET state = 'errored', errors = \(JSON.encode(errors))::jsonb, updated_at = now()
+            WHERE id = \(id) AND state = 'setup'
+            """)
+    }
+
+    /// A setup pipeline that has been continued and whose continuation is not yet stored.
+    public func pendingContinuation(_ id: UUID) async throws -> (pipeline: PipelineRecord, configuration: String,
+                                                                   parameters: [String: ParameterValue])? {
+        let rows = try await database.query("""
+            SELECT \(unescaped: PipelineStore.pipelineColumns), continuation_config, continuation_parameters::text
+            FROM pipelines WHERE id = \(id) AND state = 'setup' AND continued_at IS NOT NULL
+            """)
+        for try await row in rows {
+            let pipeline = try PipelineStore.decodePipeline(row)
+            let columns = row.makeRandomAccess()
+            let count = columns.count
+            let configuration = try columns[count - 2].decode(String?.self) ?? ""
+            let parameters = try columns[count - 1].decode(String?.self).map {
+                try JSON.decode([String: ParameterValue].self, $0)
+            } ?? [:]
+            return (pipeline, configuration, parameters)
+        }
+        return nil
+    }
+
+    struct PipelineFacts {
+        var slug: String
+        var number: Int
+        var branch: String?
+        var tag: String?
+        var triggerSource: TriggerSource
+        var scheduled: String?
+    }
+
+    private func lockPipeline(_ id: UUID, state: String, on connection: PostgresConnection) async throws -> PipelineFacts? {
+        let rows = try await connection.run("""
+            SELECT project_slug, number, branch, tag, trigger_type, trigger_source, scheduled_workflow
+            FROM pipelines WHERE id = \(id) AND state = \(state) FOR UPDATE
+            """, logger)
+        for try await (slug, number, branch, tag, triggerType, source, scheduled) in
+            rows.decode((String, Int, String?, String?, String, String, String?).self) {
+            let triggerSource: TriggerSource = scheduled != nil ? .scheduledPipeline
+                : (TriggerSource(rawValue: triggerType).flatMap { $0 == .api ? nil : $0 } ?? TriggerSource(rawValue: source) ?? .api)
+            return PipelineFacts(slug: slug, number: number, branch: branch, tag: tag, triggerSource: triggerSource,
+                                 scheduled: scheduled)
+        }
+        return nil
+    }
+
+    private func insertWorkflows(of plan: PipelinePlan, pipeline id: UUID, facts: PipelineFacts, firstPosition: Int,
+                                 on connection: PostgresConnection) async throws {
+        let selected = plan.selected(branch: facts.branch, tag: facts.tag, triggerSource: facts.triggerSource,
+                                     scheduledWorkflow: facts.scheduled)
+        for (offset, workflow) in selected.workflows.enumerated() {
+            let jobs = workflow.jobs.map {
+                WorkflowWrites.NewJob(name: $0.name, requires: $0.requires, type: $0.type,
+                                      plan: $0.job ?? WorkflowWrites.approvalPlan, contexts: $0.contexts, origin: nil,
+                                      requiredStatuses: $0.requiredStatuses, serialGroup: $0.serialGroup)
+            }
+            try await WorkflowWrites.insertWorkflow(
+                id: UUID(), pipeline: id, project: facts.slug, name: workflow.name, position: firstPosition + offset,
+                jobs: jobs, rerunOf: nil, on: connection, logger: logger)
+        }
+    }
+
+    /// 32 random bytes (the system's CSPRNG), hex: the key a setup workflow continues its pipeline with.
+    static func newContinuationKey() -> String {
+        var generator = SystemRandomNumberGenerator()
+        return (0..<4).map { _ in String(format: "%016llx", generator.next() as UInt64) }.joined()
     }
 
     /// CircleCI never auto-cancels on the default branch.

@@ -229,6 +229,27 @@ public enum Migrations {
         ALTER TABLE jobs ADD COLUMN serial_waiting_since timestamptz;
         CREATE INDEX jobs_serial_group ON jobs (serial_group) WHERE serial_group IS NOT NULL
         """,
+        // 8: imported orbs (every dispatcher replica sees them); dynamic configuration (setup pipelines).
+        """
+        CREATE TABLE orbs (
+            name text NOT NULL,
+            version text NOT NULL,
+            major int NOT NULL,
+            minor int NOT NULL,
+            patch int NOT NULL,
+            source text NOT NULL,
+            sha256 text NOT NULL,
+            imported_by text NOT NULL DEFAULT 'api',
+            imported_at timestamptz NOT NULL DEFAULT now(),
+            seq bigserial NOT NULL,
+            PRIMARY KEY (name, version)
+        );
+        ALTER TABLE pipelines ADD COLUMN continuation_key text;
+        ALTER TABLE pipelines ADD COLUMN continued_at timestamptz;
+        ALTER TABLE pipelines ADD COLUMN continuation_config text;
+        ALTER TABLE pipelines ADD COLUMN continuation_parameters jsonb;
+        CREATE UNIQUE INDEX pipelines_continuation_key ON pipelines (continuation_key) WHERE continuation_key IS NOT NULL
+        """,
     ]
 
     /// Applies the steps not yet applied, in order, in one transaction.

@@ -180,8 +180,9 @@ struct ReusableConfigTests {
             """
         let errors = compileErrors(yaml)
         #expect(errors.first?.path == "orbs.node", "\(errors.summary)")
-        #expect(errors.first?.message == "orb circleci/node@5.0.2 is not available offline; import it with the "
-            + "operator's orb import or inline it")
+        #expect(errors.first?.message == "orb circleci/node@5.0.2 is not available offline (no version of circleci/node "
+            + "is imported); this server never downloads orbs: import its source with "
+            + "`gyre orb import FILE --name circleci/node@5.0.2`, or inline it under orbs:")
 
         let directory = FileManager.default.temporaryDirectory.appendingPathComponent("orbs-\(UUID().uuidString)")
         defer { try? FileManager.default.removeItem(at: directory) }

@@ -7,21 +7,6 @@ import Testing
 /// a narrower meaning here (job-level branches, macOS/Windows executors).
 @Suite("Valid CircleCI that is not supported yet")
 struct UnsupportedFeatureTests {
-    @Test func dynamicConfigurationSetup() {
-        let errors = compileErrors("""
-            version: 2.1
-            setup: true
-            jobs:
-              build:
-                docker: [{image: alpine}]
-                steps: [checkout]
-            """)
-        #expect(errors.count == 1, "\(errors.summary)")
-        #expect(errors.first?.code == .unsupported)
-        #expect(errors.first?.path == "setup")
-        #expect(errors.first?.message.contains("dynamic configuration") == true)
-    }
-
     @Test func jobLevelBranchFilterAppliesWithoutWorkflows() throws {
         let job = """
             version: 2

@@ -7,9 +7,21 @@
 /// they depend on the pipeline's branch or tag and on the clock.
 public struct PipelinePlan: Codable, Sendable, Equatable {
     public var workflows: [WorkflowPlan]
+    /// `setup: true`: a dynamic configuration's setup phase. Its jobs get a
+    /// continuation key and the pipeline waits for `POST /pipeline/continue`.
+    public var setup: Bool
 
-    public init(workflows: [WorkflowPlan]) {
+    public init(workflows: [WorkflowPlan], setup: Bool = false) {
         self.workflows = workflows
+        self.setup = setup
+    }
+
+    private enum CodingKeys: String, CodingKey { case workflows, setup }
+
+    public init(from decoder: any Decoder) throws {
+        let container = try decoder.container(keyedBy: CodingKeys.self)
+        workflows = try container.decode([WorkflowPlan].self, forKey: .workflows)
+        setup = try container.decodeIfPresent(Bool.self, forKey: .setup) ?? false
     }
 }
 
