@@ -45,21 +45,32 @@ func capture(_ command: String) -> (output: String, status: Int32) {
 
 func shellQuote(_ text: String) -> String { "'" + text.replacing("'", with: "'\\''") + "'" }
 
+/// Where path-filter lists the config files to continue with: the job's own agent directory
+/// (host runners share /tmp), else /tmp/filtered-config-list as the CircleCI orb has it.
+func configListPath(_ env: [String: String]) -> String {
+    if let directory = env["CIRCLE_INTERNAL_AGENT_DIR"], !directory.isEmpty { return "\(directory)/filtered-config-list" }
+    return "/tmp/filtered-config-list"
+}
+
 func fail(_ message: String) -> Never {
     write("circleci-agent: \(message)\n", to: 2)
     exit(1)
 }
 
-/// `continue [--config PATH] [--parameters JSON|PATH]` (defaults: GYRE_CONTINUE_CONFIG, GYRE_CONTINUE_PARAMETERS).
+/// `continue [--config PATH] [--config-list FILE] [--parameters JSON|PATH]` (defaults: GYRE_CONTINUE_CONFIG,
+/// GYRE_CONTINUE_CONFIG_LIST, GYRE_CONTINUE_PARAMETERS). A config list (one path per line, as path-filter
+/// writes it) replaces --config: its files are merged, later over earlier.
 func continuePipeline(_ arguments: [String], _ env: [String: String]) -> Never {
     var configPath = env["GYRE_CONTINUE_CONFIG"] ?? ""
     var parameters = env["GYRE_CONTINUE_PARAMETERS"] ?? "{}"
+    var listPath = env["GYRE_CONTINUE_CONFIG_LIST"] == "true" ? configListPath(env) : ""
     var rest = arguments[...]
     while let flag = rest.popFirst() {
         guard let value = rest.popFirst() else { fail("\(flag) needs a value") }
         switch flag {
         case "--config", "--configuration": configPath = value
         case "--parameters": parameters = value
+        case "--config-list": listPath = value
         default: fail("unknown option \(flag) (continue takes --config PATH and --parameters JSON|PATH)")
         }
     }
@@ -69,17 +80,28 @@ func continuePipeline(_ arguments: [String], _ env: [String: String]) -> Never {
     guard let socketPath = env[Continuation.socketVariable], !socketPath.isEmpty else {
         fail("\(Continuation.socketVariable) is not set: this build agent does not offer the API to jobs (set its GYRE_API_URL)")
     }
-    guard !configPath.isEmpty else { fail("give the configuration to continue with: --config PATH") }
-    guard let configuration = FileSystem.read(configPath) else {
-        fail("cannot read the configuration \(configPath): does the file exist (was the code checked out)?")
+    var paths = [configPath]
+    if !listPath.isEmpty, let list = FileSystem.read(listPath) {
+        let listed = String(decoding: list, as: UTF8.self).split(whereSeparator: \.isNewline)
+            .map { $0.trimmingCharacters(inSet: " \t") }.filter { !$0.isEmpty }
+        if !listed.isEmpty { paths = listed }
     }
+    guard !paths[0].isEmpty else { fail("give the configuration to continue with: --config PATH") }
+    var texts: [String] = []
+    for path in paths {
+        guard let text = FileSystem.read(path) else {
+            fail("cannot read the configuration \(path): does the file exist (was the code checked out)?")
+        }
+        texts.append(String(decoding: text, as: UTF8.self))
+    }
+    configPath = paths.joined(separator: " + ")
     if parameters.first != "{", let file = FileSystem.read(parameters) {
         parameters = String(decoding: file, as: UTF8.self)
     }
     let body: String
     do {
-        body = try Continuation.body(key: key, configuration: String(decoding: configuration, as: UTF8.self),
-                                     parameters: parameters)
+        body = try Continuation.body(key: key, configuration: texts[0], parameters: parameters,
+                                     more: Array(texts.dropFirst()))
     } catch {
         fail(error.description)
     }
@@ -134,7 +156,7 @@ func pathFilter(_ env: [String: String]) -> Never {
     guard fd >= 0 else { fail("cannot write \(outputPath)") }
     write(outcome.json, to: fd)
     close(fd)
-    let listFD = open("/tmp/filtered-config-list", O_WRONLY | O_CREAT | O_TRUNC, 0o644)
+    let listFD = open(configListPath(env), O_WRONLY | O_CREAT | O_TRUNC, 0o644)
     if listFD >= 0 {
         write(outcome.configFiles.map { $0 + "\n" }.joined(), to: listFD)
         close(listFD)

@@ -16,9 +16,12 @@ extension FrontendAPI {
         var key: String?
         var configuration: String?
         var parameters: [String: GyreModel.ParameterValue]?
+        /// Gyre's extension: more configurations merged over `configuration`
+        /// (the path-filtering orb's 4-column mappings).
+        var configurations: [String]?
 
         enum CodingKeys: String, CodingKey {
-            case key = "continuation-key", configuration, parameters
+            case key = "continuation-key", configuration, parameters, configurations
         }
     }
 
@@ -29,9 +32,17 @@ extension FrontendAPI {
         guard let key = body.key, !key.isEmpty, key.count <= 256 else {
             throw APIError.badRequest("continuation-key is missing: send the job's CIRCLE_CONTINUATION_KEY")
         }
-        guard let configuration = body.configuration, !configuration.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty
+        guard var configuration = body.configuration, !configuration.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty
         else {
             throw APIError.badRequest("configuration is missing or empty: send the YAML text of the configuration to continue with")
+        }
+        if let more = body.configurations, !more.isEmpty {
+            guard more.count <= 100 else { throw APIError.badRequest("configurations: at most 100") }
+            do {
+                configuration = try ConfigMerge.merge([configuration] + more)
+            } catch {
+                throw APIError.badRequest("the configurations cannot be merged: \(error.errors.first?.description ?? "")")
+            }
         }
         let parameters = body.parameters ?? [:]
         try Self.checkParameters(parameters)

@@ -210,9 +210,12 @@ public enum ShippedOrbs {
                   mapping: << parameters.mapping >>
                   output-path: << parameters.output-path >>
                   config-path: << parameters.config-path >>
-              - continuation/continue:
-                  configuration_path: << parameters.config-path >>
-                  parameters: << parameters.output-path >>
-                  circleci_domain: << parameters.circleci_domain >>
+              - run:
+                  name: Continue Pipeline
+                  environment:
+                    GYRE_CONTINUE_CONFIG: << parameters.config-path >>
+                    GYRE_CONTINUE_PARAMETERS: << parameters.output-path >>
+                    GYRE_CONTINUE_CONFIG_LIST: "true"
+                  command: circleci-agent continue
         """
 }

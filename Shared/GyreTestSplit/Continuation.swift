@@ -12,13 +12,16 @@ public enum Continuation {
 
     /// The JSON body of `POST /api/v2/pipeline/continue`. `parameters` is a
     /// JSON object's text (checked to be one, then sent as it is).
-    public static func body(key: String, configuration: String, parameters: String) throws(Failure) -> String {
+    /// `more`: configurations the server merges over the first (Gyre's `configurations` extension).
+    public static func body(key: String, configuration: String, parameters: String,
+                            more: [String] = []) throws(Failure) -> String {
         let trimmed = parameters.trimmingCharacters(inSet: " \t\r\n")
         let object = trimmed.isEmpty ? "{}" : trimmed
         guard JSONShape.isObject(object) else {
             throw Failure("parameters must be a JSON object such as {\"run-tests\": true}, or the path of a file holding one; got \(String(object.prefix(80)))")
         }
-        return "{\"continuation-key\":\(JSONShape.quote(key)),\"configuration\":\(JSONShape.quote(configuration)),\"parameters\":\(object)}"
+        let extra = more.isEmpty ? "" : ",\"configurations\":[" + more.map(JSONShape.quote).joined(separator: ",") + "]"
+        return "{\"continuation-key\":\(JSONShape.quote(key)),\"configuration\":\(JSONShape.quote(configuration)),\"parameters\":\(object)\(extra)}"
     }
 
     /// What the job's log says about the server's answer; exit status 0 only for 200.

@@ -257,3 +257,28 @@ import Testing
 private func commands(_ job: JobPlan?) -> [String] {
     job?.steps.compactMap { if case .run(let step) = $0 { return step.command } else { return nil } } ?? []
 }
+
+/// The path-filtering orb's 4-column form: config files merged into one.
+@Suite struct ConfigMergeTests {
+    @Test func mappingsMergeKeyByKeyAndLaterFilesWin() throws {
+        let merged = try ConfigMerge.merge([
+            "version: 2.1\njobs:\n  a: {docker: [{image: x}], steps: [{run: echo a}]}\nworkflows:\n  a: {jobs: [a]}\n",
+            "version: 2.1\njobs:\n  b: {docker: [{image: y}], steps: [{run: echo b}]}\nworkflows:\n  b: {jobs: [b]}\n",
+            "version: 2.1\njobs:\n  a: {docker: [{image: z}]}\n",
+        ])
+        let plan = try ConfigCompiler().compile(yaml: merged)
+        #expect(plan.workflows.map(\.name).sorted() == ["a", "b"])
+        let a = try #require(plan.workflows.first { $0.name == "a" }?.jobs.first?.job)
+        guard case .docker(let images) = a.executor else {
+            Issue.record("a is a Docker job")
+            return
+        }
+        #expect(images.first?.image == "z")       // the later file's value
+        #expect(commands(a) == ["echo a"])         // kept from the earlier file
+    }
+
+    @Test func anythingButMappingsIsRefused() {
+        #expect(throws: ConfigErrors.self) { try ConfigMerge.merge(["version: 2.1\n", "- a\n"]) }
+        #expect(throws: ConfigErrors.self) { try ConfigMerge.merge(["version: [2.1\n"]) }
+    }
+}

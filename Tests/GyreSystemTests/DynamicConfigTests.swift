@@ -78,6 +78,39 @@ extension EndToEnd {
         #expect(wrong.status == 401 && wrong.message.contains("continuation key is not valid"), "\(wrong)")
     }
 
+    @Test func fourColumnMappingsContinueWithTheMatchedConfigsMerged() async throws {
+        let system = try fixture
+        func part(_ name: String) -> String {
+            // Each part declares the parameters the mapping sets (undeclared ones are errors, as on CircleCI).
+            "version: 2.1\nparameters:\n  build-a: {type: boolean, default: false}\n  build-b: {type: boolean, default: false}\n"
+                + "  docs: {type: boolean, default: false}\n"
+                + "jobs:\n  \(name):\n\(hostJob("echo built \(name)"))\nworkflows:\n  \(name):\n    jobs: [\(name)]\n"
+        }
+        let slug = try await system.project("monorepo-parts", config: """
+            version: 2.1
+            setup: true
+            orbs:
+              path-filtering: circleci/path-filtering@1
+            workflows:
+              setup:
+                jobs:
+                  - path-filtering/filter:
+                      mapping: |
+                        service-a/.* build-a true .circleci/a.yml
+                        service-b/.* build-b true .circleci/b.yml
+                        docs/.* docs true .circleci/docs.yml
+            """, files: [".circleci/a.yml": part("a"), ".circleci/b.yml": part("b"), ".circleci/docs.yml": part("docs"),
+                         "service-a/x": "1\n", "service-b/x": "1\n", "docs/x": "1\n"])
+        let repository = "\(system.runDirectory)/repos/acme/monorepo-parts.git"
+        try SystemFixture.shell(["git", "-C", repository, "checkout", "--quiet", "-b", "both"])
+        try SampleRepository.commit(at: repository, files: ["service-a/x": "2\n", "docs/x": "2\n"])
+        let outcome = try await system.client.wait(for: try await system.client.trigger(slug, branch: "both").id,
+                                                   timeout: .seconds(180))
+        #expect(outcome.pipeline.state == "created", "\(outcome.pipeline.errors) \(system.logs())")
+        #expect(outcome.workflows.map(\.workflow.name).sorted() == ["a", "docs", "setup"])
+        #expect(outcome.status == "success")
+    }
+
     @Test func aContinuationMayNotBeASetupConfigAndAPipelineWithoutOneEnds() async throws {
         let system = try fixture
         let slug = try await system.project("setup-twice", config: """

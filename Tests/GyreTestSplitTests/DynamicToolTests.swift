@@ -47,6 +47,8 @@ import Testing
         let body = try Continuation.body(key: "k\"1", configuration: "version: 2.1\n\tjobs: {}\n", parameters: " {\"deploy\": true} ")
         #expect(body == "{\"continuation-key\":\"k\\\"1\",\"configuration\":\"version: 2.1\\n\\tjobs: {}\\n\",\"parameters\":{\"deploy\": true}}")
         #expect(try Continuation.body(key: "k", configuration: "c", parameters: "").hasSuffix("\"parameters\":{}}"))
+        #expect(try Continuation.body(key: "k", configuration: "c", parameters: "{}", more: ["d", "e\n"])
+                    .hasSuffix("\"parameters\":{},\"configurations\":[\"d\",\"e\\n\"]}"))
         #expect(throws: Continuation.Failure.self) { try Continuation.body(key: "k", configuration: "c", parameters: "[1]") }
         #expect(throws: Continuation.Failure.self) { try Continuation.body(key: "k", configuration: "c", parameters: "{\"a\": 1") }
     }
