@@ -89,7 +89,7 @@ let package = Package(
         shared("DispatcherService", ["GyreServiceKit", "GyreConfig", "GyreGit", "GyreStore"]),
         shared("SchedulerService", ["GyreServiceKit", "GyreStore", "GyreModel"]),
         shared("OutputProcessorService", ["GyreServiceKit", "GyreStore", "GyreRedis", "GyreJUnit", hb]),
-        shared("BuildAgentService", ["GyreServiceKit", "GyreGit", "GyreDocker", "GyreProcess", hb]),
+        shared("BuildAgentService", ["GyreServiceKit", "GyreGit", "GyreDocker", "GyreProcess", "GyreTestSplit", hb]),
         shared("ReadyAgentService", ["GyreServiceKit", hb]),
         shared("ContextsService", ["GyreServiceKit"]),
         shared("DomainService", ["GyreServiceKit", "GyreStore", "GyreModel", hb]),

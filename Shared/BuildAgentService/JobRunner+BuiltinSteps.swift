@@ -1,6 +1,7 @@
 import Foundation
 import GyreModel
 import GyreProtocol
+import GyreTestSplit
 
 extension JobRunner {
     /// Runs a built-in step (everything but `checkout`, `run` and
@@ -52,9 +53,10 @@ extension JobRunner {
             let path = ProcessInfo.processInfo.environment["PATH"] ?? "/usr/local/bin:/usr/bin:/bin"
             variables.append(EnvVar("PATH", "\(directory):\(path)"))
         }
+        await listFailedTests(job, in: workspace)
         // Parallel jobs split tests (maybe from a script); others only when a step says so.
         let splits = job.nodeTotal > 1 || job.plan.steps.contains { step in
-            if case .run(let run) = step { return run.command.contains("tests split") }
+            if case .run(let run) = step { return run.command.contains("tests split") || run.command.contains("tests run") }
             return false
         }
         guard splits, let shell = workspace as? any JobShell,
@@ -70,6 +72,16 @@ extension JobRunner {
               code == 0 else { return variables }
         variables.append(EnvVar("CIRCLE_INTERNAL_TEST_TIMINGS", target))
         return variables
+    }
+
+    /// A job rerun from failed: the previous run's failed tests, in the agent
+    /// directory, for `circleci tests run` (nothing when it recorded none).
+    func listFailedTests(_ job: AgentJob, in workspace: any Workspace) async {
+        guard let previous = job.previousRun else { return }
+        guard let failed = try? await steps.storage.failedTests(job: previous), !failed.isEmpty else { return }
+        let path = "\(workspace.agentDirectory.host)/\(TestsCommand.failedTestsName)"
+        _ = FileManager.default.createFile(atPath: path, contents: Data(FailedTests.lines(failed).utf8),
+                                           attributes: [.posixPermissions: 0o644])
     }
 
     /// A directory holding only `circleci` and `circleci-agent` links (the

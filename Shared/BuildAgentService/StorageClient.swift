@@ -127,6 +127,14 @@ struct StorageClient: Sendable {
         return data
     }
 
+    /// The failed and errored tests of a job (all its nodes): (file, classname).
+    func failedTests(job: UUID) async throws(StorageError) -> [(file: String, classname: String)] {
+        struct Test: Decodable { var file: String; var classname: String }
+        struct Response: Decodable { var tests: [Test] }
+        let (code, data) = try await send("GET", "/internal/v1/jobs/\(Self.id(job))/failed-tests")
+        return try decode(Response.self, code, data, what: "failed tests lookup").tests.map { ($0.file, $0.classname) }
+    }
+
     func sshKeys(project: String, fingerprints: [String]) async throws(StorageError) -> [SSHKey] {
         struct Response: Decodable { var keys: [SSHKey] }
         let query = fingerprints.map { "fingerprint=\(Self.encode($0))" }.joined(separator: "&")

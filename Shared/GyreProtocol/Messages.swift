@@ -138,12 +138,16 @@ public struct AgentJob: Codable, Sendable, Equatable {
     public var parentJobId: UUID
     /// `CIRCLE_CONTINUATION_KEY`: set for the jobs of a setup pipeline until it is continued.
     public var continuationKey: String?
+    /// A job rerun from failed: the run before it, whose failed tests `circleci tests run` reruns.
+    public var previousRun: UUID?
 
     public init(jobId: UUID, attempt: Int, number: Int, name: String, projectSlug: String, pipelineId: UUID,
                 pipelineNumber: Int, workflowId: UUID, workflowName: String, vcsURL: String, branch: String?,
                 tag: String?, revision: String, buildURL: String, plan: JobPlan,
-                nodeIndex: Int = 0, nodeTotal: Int = 1, parentJobId: UUID? = nil, continuationKey: String? = nil) {
+                nodeIndex: Int = 0, nodeTotal: Int = 1, parentJobId: UUID? = nil, continuationKey: String? = nil,
+                previousRun: UUID? = nil) {
         self.continuationKey = continuationKey
+        self.previousRun = previousRun
         self.jobId = jobId
         self.attempt = attempt
         self.number = number
@@ -166,7 +170,7 @@ public struct AgentJob: Codable, Sendable, Equatable {
 
     private enum CodingKeys: String, CodingKey {
         case jobId, attempt, number, name, projectSlug, pipelineId, pipelineNumber, workflowId, workflowName
-        case vcsURL, branch, tag, revision, buildURL, plan, nodeIndex, nodeTotal, parentJobId, continuationKey
+        case vcsURL, branch, tag, revision, buildURL, plan, nodeIndex, nodeTotal, parentJobId, continuationKey, previousRun
     }
 
     public init(from decoder: any Decoder) throws {
@@ -190,6 +194,7 @@ public struct AgentJob: Codable, Sendable, Equatable {
         nodeTotal = try c.decodeIfPresent(Int.self, forKey: .nodeTotal) ?? 1
         parentJobId = try c.decodeIfPresent(UUID.self, forKey: .parentJobId) ?? jobId
         continuationKey = try c.decodeIfPresent(String.self, forKey: .continuationKey)
+        previousRun = try c.decodeIfPresent(UUID.self, forKey: .previousRun)
     }
 }
 

@@ -250,6 +250,10 @@ public enum Migrations {
         ALTER TABLE pipelines ADD COLUMN continuation_parameters jsonb;
         CREATE UNIQUE INDEX pipelines_continuation_key ON pipelines (continuation_key) WHERE continuation_key IS NOT NULL
         """,
+        // 9: a job rerun from failed remembers the run before, whose failed tests `circleci tests run` reruns.
+        """
+        ALTER TABLE jobs ADD COLUMN previous_run_id uuid
+        """,
     ]
 
     /// Applies the steps not yet applied, in order, in one transaction.

@@ -206,20 +206,21 @@ public struct SchedulerStore: Sendable {
                   AND j.agent_id IS NULL
                 RETURNING j.id, c.agent, j.attempt, j.number, j.name, j.project_slug, j.pipeline_id, p.number, j.workflow_id,
                           w.name, p.vcs_url, p.branch, p.tag, p.revision, j.plan::text, j.node_index, j.parallelism, j.parent_id,
-                          CASE WHEN p.state = 'setup' AND p.continued_at IS NULL THEN p.continuation_key END
+                          CASE WHEN p.state = 'setup' AND p.continued_at IS NULL THEN p.continuation_key END,
+                          j.previous_run_id
                 """, logger)
             var messages: [Outbox.Message] = []
             for try await (jobId, agentId, attempt, number, name, slug, pipelineId, pipelineNumber, workflowId, workflowName,
-                           vcsURL, branch, tag, revision, plan, nodeIndex, parallelism, parentId, key) in
+                           vcsURL, branch, tag, revision, plan, nodeIndex, parallelism, parentId, key, previous) in
                 rows.decode((UUID, UUID, Int, Int, String, String, UUID, Int, UUID, String, String, String?, String?, String?,
-                             String, Int?, Int, UUID?, String?).self) {
+                             String, Int?, Int, UUID?, String?, UUID?).self) {
                 let job = AgentJob(
                     jobId: jobId, attempt: attempt, number: number, name: name, projectSlug: slug,
                     pipelineId: pipelineId, pipelineNumber: pipelineNumber, workflowId: workflowId,
                     workflowName: workflowName, vcsURL: vcsURL, branch: branch, tag: tag, revision: revision ?? "",
                     buildURL: "\(externalURL)/\(slug)/\(number)", plan: try JSON.decode(JobPlan.self, plan),
                     nodeIndex: nodeIndex ?? 0, nodeTotal: max(1, parallelism), parentJobId: parentId,
-                    continuationKey: key)
+                    continuationKey: key, previousRun: previous)
                 messages.append(Outbox.Message(JobAssignment(job: job),
                                                routingKey: Topology.RoutingKey.agent(agentId.uuidString.lowercased())))
             }

@@ -153,7 +153,11 @@ public struct WorkflowControlStore: Sendable {
             }
             let jobs = old.map { entry -> WorkflowWrites.NewJob in
                 var job = entry.job
-                if fresh.contains(job.name) { job.origin = nil }
+                if fresh.contains(job.name) {
+                    job.origin = nil
+                    // Rerun from failed: `circleci tests run` reruns only the tests that failed.
+                    if fromFailed && selected.isEmpty && entry.status == .failed { job.previousRun = entry.id }
+                }
                 return job
             }
             let newId = UUID()

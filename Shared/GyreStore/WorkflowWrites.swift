@@ -25,6 +25,8 @@ enum WorkflowWrites {
         var requiredStatuses: [String: [JobStatus]] = [:]
         /// `serial-group:`: runs only when no other job of the group is queued or running.
         var serialGroup: String? = nil
+        /// A job rerun from failed: the run before it (its failed tests are rerun by `circleci tests run`).
+        var previousRun: UUID? = nil
 
         var parallelism: Int { type.isMarker ? 1 : max(1, plan.parallelism) }
         var capability: String { type.isMarker ? type.rawValue : plan.executor.requiredCapability }
@@ -98,11 +100,11 @@ enum WorkflowWrites {
             try await connection.run("""
                 INSERT INTO jobs (id, workflow_id, pipeline_id, project_slug, number, name, position, requires, status,
                                   capability, plan, queued_at, stopped_at, type, contexts, parallelism, origin_job_id,
-                                  serial_group, serial_waiting_since)
+                                  serial_group, serial_waiting_since, previous_run_id)
                 VALUES (\(jobId), \(workflowId), \(pipeline), \(slug), \(number), \(job.name), \(index), \(requires)::jsonb,
                         \(jobStatus.rawValue), \(job.capability), \(plan)::jsonb || \(statuses)::jsonb, \(queuedAt), \(stoppedAt),
                         \(job.type.rawValue), \(contexts)::jsonb, \(job.parallelism), \(job.origin), \(job.serialGroup),
-                        \(serialWaiting))
+                        \(serialWaiting), \(job.previousRun))
                 """, logger)
             if job.parallelism > 1 && job.origin == nil {
                 for node in 0..<job.parallelism {
@@ -110,12 +112,12 @@ enum WorkflowWrites {
                     try await connection.run("""
                         INSERT INTO jobs (id, workflow_id, pipeline_id, project_slug, number, name, position, requires,
                                           status, capability, plan, queued_at, type, contexts, parallelism, parent_id,
-                                          node_index, serial_group)
+                                          node_index, serial_group, previous_run_id)
                         VALUES (\(runId), \(workflowId), \(pipeline), \(slug), \(number), \(job.name), \(index),
                                 \(requires)::jsonb, \(jobStatus.rawValue), \(job.capability),
                                 \(plan)::jsonb || \(statuses)::jsonb, \(queuedAt),
                                 \(job.type.rawValue), \(contexts)::jsonb, \(job.parallelism), \(jobId), \(node),
-                                \(job.serialGroup))
+                                \(job.serialGroup), \(job.previousRun))
                         """, logger)
                     if jobStatus == .queued {
                         ready.append(Outbox.Message(JobReady(jobId: runId), routingKey: Topology.RoutingKey.jobReady))

@@ -31,6 +31,8 @@ public struct TestsCommand: Sendable {
     /// Where the build agent looks for the halt marker (set in every job).
     public static let agentDirectoryVariable = "CIRCLE_INTERNAL_AGENT_DIR"
     public static let haltMarkerName = "halt"
+    /// In the agent directory of a job rerun from failed: the previous run's failed tests (`file<TAB>classname` lines).
+    public static let failedTestsName = "failed-tests"
 
     public var environment: [String: String]
     /// Reads all of stdin (only called when no input file is given).
@@ -102,9 +104,27 @@ public struct TestsCommand: Sendable {
             }
         }
         guard let command, !command.isEmpty else { return failure("circleci tests run needs --command") }
-        let share = split(splitArguments)
+        // A rerun from failed: only the tests that failed in the previous run (split as usual).
+        var splitter = self
+        var note = ""
+        if let directory = environment[Self.agentDirectoryVariable], !directory.isEmpty,
+           let listed = FileSystem.read("\(directory)/\(Self.failedTestsName)") {
+            let failed = FailedTests(String(decoding: listed, as: UTF8.self))
+            let input = String(decoding: readStdin(), as: UTF8.self)
+            let names = input.split(whereSeparator: \.isWhitespace).map(String.init)
+            let kept = failed.filter(names)
+            if kept.isEmpty {
+                note = "None of the \(failed.count) tests that failed in the previous run is among these \(names.count); running them all.\n"
+                splitter.readStdin = { Array(input.utf8) }
+            } else {
+                note = "Rerunning only the tests that failed in the previous run: \(kept.count) of \(names.count).\n"
+                let text = kept.joined(separator: "\n") + "\n"
+                splitter.readStdin = { Array(text.utf8) }
+            }
+        }
+        let share = splitter.split(splitArguments)
         guard share.exitCode == 0 else { return share }
-        return Result(stdout: "", stderr: share.stderr, exitCode: 0, run: (command, share.stdout))
+        return Result(stdout: "", stderr: note + share.stderr, exitCode: 0, run: (command, share.stdout))
     }
 
     /// `$NAME` and `${NAME}` replaced by their values (empty when unset), as

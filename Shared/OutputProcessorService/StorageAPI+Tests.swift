@@ -37,6 +37,22 @@ extension StorageAPI {
         return JSONResponse.make(["tests": cases.count], status: .created)
     }
 
+    /// `GET jobs/{job}/failed-tests`: the job's failed and errored tests (all nodes), for a rerun from failed.
+    func failedTests(_ request: Request, _ context: Context) async throws -> Response {
+        guard let text = context.parameters.get("job"), let job = UUID(uuidString: text) else {
+            throw APIError.badRequest("job id must be a UUID")
+        }
+        let tests = try await guarded { try await store.tests(job: job) }
+            .filter { $0.result == "failure" || $0.result == "error" }
+        struct Item: Encodable {
+            var file: String
+            var classname: String
+            var name: String
+        }
+        struct Out: Encodable { var tests: [Item] }
+        return JSONResponse.make(Out(tests: tests.map { Item(file: $0.file, classname: $0.classname, name: $0.name) }))
+    }
+
     /// `GET projects/{project}/timings`: seconds per file, class name and test name
     /// from each test's latest result.
     func timings(_ request: Request, _ context: Context) async throws -> Response {

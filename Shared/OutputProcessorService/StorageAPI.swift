@@ -47,6 +47,7 @@ struct StorageAPI: Sendable {
         api.get("workspaces/:workflow/layers/:job/blob") { request, context in try await getLayer(request, context) }
         api.put("jobs/:job/artifacts") { request, context in try await putArtifact(request, context) }
         api.put("jobs/:job/tests") { request, context in try await putTests(request, context) }
+        api.get("jobs/:job/failed-tests") { request, context in try await failedTests(request, context) }
         api.get("projects/:vcs/:org/:repo/timings") { request, context in try await timings(request, context) }
     }
 

@@ -286,6 +286,51 @@ extension EndToEnd {
         #expect(unknown.status == 404)
     }
 
+    @Test func aRerunFromFailedRerunsOnlyTheFailedTests() async throws {
+        let system = try fixture
+        let marks = try markerDirectory("failed-tests")
+        // Each "test" writes a JUnit report; tests/b.sh fails until it has failed once.
+        let runOne = """
+            #!/bin/sh
+            echo "ran $1" >> \(marks)/ran
+            result=""
+            if [ "$1" = tests/b.sh ] && [ ! -f \(marks)/b-failed ]; then touch \(marks)/b-failed; result='<failure message="boom"/>'; fi
+            mkdir -p results
+            echo "<testsuite><testcase classname=\\"suite\\" name=\\"$1\\" file=\\"$1\\">$result</testcase></testsuite>" > "results/$(basename $1).xml"
+            [ -z "$result" ]
+            """
+        let slug = try await system.project("rerun-tests", config: """
+            version: 2.1
+            jobs:
+              test:
+                machine: true
+                resource_class: gyre/host
+                steps:
+                  - checkout
+                  - run: printf 'tests/a.sh\\ntests/b.sh\\ntests/c.sh\\n' | circleci tests run --command='xargs -n1 sh run-one.sh' --split-by=timings
+                  - store_test_results: {path: results}
+            workflows:
+              main:
+                jobs: [test]
+            """, files: ["run-one.sh": runOne])
+        let first = try await system.client.wait(for: try await system.client.trigger(slug).id)
+        #expect(first.status == "failed", "\(system.logs())")
+        let old = try #require(first.workflows.first)
+        #expect(try String(contentsOfFile: "\(marks)/ran", encoding: .utf8) == "ran tests/a.sh\nran tests/b.sh\nran tests/c.sh\n")
+
+        let rerunId = try await system.client.rerun(workflow: old.workflow.id, fromFailed: true)
+        let (rerun, jobs) = try await system.client.waitForWorkflow(rerunId) { workflow, _ in
+            ["success", "failed", "canceled"].contains(workflow.status)
+        }
+        #expect(rerun.status == "success", "\(system.logs())")
+        // Only the failed test ran again, and the log says so.
+        #expect(try String(contentsOfFile: "\(marks)/ran", encoding: .utf8)
+                    == "ran tests/a.sh\nran tests/b.sh\nran tests/c.sh\nran tests/b.sh\n")
+        let steps = try await system.client.steps(slug, job: try #require(jobs.first?.job_number))
+        let output = steps.map(\.output).joined()
+        #expect(output.contains("Rerunning only the tests that failed in the previous run: 1 of 3"), "\(output)")
+    }
+
     @Test func pipelineParametersReachTheSteps() async throws {
         let system = try fixture
         let slug = try await system.project("parameters", config: """

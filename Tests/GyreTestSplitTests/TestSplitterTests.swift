@@ -164,6 +164,28 @@ struct TestsCommandTests {
         #expect(run(["tests", "run", "--command=cat", "--split-by=magic"]).exitCode == 2)
     }
 
+    @Test func aRerunFromFailedRunsOnlyTheTestsThatFailed() throws {
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("agent-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let env = ["CIRCLE_INTERNAL_AGENT_DIR": directory.path]
+        // No list: every test runs.
+        #expect(run(["tests", "run", "--command=cat"], env: env, stdin: "a.py\nb.py\n").run?.input == "a.py\nb.py\n")
+        try FailedTests.lines([("./tests/b.py", "tests.b"), ("", "com.acme.CTest")])
+            .write(to: directory.appendingPathComponent(TestsCommand.failedTestsName), atomically: true, encoding: .utf8)
+        let rerun = run(["tests", "run", "--command=cat"], env: env, stdin: "tests/a.py\ntests/b.py\ncom.acme.CTest\n")
+        #expect(rerun.run?.input == "tests/b.py\ncom.acme.CTest\n")
+        #expect(rerun.stderr.contains("only the tests that failed in the previous run: 2 of 3"), "\(rerun.stderr)")
+        // Split as usual across the nodes of a parallel rerun.
+        let node = run(["tests", "run", "--command=cat", "--split-by=name"], env: env.merging(
+            ["CIRCLE_NODE_TOTAL": "2", "CIRCLE_NODE_INDEX": "1"]) { $1 }, stdin: "tests/a.py\ntests/b.py\ncom.acme.CTest\n")
+        #expect(node.run?.input == "tests/b.py\n")
+        // None of the failed tests is among the input: all of them run, and the log says why.
+        let other = run(["tests", "run", "--command=cat"], env: env, stdin: "x.py\n")
+        #expect(other.run?.input == "x.py\n")
+        #expect(other.stderr.contains("running them all"))
+    }
+
     @Test func stepHaltLeavesAMarkerInTheAgentDirectory() {
         let halted = run(["step", "halt"], env: ["CIRCLE_INTERNAL_AGENT_DIR": "/job/agent"])
         #expect(halted.exitCode == 0)
