@@ -41,7 +41,10 @@ public enum BuildAgent {
             environment.problem("git: \(error.message)")
             git = nil
         }
-        let capabilities = (useDocker ? ["docker"] : []) + runnerClasses.map { "machine:\($0)" }
+        // Docker classes beyond the common sizes: arm.* on an arm64 host by default, others as the operator says.
+        let dockerClasses = environment.list("GYRE_AGENT_DOCKER_CLASSES", default: DockerSettings.defaultExtraClasses)
+        let capabilities = (useDocker ? ["docker"] + dockerClasses.map { "docker:\($0)" } : [])
+            + runnerClasses.map { "machine:\($0)" }
         let state = AgentState(
             agentId: agentId,
             name: environment.string("GYRE_AGENT_NAME", default: ProcessInfo.processInfo.hostName),

@@ -37,6 +37,16 @@ struct DockerSettings: Sendable {
     }
 
     /// GYRE_CIRCLECI_BIN, else `circleci` next to the agent's executable; nil when that file is missing.
+    /// The Docker classes an agent offers besides the common sizes when
+    /// GYRE_AGENT_DOCKER_CLASSES is unset: CircleCI's arm classes on an arm64 host.
+    static var defaultExtraClasses: [String] {
+        #if arch(arm64)
+        return ["arm.medium", "arm.large", "arm.xlarge", "arm.2xlarge"]
+        #else
+        return []
+        #endif
+    }
+
     static func circleciBinary(configured: String?) -> String? {
         let path = configured ?? URL(fileURLWithPath: CommandLine.arguments[0]).resolvingSymlinksInPath()
             .deletingLastPathComponent().appendingPathComponent("circleci").path

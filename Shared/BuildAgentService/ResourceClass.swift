@@ -12,11 +12,20 @@ struct ResourceClass: Sendable, Equatable {
         ResourceClass(name: "xlarge", cpus: 8, memoryGB: 16),
         ResourceClass(name: "2xlarge", cpus: 16, memoryGB: 32),
         ResourceClass(name: "2xlarge+", cpus: 20, memoryGB: 40),
+        ResourceClass(name: "arm.medium", cpus: 2, memoryGB: 8),
+        ResourceClass(name: "arm.large", cpus: 4, memoryGB: 16),
+        ResourceClass(name: "arm.xlarge", cpus: 8, memoryGB: 32),
+        ResourceClass(name: "arm.2xlarge", cpus: 16, memoryGB: 64),
+        ResourceClass(name: "gpu.nvidia.small", cpus: 4, memoryGB: 15),
+        ResourceClass(name: "gpu.nvidia.medium", cpus: 8, memoryGB: 30),
+        ResourceClass(name: "gpu.nvidia.large", cpus: 16, memoryGB: 60),
     ]
 
     static func named(_ name: String) throws(WorkspaceError) -> ResourceClass {
         // `<size>.gen2`: the same size on newer hardware.
         let size = name.hasSuffix(".gen2") ? String(name.dropLast(".gen2".count)) : name
+        // A container runner's own class (`namespace/name`): the builder's operator sizes it; medium's limits.
+        if size.contains("/") { return ResourceClass(name: name, cpus: 2, memoryGB: 4) }
         guard let found = all.first(where: { $0.name == size }) else {
             throw WorkspaceError(message: "resource_class \"\(name)\" is not a Docker resource class; use one of "
                                  + all.map(\.name).joined(separator: ", "))

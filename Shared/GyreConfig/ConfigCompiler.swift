@@ -118,7 +118,8 @@ public struct ConfigCompiler: Sendable {
 
         let scope = OrbResolver(orbs: orbs, diagnostics: diagnostics,
                                 interpolate: interpolation.apply).scope(root: root)
-        DefinitionChecker(version: version, scope: scope, diagnostics: diagnostics).check(root)
+        DefinitionChecker(version: version, scope: scope, diagnostics: diagnostics,
+                          expressions: context.expressionEnvironment).check(root)
         if diagnostics.validating { checkInlineOrbs(root, scope: scope, diagnostics: diagnostics, version: version) }
 
         var workflowCompiler = WorkflowCompiler(version: version, scope: scope, diagnostics: diagnostics)

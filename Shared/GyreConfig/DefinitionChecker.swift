@@ -8,6 +8,8 @@ struct DefinitionChecker {
     var version: ConfigVersion
     var scope: Scope
     var diagnostics: Diagnostics
+    /// Pipeline values, for step conditions written as expressions.
+    var expressions: [String: ConfigExpression.Value] = [:]
 
     func check(_ root: ConfigMapping) {
         if let jobs = root["jobs"] {
@@ -43,8 +45,9 @@ struct DefinitionChecker {
             // Validation checks every job, with placeholders for parameters that have no default.
             if specs.allSatisfy({ $0.defaultValue != nil }) || diagnostics.validating {
                 let invocation = WorkflowCompiler.Invocation(name: entry.key, job: entry.key, node: entry.value)
-                _ = WorkflowCompiler(version: version, scope: scope, diagnostics: diagnostics)
-                    .plan(invocation, allowBranches: true)
+                var compiler = WorkflowCompiler(version: version, scope: scope, diagnostics: diagnostics)
+                compiler.expressions = expressions
+                _ = compiler.plan(invocation, allowBranches: true)
             } else {
                 JobCompiler.checkName(entry.key, version: version, at: definition.node)
             }

@@ -20,6 +20,7 @@ struct ExecutorCompiler {
     /// validating, not something a build agent here offers.
     static let cloudDockerResourceClasses: Set<String> = [
         "arm.medium", "arm.large", "arm.xlarge", "arm.2xlarge", "gpu.nvidia.small", "gpu.nvidia.medium",
+        "gpu.nvidia.large",
     ]
     static let defaultDockerResourceClass = "medium"
 
@@ -150,7 +151,8 @@ struct ExecutorCompiler {
             if node.diagnostics.count != before {
                 return nil
             } else if Self.cloudDockerResourceClasses.contains(value) || Self.isRunnerResourceClass(value) {
-                node.diagnostics.unresolved(node.path, message)
+                // Valid: the job waits for a builder that offers the class (`docker:<class>`).
+                return value
             } else {
                 node.diagnostics.invalid(node.path, message)
             }

@@ -5,6 +5,8 @@ import Yams
 /// ``JobCompiler`` then compiles.
 struct JobExpander {
     var diagnostics: Diagnostics
+    /// Pipeline values for step conditions written as expressions; nil = literals only.
+    var expressions: [String: ConfigExpression.Value]? = nil
 
     static let executorBodyKeys: Set<String> = [
         "docker", "machine", "macos", "windows", "resource_class", "shell", "working_directory", "environment",
@@ -47,7 +49,7 @@ struct JobExpander {
         }
         var steps: [ConfigNode]?
         if let stepsNode = expanded["steps"] {
-            guard let expandedSteps = StepExpander(diagnostics: diagnostics).expand(stepsNode, scope: definition.scope)
+            guard let expandedSteps = StepExpander(diagnostics: diagnostics, expressions: expressions).expand(stepsNode, scope: definition.scope)
             else { return nil }
             steps = preSteps + expandedSteps + postSteps
         }

@@ -5,6 +5,8 @@ import Yams
 /// steps they guard or by nothing. The result is compiled by ``StepCompiler``.
 struct StepExpander {
     var diagnostics: Diagnostics
+    /// Pipeline values for `when`/`unless` step conditions written as expressions; nil = literals only.
+    var expressions: [String: ConfigExpression.Value]? = nil
 
     /// Commands calling commands deeper than this are refused (a recursive command).
     static let maxDepth = 32
@@ -71,7 +73,7 @@ struct StepExpander {
         guard let mapping = node.mapping(expected: "a mapping with condition and steps") else { return [] }
         mapping.rejectUnknownKeys(known: Self.conditionalKeys, owner: "\(kind) step")
         guard let condition = mapping.required("condition"), let steps = mapping.required("steps") else { return [] }
-        guard let value = LogicStatement().evaluate(condition) else { return [] }
+        guard let value = LogicStatement(expressions: expressions).evaluate(condition) else { return [] }
         // Check the guarded steps even when they are skipped, so mistakes show up early.
         let expanded = expand(steps, scope: scope, depth: depth) ?? []
         return value == (kind == "when") ? expanded : []

@@ -159,10 +159,11 @@ struct WorkflowCompiler {
                 + "workflows; use filters: branches: on the job in the workflow instead")
             return nil
         }
-        let steps = StepExpander(diagnostics: diagnostics)
+        let conditions = diagnostics.validating ? nil : expressions
+        let steps = StepExpander(diagnostics: diagnostics, expressions: conditions)
         let pre = invocation.preSteps.map { steps.expand($0, scope: scope) ?? [] } ?? []
         let post = invocation.postSteps.map { steps.expand($0, scope: scope) ?? [] } ?? []
-        guard let expanded = JobExpander(diagnostics: diagnostics)
+        guard let expanded = JobExpander(diagnostics: diagnostics, expressions: conditions)
             .expand(definition, arguments: invocation.arguments, at: invocation.node, preSteps: pre, postSteps: post)
         else { return nil }
         let shortName = invocation.job.split(separator: "/").last.map(String.init) ?? invocation.job

@@ -6,7 +6,7 @@ extension PipelineStore {
     /// Why `job` has not started (nil when it is running or finished),
     /// worked out now from the workflow, the live agents and the queue.
     public func waitReason(for job: JobRecord, liveWithin: Duration = .seconds(10)) async throws -> WaitReason? {
-        let capability = job.type == .approval ? "approval" : job.plan.executor.requiredCapability
+        let capability = job.type == .approval ? "approval" : job.plan.requiredCapability
         var facts = WaitReason.Facts(status: job.status, capability: capability, approval: job.type == .approval)
         switch job.status {
         case .blocked, .onHold:

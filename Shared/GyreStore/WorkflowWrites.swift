@@ -29,7 +29,7 @@ enum WorkflowWrites {
         var previousRun: UUID? = nil
 
         var parallelism: Int { type.isMarker ? 1 : max(1, plan.parallelism) }
-        var capability: String { type.isMarker ? type.rawValue : plan.executor.requiredCapability }
+        var capability: String { type.isMarker ? type.rawValue : plan.requiredCapability }
     }
 
     /// The plan stored for an approval job, which runs nothing.

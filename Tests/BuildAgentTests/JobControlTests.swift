@@ -65,6 +65,10 @@ import Testing
         #expect(large.cpus(onHostWith: 16) == 4)
         #expect(try ResourceClass.named("2xlarge+").cpus == 20)
         #expect(throws: WorkspaceError.self) { try ResourceClass.named("huge") }
+        // Classes only some builders offer: arm, GPU, a container runner's own class.
+        #expect(try ResourceClass.named("arm.large").memoryGB == 16)
+        #expect(try ResourceClass.named("gpu.nvidia.small").cpus == 4)
+        #expect(try ResourceClass.named("acme/docker-runner").cpus == 2)
         do {
             _ = try ResourceClass.named("huge")
         } catch {

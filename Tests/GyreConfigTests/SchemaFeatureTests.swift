@@ -152,3 +152,54 @@ import Testing
         #expect(idRun.command.split(separator: " ").last?.count == 36)
     }
 }
+
+/// Docker classes only some builders offer, and step conditions written as expressions.
+@Suite struct PlacementClassTests {
+    @Test func armGPUAndRunnerDockerClassesCompileAndNeedABuilderThatOffersThem() throws {
+        let plan = try #require(compilePlan("""
+            version: 2.1
+            jobs:
+              arm: {docker: [{image: a}], resource_class: arm.medium, steps: [checkout]}
+              gpu: {docker: [{image: a}], resource_class: gpu.nvidia.small, steps: [checkout]}
+              runner: {docker: [{image: a}], resource_class: acme/containers, steps: [checkout]}
+              plain: {docker: [{image: a}], resource_class: large.gen2, steps: [checkout]}
+            workflows:
+              w: {jobs: [arm, gpu, runner, plain]}
+            """))
+        let capabilities = Dictionary(uniqueKeysWithValues: plan.workflows[0].jobs.map { ($0.name, $0.job?.requiredCapability) })
+        #expect(capabilities == ["arm": "docker:arm.medium", "gpu": "docker:gpu.nvidia.small",
+                                 "runner": "docker:acme/containers", "plain": "docker"])
+        #expect(WaitReason.describe("docker:arm.medium") == "the Docker executor with resource class arm.medium")
+    }
+
+    @Test func whenAndUnlessStepConditionsMayBeExpressions() throws {
+        let yaml = """
+            version: 2.1
+            jobs:
+              build:
+                docker: [{image: a}]
+                steps:
+                  - when:
+                      condition: pipeline.git.branch == "main"
+                      steps: [{run: echo on main}]
+                  - unless:
+                      condition: pipeline.git.branch starts-with "release/"
+                      steps: [{run: echo not a release}]
+                  - run: echo always
+            workflows:
+              w: {jobs: [build]}
+            """
+        func commands(_ branch: String) throws -> [String] {
+            let plan = try ConfigCompiler().compile(yaml: yaml, parameters: [:], pipeline: PipelineValues(
+                id: UUID(), number: 1, projectGitURL: "", gitBranch: branch, gitTag: nil, gitRevision: "r"))
+            return plan.workflows[0].jobs[0].job?.steps.compactMap {
+                if case .run(let run) = $0 { return run.command } else { return nil }
+            } ?? []
+        }
+        #expect(try commands("main") == ["echo on main", "echo not a release", "echo always"])
+        #expect(try commands("release/1.0") == ["echo always"])
+        // Validation only checks the syntax; processing reports a bad expression at its path.
+        #expect(compileErrors(yaml.replacingOccurrences(of: "== \"main\"", with: "== ")).contains {
+            $0.path == "jobs.build.steps[0].when.condition" })
+    }
+}

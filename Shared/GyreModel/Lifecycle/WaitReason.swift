@@ -100,6 +100,7 @@ public enum WaitReason: Sendable, Equatable {
     /// `docker` or `machine:<class>` in the words of a config.
     public static func describe(_ capability: String) -> String {
         if capability == "docker" { return "the Docker executor" }
+        if capability.hasPrefix("docker:") { return "the Docker executor with resource class \(capability.dropFirst("docker:".count))" }
         if capability.hasPrefix("machine:") { return "resource class \(capability.dropFirst("machine:".count))" }
         return capability
     }

@@ -43,12 +43,27 @@ public enum ExecutorPlan: Codable, Sendable, Equatable {
     /// offers `resourceClass` (`namespace/name`).
     case machine(resourceClass: String)
 
-    /// The capability an agent must advertise to take the job.
+    /// The capability an agent must advertise to take the job (see ``JobPlan/requiredCapability``
+    /// for Docker classes that only some builders offer).
     public var requiredCapability: String {
         switch self {
         case .docker: return "docker"
         case .machine(let resourceClass): return "machine:\(resourceClass)"
         }
+    }
+
+    /// Docker classes every Docker builder offers (x86-64 sizes, `<size>.gen2` alike).
+    public static let commonDockerClasses: Set<String> = ["small", "medium", "medium+", "large", "xlarge", "2xlarge", "2xlarge+"]
+}
+
+extension JobPlan {
+    /// What an agent must offer: `docker` for the common Docker classes,
+    /// `docker:<class>` for the others (`arm.medium`, `gpu.nvidia.small`, a
+    /// container runner's `namespace/name`), `machine:<class>` for host jobs.
+    public var requiredCapability: String {
+        guard case .docker = executor else { return executor.requiredCapability }
+        let size = resourceClass.hasSuffix(".gen2") ? String(resourceClass.dropLast(".gen2".count)) : resourceClass
+        return ExecutorPlan.commonDockerClasses.contains(size) ? "docker" : "docker:\(resourceClass)"
     }
 }
 
