@@ -114,7 +114,10 @@ struct BuiltinStepCompiler {
     private func addSSHKeys(_ m: ConfigMapping) -> StepPlan? {
         m.rejectUnknownKeys(known: ["fingerprints", "name", "when"], owner: "add_ssh_keys")
         var step = AddSSHKeysStep()
-        if let list = m["fingerprints"]?.sequence(expected: "a list of key fingerprints") {
+        if let one = m["fingerprints"], case .scalar = one.node, !one.isNull {
+            // One fingerprint given as a string.
+            step.fingerprints = one.nonEmptyString(expected: "a key fingerprint").map { [$0] } ?? []
+        } else if let list = m["fingerprints"]?.sequence(expected: "a list of key fingerprints") {
             step.fingerprints = list.compactMap { $0.nonEmptyString(expected: "a key fingerprint") }
         }
         if let name = m["name"]?.nonEmptyString() { step.name = name }

@@ -118,6 +118,7 @@ public struct ConfigCompiler: Sendable {
 
         let scope = OrbResolver(orbs: orbs, diagnostics: diagnostics,
                                 interpolate: interpolation.apply).scope(root: root)
+        scope.version2 = version == .v2_0
         DefinitionChecker(version: version, scope: scope, diagnostics: diagnostics,
                           expressions: context.expressionEnvironment).check(root)
         if diagnostics.validating { checkInlineOrbs(root, scope: scope, diagnostics: diagnostics, version: version) }

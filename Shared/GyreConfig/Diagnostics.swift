@@ -53,6 +53,15 @@ final class Diagnostics {
         invalid(path, message)
     }
 
+    /// A job, command or executor that is not defined. Validating, it is left
+    /// to processing when an orb may define it (`orb/name`) or when the file
+    /// has no section of that kind (a fragment, such as the schema's samples);
+    /// otherwise processing would refuse it too, so validation does.
+    func undefined(_ name: String, at path: NodePath, _ message: String, sectionDefined: Bool) {
+        if validating && (name.contains("/") || !sectionDefined) { return }
+        invalid(path, message)
+    }
+
     /// Valid CircleCI that this server cannot run yet.
     func unsupported(_ path: NodePath, feature: String) {
         record(ConfigError(.unsupported, path: path.description, "\(feature) is not supported yet"))

@@ -24,8 +24,18 @@ struct EnvironmentCompiler {
                 if case .mapping = element.node { return compile(element) }
                 return listEntry(element).map { [$0] } ?? []
             }
+        case .scalar where node.scalarText?.contains("=") == true:
+            // A single `KEY=VALUE` string (the schema allows a string), or one per line.
+            let text = node.scalarText ?? ""
+            let lines = text.split(whereSeparator: \.isNewline).filter { !$0.trimmingCharacters(in: .whitespaces).isEmpty }
+            if lines.count > 1, lines.allSatisfy({ $0.contains("=") }) {
+                return lines.compactMap { listEntry(ConfigNode(Interpolation.string(String($0)), path: node.path,
+                                                               diagnostics: node.diagnostics)) }
+            }
+            return listEntry(node).map { [$0] } ?? []
         default:
-            node.reportExpected("a mapping of names to values, or a list of KEY=VALUE strings or NAME: value mappings")
+            node.reportExpected("a mapping of names to values, a KEY=VALUE string, or a list of KEY=VALUE strings "
+                                + "or NAME: value mappings")
             return []
         }
     }

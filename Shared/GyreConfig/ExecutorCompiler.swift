@@ -141,6 +141,8 @@ struct ExecutorCompiler {
     private func dockerResourceClass(_ node: ConfigNode?) -> String? {
         guard let node else { return Self.defaultDockerResourceClass }
         guard let value = node.string() else { return nil }
+        // Validating, a class taken from a required parameter is left to processing.
+        if node.diagnostics.validating && value.contains(ParameterSpec.stringPlaceholder) { return value }
         // `<size>.gen2` is the same size on newer hardware.
         let size = value.hasSuffix(".gen2") ? String(value.dropLast(".gen2".count)) : value
         guard Self.dockerResourceClasses.contains(size) else {

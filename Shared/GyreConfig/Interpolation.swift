@@ -50,9 +50,15 @@ struct Interpolation {
     }
 
     private func substitute(_ scalar: Node.Scalar, path: NodePath) -> Node {
-        let text = scalar.string
+        var text = scalar.string
+        var sectioned = false
+        if text.contains("<<#") || text.contains("<<^") {
+            let rendered = renderSections(text, path: path)
+            sectioned = rendered != text
+            text = rendered
+        }
         let references = Self.references(in: text)
-        guard !references.isEmpty else { return .scalar(scalar) }
+        guard !references.isEmpty else { return sectioned ? Self.string(text, style: scalar.style) : .scalar(scalar) }
 
         // A scalar that is exactly one reference takes the value as it is.
         if references.count == 1, let only = references.first,
@@ -89,6 +95,87 @@ struct Interpolation {
         }
         result += text[cursor...]
         return Self.string(result, style: scalar.style)
+    }
+
+    /// Mustache-style sections, as CircleCI renders them in configs and orbs:
+    /// `<<# parameters.x >>text<</ parameters.x >>` keeps `text` when the value
+    /// is true (not false, empty or 0), `<<^ parameters.x >>text<</ parameters.x >>`
+    /// when it is not. Sections of names another pass resolves are left as written.
+    func renderSections(_ text: String, path: NodePath) -> String {
+        var result = text
+        var searchFrom = result.startIndex
+        while let open = Self.firstSectionOpen(in: result, from: searchFrom) {
+            let afterMarker = result.index(open.lowerBound, offsetBy: 3)
+            guard let close = result[afterMarker...].range(of: ">>") else { break }
+            let name = result[afterMarker..<close.lowerBound].trimmingCharacters(in: .whitespaces)
+            guard Self.prefixes.contains(where: name.hasPrefix), !name.contains(where: \.isWhitespace) else {
+                searchFrom = close.upperBound
+                continue
+            }
+            guard let end = Self.sectionEnd(in: result, after: close.upperBound, name: name) else {
+                diagnostics.invalid(path, "\(result[open]) \(name) >> has no closing <</ \(name) >>")
+                break
+            }
+            let inverted = result[open].hasSuffix("^")
+            let shown: Bool
+            switch resolve(name) {
+            case .value(let value): shown = Self.truthy(value) != inverted
+            case .keep:
+                searchFrom = close.upperBound
+                continue
+            case .error(let message):
+                diagnostics.invalid(path, message)
+                searchFrom = close.upperBound
+                continue
+            }
+            let body = String(result[close.upperBound..<end.lowerBound])
+            let start = result.distance(from: result.startIndex, to: open.lowerBound)
+            result.replaceSubrange(open.lowerBound..<end.upperBound, with: shown ? body : "")
+            searchFrom = result.index(result.startIndex, offsetBy: start)
+        }
+        return result
+    }
+
+    private static func firstSectionOpen(in text: String, from start: String.Index) -> Range<String.Index>? {
+        let hash = text[start...].range(of: "<<#")
+        let caret = text[start...].range(of: "<<^")
+        switch (hash, caret) {
+        case (let a?, let b?): return a.lowerBound < b.lowerBound ? a : b
+        case (let a?, nil): return a
+        case (nil, let b?): return b
+        default: return nil
+        }
+    }
+
+    /// The `<</ name >>` that closes a section opened before `start` (nested sections of the same name counted).
+    private static func sectionEnd(in text: String, after start: String.Index, name: String) -> Range<String.Index>? {
+        var depth = 0
+        var cursor = start
+        while let open = text[cursor...].range(of: "<<") {
+            guard let close = text[open.upperBound...].range(of: ">>") else { return nil }
+            let inner = text[open.upperBound..<close.lowerBound]
+            let marker = inner.first
+            let innerName = inner.dropFirst().trimmingCharacters(in: .whitespaces)
+            if (marker == "#" || marker == "^") && innerName == name { depth += 1 }
+            if marker == "/" && innerName == name {
+                if depth == 0 { return open.lowerBound..<close.upperBound }
+                depth -= 1
+            }
+            cursor = close.upperBound
+        }
+        return nil
+    }
+
+    /// A section shows for a value that is not false, empty, 0 or null.
+    static func truthy(_ node: Node) -> Bool {
+        switch node {
+        case .scalar(let scalar):
+            if node.tag.description == Tag.Name.null.rawValue && (scalar.style == .plain || scalar.style == .any) { return false }
+            return !["", "false", "0"].contains(scalar.string.trimmingCharacters(in: .whitespaces).lowercased())
+        case .sequence(let sequence): return !sequence.isEmpty
+        case .mapping(let mapping): return !mapping.isEmpty
+        case .alias: return true
+        }
     }
 
     // MARK: - Helpers

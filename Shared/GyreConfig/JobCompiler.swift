@@ -22,7 +22,14 @@ struct JobCompiler {
         let before = node.diagnostics.count
         Self.checkName(name, version: version, at: node)
         guard let job = node.mapping(expected: "a mapping describing the job") else { return nil }
-        job.rejectUnknownKeys(known: Self.keys, owner: "job")
+        if version == .v2_0 {
+            // The version 2 schema lets a job carry other keys; an empty one (a stray `build:`) is ignored.
+            for entry in job.unknownEntries(known: Self.keys, unsupported: [:]) where !entry.value.isNull {
+                node.diagnostics.invalid(entry.value.path, "unknown job key \"\(entry.key)\"")
+            }
+        } else {
+            job.rejectUnknownKeys(known: Self.keys, owner: "job")
+        }
 
         let executor = ExecutorCompiler().compile(job: job, name: name)
         let environment = job["environment"].map { EnvironmentCompiler().compile($0) } ?? []

@@ -74,7 +74,10 @@ struct JobExpander {
         }
         guard let definition = scope.lookup(.executor, name) else {
             if !scope.isBroken(name) {
-                diagnostics.unresolved(at.path, scope.explainMissing(.executor, name))
+                // Validating, an executor parameter's placeholder names no executor: checked on a stand-in.
+                let placeholder = diagnostics.validating && name == ParameterSpec.stringPlaceholder
+                diagnostics.undefined(name, at: at.path, scope.explainMissing(.executor, name),
+                                      sectionDefined: !scope.executors.isEmpty && !placeholder)
             }
             return nil
         }

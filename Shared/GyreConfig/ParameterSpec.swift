@@ -18,17 +18,21 @@ struct ParameterSpec {
 
     static let keys: Set<String> = ["type", "default", "description", "enum"]
 
+    /// What a required string parameter stands for while validating (non-empty,
+    /// so an image or a working directory taken from it still checks).
+    static let stringPlaceholder = "validation-placeholder"
+
     /// A value of the right type that validation uses for a required
     /// parameter it has no value for, so the rest can still be checked.
     var placeholder: Node {
         switch kind {
-        case .string: return Interpolation.string("")
+        case .string: return Interpolation.string(Self.stringPlaceholder)
         case .boolean: return Interpolation.string("false")
         case .integer: return Interpolation.string("1")
         case .enum: return Interpolation.string(allowed.first ?? "")
         case .envVarName: return Interpolation.string("PLACEHOLDER")
         // Not defined anywhere: validation checks the job on a stand-in executor.
-        case .executor: return Interpolation.string("validation-placeholder")
+        case .executor: return Interpolation.string(Self.stringPlaceholder)
         case .steps: return .sequence(Node.Sequence([Interpolation.string("checkout")]))
         }
     }

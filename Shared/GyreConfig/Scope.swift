@@ -27,6 +27,8 @@ final class Scope {
     var orbs: [String: Scope] = [:]
     /// Orbs that were declared but could not be loaded (already reported).
     var brokenOrbs: Set<String> = []
+    /// A `version: 2` config: no commands, executors or orbs exist.
+    var version2 = false
 
     init(prefix: String) {
         self.prefix = prefix

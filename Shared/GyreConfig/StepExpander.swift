@@ -52,6 +52,14 @@ struct StepExpander {
             return [step]   // the step compiler explains what is wrong
         }
         if Self.builtins.contains(kind) { return [step] }
+        // `restore-cache`, `save-cache`, ...: hyphenated spellings of built-in steps that
+        // long-lived 2.0 configs use, unless a command of that name exists.
+        let underscored = kind.replacingOccurrences(of: "-", with: "_")
+        if underscored != kind, Self.builtins.contains(underscored), scope.lookup(.command, kind) == nil {
+            let renamed: Node = value.map { .mapping(Node.Mapping([(Interpolation.string(underscored), $0.node)])) }
+                ?? Interpolation.string(underscored)
+            return [ConfigNode(renamed, path: step.path, diagnostics: diagnostics)]
+        }
         if kind == "when" || kind == "unless" {
             return conditional(kind, value ?? step, scope: scope, depth: depth)
         }
@@ -61,8 +69,10 @@ struct StepExpander {
             if scope.isBroken(kind) { return diagnostics.validating ? placeholder : [] }
             let detail = kind.contains("/") || !scope.commands.isEmpty || !scope.prefix.isEmpty
                 ? "; " + scope.explainMissing(.command, kind) : ""
-            // Validating, a command is a reference left to processing (an orb's, or a fuller config's).
-            diagnostics.unresolved((value ?? step).path, "unknown step \"\(kind)\"\(detail)")
+            // Validating, an orb's command is a reference left to processing.
+            // Version 2 has no commands: any other step name is unknown there.
+            diagnostics.undefined(kind, at: (value ?? step).path, "unknown step \"\(kind)\"\(detail)",
+                                  sectionDefined: !scope.commands.isEmpty || scope.version2)
             return diagnostics.validating ? placeholder : []
         }
         return command(definition, arguments: value, at: value ?? step, depth: depth)

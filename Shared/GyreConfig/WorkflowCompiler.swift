@@ -104,7 +104,7 @@ struct WorkflowCompiler {
         let reader = WorkflowJobReader(version: version, scope: scope, expressions: expressions)
         var invocations = entries.flatMap(reader.invocations)
         checkUnique(invocations, workflow: workflow)
-        let edges = resolveRequires(&invocations, workflow: workflow)
+        let edges = resolveRequires(&invocations, workflow: workflow, brokenNames: Self.brokenOrbJobNames(entries, scope: scope))
         checkCycles(invocations, edges: edges, at: jobsNode)
         guard diagnostics.count == before else { return nil }
 
@@ -170,6 +170,19 @@ struct WorkflowCompiler {
         return JobCompiler(version: version).compile(expanded.node, name: shortName, expandedSteps: expanded.steps)
     }
 
+    /// The names (`name:` or the job) of a workflow's entries whose orb could not be loaded.
+    static func brokenOrbJobNames(_ entries: [ConfigNode], scope: Scope) -> Set<String> {
+        var names: Set<String> = []
+        for entry in entries {
+            guard case .mapping(let raw) = entry.node else { continue }
+            for (key, value) in raw {
+                guard let job = key.string, scope.isBroken(job) else { continue }
+                names.insert(value.mapping?["name"]?.string ?? job)
+            }
+        }
+        return names
+    }
+
     // MARK: - Graph checks
 
     private func checkUnique(_ invocations: [Invocation], workflow: String) {
@@ -183,7 +196,8 @@ struct WorkflowCompiler {
     /// Replaces matrix aliases in `requires` by the jobs they stand for,
     /// reports requirements that name no job of the workflow, and returns the
     /// graph (invocation index → indices it requires).
-    private func resolveRequires(_ invocations: inout [Invocation], workflow: String) -> [[Int]] {
+    private func resolveRequires(_ invocations: inout [Invocation], workflow: String,
+                                 brokenNames: Set<String> = []) -> [[Int]] {
         var indexByName: [String: Int] = [:]
         var membersByAlias: [String: [String]] = [:]
         for (index, invocation) in invocations.enumerated() {
@@ -201,8 +215,11 @@ struct WorkflowCompiler {
                 } else if let members = membersByAlias[requirement.name] {
                     names = members
                 } else {
-                    diagnostics.invalid(requirement.node.path,
-                        "requires job \"\(requirement.name)\", which is not in workflow \"\(workflow)\"")
+                    // A job of an orb that could not be loaded is missing already; its error says why.
+                    if !brokenNames.contains(requirement.name) {
+                        diagnostics.invalid(requirement.node.path,
+                            "requires job \"\(requirement.name)\", which is not in workflow \"\(workflow)\"")
+                    }
                     continue
                 }
                 for name in names where !resolved.contains(where: { $0.name == name }) {

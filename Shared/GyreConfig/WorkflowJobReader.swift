@@ -21,6 +21,12 @@ struct WorkflowJobReader {
         case .mapping:
             guard let mapping = entry.mapping() else { return [] }
             if mapping.isEmpty { entry.reportExpected("a job name, or a mapping of a job name to its options") }
+            let keys = mapping.entries.map(\.key)
+            if keys.count > 1, let option = keys.dropFirst().first(where: Self.optionKeys.contains) {
+                entry.diagnostics.invalid(entry.path, "\(option) sits beside the job name \"\(keys[0])\" instead of under "
+                    + "it; indent the job's options below its name (found \(keys.joined(separator: ", ")))")
+                return []
+            }
             return mapping.entries.flatMap { item in
                 // Options are addressed as if the job-name key were not there.
                 invocations(job: item.key, options: ConfigNode(item.value.node, path: entry.path,
@@ -101,8 +107,8 @@ struct WorkflowJobReader {
     /// Reports a job that is not defined (quietly skipping uses of orbs that failed to load).
     private func checkDefined(_ job: String, at entry: ConfigNode) -> Bool {
         guard scope.lookup(.job, job) == nil else { return true }
-        // Validating: the job is defined elsewhere (an orb, a fuller config); its uses still count.
-        if entry.diagnostics.validating { return true }
+        // Validating: an orb's job, or any job of a fragment without jobs, is left to processing.
+        if entry.diagnostics.validating && (job.contains("/") || scope.jobs.isEmpty) { return true }
         if scope.isBroken(job) {
             // The orb's own error explains it; keep the workflow from compiling without repeating it.
             entry.diagnostics.invalid(entry.path, "job \"\(job)\" comes from an orb that could not be loaded")

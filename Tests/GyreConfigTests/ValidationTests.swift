@@ -40,9 +40,9 @@ struct ValidationTests {
             workflows:
               main:
                 jobs:
-                  - deploy-from-elsewhere
+                  - node/deploy
                   - node/test:
-                      requires: [deploy-from-elsewhere]
+                      requires: [node/deploy]
               rollback:
                 when: << pipeline.parameters.rollback >>
                 jobs: [lint]
@@ -56,6 +56,24 @@ struct ValidationTests {
         // Machine and macOS classes are placement matters, not config errors.
         #expect(!errors.contains { $0.path.hasPrefix("jobs.cloud") || $0.path.hasPrefix("jobs.mac") }, "\(errors.summary)")
         #expect(errors.contains { $0.path == "workflows.main.jobs[0]" }, "\(errors.summary)")
+
+        // A bare name the file's own jobs, executors or commands would have to define is not a
+        // reference processing could resolve: validation refuses it as processing would.
+        let undefined = validationErrors(fragment.replacingOccurrences(of: "- node/deploy", with: "- deploy-from-elsewhere")
+            .replacingOccurrences(of: "requires: [node/deploy]", with: "requires: [deploy-from-elsewhere]"))
+        #expect(undefined.contains { $0.path == "workflows.main.jobs[0]" && $0.message.contains("is not defined under jobs") },
+                "\(undefined.summary)")
+        let version2 = validationErrors("version: 2\njobs:\n  build:\n    docker: [{image: a}]\n    steps: [chekout]\n")
+        #expect(version2.contains { $0.path == "jobs.build.steps[0]" && $0.message.contains("unknown step \"chekout\"") },
+                "\(version2.summary)")
+        let withCommands = validationErrors("""
+            version: 2.1
+            commands:
+              greet: {steps: [{run: echo hi}]}
+            jobs:
+              build: {docker: [{image: a}], steps: [greet, great]}
+            """)
+        #expect(withCommands.map(\.path) == ["jobs.build.steps[1]"], "\(withCommands.summary)")
     }
 
     @Test func jobsWithoutWorkflowsAndWorkflowsWithoutJobsAreValid() {
@@ -101,7 +119,7 @@ struct ValidationTests {
             "jobs.bad.name", "jobs.both.machine.resource_class", "jobs.windows-on-linux.resource_class",
             "jobs.linux-on-mac.resource_class", "jobs.typo.stpes",
             "jobs.typo.steps[1].run.no_output_timeout", "workflows.main.triggers[0].schedule.cron",
-            "workflows.main.jobs[1].requires[0].lint", "workflows.main.jobs[2].requires[0]",
+            "workflows.main.jobs[1].requires[0].lint", "workflows.main.jobs[2]",
             "workflows.main.jobs[1].filters.branches.only",
         ]
         for path in expected {
