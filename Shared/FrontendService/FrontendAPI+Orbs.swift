@@ -49,13 +49,7 @@ extension FrontendAPI {
         guard let version = OrbVersion(versionText) else {
             throw APIError.badRequest("\"\(versionText)\" is not an orb version: give major.minor.patch, e.g. 1.2.3")
         }
-        var request = request
-        let buffer: ByteBuffer
-        do {
-            buffer = try await request.collectBody(upTo: maxBody)
-        } catch {
-            throw APIError(.contentTooLarge, "the orb is larger than \(maxBody) bytes (GYRE_MAX_BODY_BYTES)")
-        }
+        let buffer = try await rawBody(request)
         let source = String(decoding: buffer.readableBytesView, as: UTF8.self)
         guard !source.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty else {
             throw APIError.badRequest("send the orb's YAML as the request body (pack a src/ tree with gyre orb pack)")

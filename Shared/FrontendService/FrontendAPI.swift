@@ -65,14 +65,18 @@ struct FrontendAPI: Sendable {
         return value
     }
 
-    func body<T: Decodable>(_ type: T.Type, _ request: Request, allowEmpty: Bool) async throws -> T? {
+    /// The request body, up to GYRE_MAX_BODY_BYTES (413 beyond).
+    func rawBody(_ request: Request) async throws -> ByteBuffer {
         var request = request
-        let buffer: ByteBuffer
         do {
-            buffer = try await request.collectBody(upTo: maxBody)
+            return try await request.collectBody(upTo: maxBody)
         } catch {
-            throw APIError(.contentTooLarge, "request body is larger than \(maxBody) bytes")
+            throw APIError(.contentTooLarge, "request body is larger than \(maxBody) bytes (GYRE_MAX_BODY_BYTES)")
         }
+    }
+
+    func body<T: Decodable>(_ type: T.Type, _ request: Request, allowEmpty: Bool) async throws -> T? {
+        let buffer = try await rawBody(request)
         if buffer.readableBytes == 0 {
             if allowEmpty { return nil }
             throw APIError.badRequest("request body is empty; send a JSON object")
