@@ -211,7 +211,22 @@ struct StepEmitter: Sendable {
     /// Once the job is stopped, its step events are dropped (see `JobRunner.supervise`).
     var control = JobControl()
 
+    /// Steps reported finished so far (shared by every copy of this emitter).
+    let finishedSteps = Counter()
+
+    final class Counter: Sendable {
+        private let value = Mutex(0)
+        func add() { value.withLock { $0 += 1 } }
+        var count: Int { value.withLock { $0 } }
+    }
+
     func send(_ kind: JobEvent.Kind) {
+        var kind = kind
+        switch kind {
+        case .stepFinished: finishedSteps.add()
+        case .jobFinished(let status, let message, _): kind = .jobFinished(status: status, message: message, steps: finishedSteps.count)
+        default: break
+        }
         events.send(JobEvent(jobId: job.jobId, attempt: job.attempt, at: Self.now(), kind: kind))
     }
 

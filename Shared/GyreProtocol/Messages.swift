@@ -229,7 +229,10 @@ public struct JobEvent: GyreMessage, Equatable {
         case stepStarted(index: Int, name: String, kind: String)
         case output(index: Int, offset: Int64, data: Data)
         case stepFinished(index: Int, status: StepStatus, exitCode: Int32?, bytes: Int64)
-        case jobFinished(status: JobStatus, message: String?)
+        /// `steps`: how many steps the agent reported finished before this; the
+        /// output-processor records the job finished only once they all are
+        /// (batches can reach two output-processor replicas out of order).
+        case jobFinished(status: JobStatus, message: String?, steps: Int? = nil)
     }
 
     public var jobId: UUID

@@ -62,6 +62,11 @@ public final class QueueConsumerService: Service, Sendable {
             logger.error("dropping a message that cannot be read",
                          metadata: ["queue": "\(delivery.queue)", "message_id": "\(delivery.messageId ?? "-")"])
             consumer.reject(delivery, requeue: false)
+        } catch let error as StoreError where error.code == .notReady {
+            // Ahead of a message another replica holds: back to the queue, soon tried again.
+            logger.info("message ahead of its predecessors; retrying", metadata: ["reason": "\(error.message)"])
+            try? await Task.sleep(for: .milliseconds(100))
+            consumer.reject(delivery, requeue: true)
         } catch {
             logger.warning("handler failed; the message goes back to the queue",
                            metadata: ["queue": "\(delivery.queue)", "error": "\(StoreError.reason(error))"])

@@ -47,7 +47,7 @@ public struct OutputStore: Sendable {
         case .output: return nil
         case .jobStarted(let agentId): change = .started(agent: agentId, token: event.attempt)
         case .stepStarted, .stepFinished: change = .step(token: event.attempt)
-        case .jobFinished(let status, _): change = .finished(token: event.attempt, status: status)
+        case .jobFinished(let status, _, _): change = .finished(token: event.attempt, status: status)
         }
         let transition = row.lifecycle.apply(change)
         guard transition.isApplied else {
@@ -84,7 +84,21 @@ public struct OutputStore: Sendable {
                     exit_code = EXCLUDED.exit_code, bytes = EXCLUDED.bytes, stopped_at = EXCLUDED.stopped_at
                 """, logger)
             return nil
-        case .jobFinished(_, let message):
+        case .jobFinished(_, let message, let steps):
+            if let steps {
+                // Every step the agent finished before this must be stored first: a batch that
+                // another output-processor replica holds may not be applied yet. Retried later.
+                let rows = try await connection.run("""
+                    SELECT count(*)::int FROM steps WHERE job_id = \(event.jobId) AND attempt = \(event.attempt)
+                      AND status <> 'running'
+                    """, logger)
+                var stored = 0
+                for try await count in rows.decode(Int.self) { stored = count }
+                guard stored >= steps else {
+                    throw StoreError(.notReady, "job \(event.jobId) attempt \(event.attempt) finished after \(steps) steps, "
+                                     + "\(stored) of them stored so far; retrying once the rest arrive")
+                }
+            }
             try await LifecycleRows.save(row.id, row.lifecycle, at: at, message: message, on: connection, logger: logger)
             return try await LifecycleRows.announceFinished(row, at: at, on: connection, logger: logger)
         }

@@ -38,6 +38,13 @@ public struct StepLogStorage: Sendable {
         }
     }
 
+    /// Bytes stored for a step so far (0 when none).
+    public func size(job: UUID, attempt: Int, step: Int) -> Int64 {
+        var info = stat()
+        guard stat(path(job: job, attempt: attempt, step: step), &info) == 0 else { return 0 }
+        return Int64(info.st_size)
+    }
+
     /// Flushes a step log's written data to disk.
     public func flush(job: UUID, attempt: Int, step: Int) throws(StoreError) {
         let fd = open(path(job: job, attempt: attempt, step: step), O_WRONLY | O_CLOEXEC)

@@ -6,6 +6,8 @@ public struct StoreError: Error, Sendable, CustomStringConvertible {
         case notFound
         case conflict
         case corrupt
+        /// Arrived ahead of events it depends on: retry later.
+        case notReady
     }
 
     public var code: Code

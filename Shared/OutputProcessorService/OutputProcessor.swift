@@ -76,6 +76,16 @@ struct OutputIngest: Sendable {
         for file in files {
             try logs.flush(job: file.job, attempt: file.attempt, step: file.step)
         }
+        // A step is finished only once all of its output is on disk (an earlier
+        // batch may be held by another replica): retried later otherwise.
+        for event in batch.events {
+            guard case .stepFinished(let index, _, _, let bytes) = event.kind, bytes > 0 else { continue }
+            let size = logs.size(job: event.jobId, attempt: event.attempt, step: index)
+            guard size >= bytes else {
+                throw StoreError(.notReady, "step \(index) of job \(event.jobId) finished with \(bytes) bytes of output, "
+                                 + "\(size) stored so far; retrying once the rest arrive")
+            }
+        }
         if !live.isEmpty {
             for job in jobs {
                 live.append([Array("PUBLISH".utf8), Array(LiveTail.channel(namespace: namespace, job: job).utf8), Array("output".utf8)])
