@@ -73,7 +73,7 @@ let package = Package(
         shared("GyreURL", []),
         shared("GyreAMQP", ["CRabbitMQ", "CGyreShims", "GyreURL", log]),
         shared("GyreRedis", ["CHiredis", "CGyreShims", "GyreURL", log]),
-        shared("GyreStore", ["GyreModel", "GyreProtocol", pg, log]),
+        shared("GyreStore", ["GyreModel", "GyreProtocol", pg, log, crypto]),
         shared("GyreProcess", ["CGyreSystem", log]),
         shared("GyreGit", ["GyreProcess"]),
         shared("GyreDocker", ["GyreProcess"]),
@@ -105,7 +105,7 @@ let package = Package(
         .executableTarget(name: "circleci", dependencies: ["GyreTestSplit"], path: "Services/circleci",
                           swiftSettings: swiftSettings, linkerSettings: [.unsafeFlags(["-static-stdlib"])]),
 
-        .executableTarget(name: "gyre", dependencies: ["GyreLocal", "GyreConfig", "GyreModel", argp],
+        .executableTarget(name: "gyre", dependencies: ["GyreLocal", "GyreConfig", "GyreModel", "GyreStore", argp],
                           path: "Services/gyre", swiftSettings: swiftSettings),
 
         .testTarget(name: "BuildAgentStepTests", dependencies: ["BuildAgentService", "GyreModel"],

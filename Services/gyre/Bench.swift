@@ -30,7 +30,7 @@ struct Bench: AsyncParsableCommand {
 
     func run() async throws {
         let system = try options.system()
-        let client = APIClient(base: system.apiURL)
+        let client = APIClient(base: system.apiURL, token: try system.adminToken())
         let repos = URL(fileURLWithPath: options.runDir).standardizedFileURL.path + "/bench-repos"
         let idle = system.memory()
 

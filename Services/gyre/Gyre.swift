@@ -7,7 +7,7 @@ struct Gyre: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "gyre",
         abstract: "Gyre: a self-hosted CI server for CircleCI-style pipelines.",
-        subcommands: [Local.self, Follow.self, Run.self, Bench.self, Config.self, Orb.self])
+        subcommands: [Local.self, Follow.self, Run.self, Bench.self, Config.self, Orb.self, Admin.self])
 }
 
 /// Options naming a running installation's API.
@@ -15,10 +15,13 @@ struct APIOptions: ParsableArguments {
     @Option(help: "The frontend's base URL.")
     var api: String = ProcessInfo.processInfo.environment["GYRE_API"] ?? "http://127.0.0.1:80"
 
+    @Option(help: "API token (default: $GYRE_TOKEN; create one with `gyre admin create-token`).")
+    var token: String? = ProcessInfo.processInfo.environment["GYRE_TOKEN"]
+
     var client: APIClient {
         get throws {
             guard let url = URL(string: api) else { throw ValidationError("--api is not a URL: \(api)") }
-            return APIClient(base: url)
+            return APIClient(base: url, token: token)
         }
     }
 }
@@ -36,8 +39,7 @@ struct Follow: AsyncParsableCommand {
     @OptionGroup var api: APIOptions
 
     func run() async throws {
-        let project = try await api.client.follow(slug, vcsURL: vcsURL,
-                                                  adminToken: ProcessInfo.processInfo.environment["GYRE_ADMIN_TOKEN"])
+        let project = try await api.client.follow(slug, vcsURL: vcsURL)
         print("following \(project.slug) at \(project.vcs_url)")
     }
 }

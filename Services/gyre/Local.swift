@@ -65,7 +65,11 @@ struct Local: AsyncParsableCommand {
                 for entry in ServiceCatalog.all { print("--- \(entry.name)\n\(system.logTail(entry.name, lines: 5))") }
                 throw ExitCode(1)
             }
+            let token = try system.adminToken()
             print("all services ready; API at \(system.apiURL.absoluteString); logs in \(options.runDir)/logs")
+            print("admin user: admin; its API token is in \(system.adminTokenPath) "
+                  + "(export GYRE_TOKEN=$(cat \(system.adminTokenPath)))")
+            _ = token
         }
     }
 

@@ -53,7 +53,7 @@ struct Orb: AsyncParsableCommand {
             abstract: "Import an orb version (one YAML file; `gyre orb pack` makes one from a source tree).",
             discussion: "References then resolve like CircleCI's registry: ns/orb@1.2.3 exactly, @1.2 and @1 to the "
                 + "highest imported match, @volatile to the highest. A version never changes once imported. "
-                + "Needs the admin token ($GYRE_ADMIN_TOKEN) when the server has one.")
+                + "Needs an installation admin's token (--token or $GYRE_TOKEN).")
 
         @Argument(help: "The orb's YAML file (- for standard input).")
         var file: String
@@ -82,9 +82,8 @@ struct Orb: AsyncParsableCommand {
                 throw ExitCode(1)
             }
             do {
-                let imported = try await api.client.importOrb(
-                    name: parts[0], version: parts[1], source: source,
-                    adminToken: ProcessInfo.processInfo.environment["GYRE_ADMIN_TOKEN"])
+                let imported = try await api.client.importOrb(name: parts[0], version: parts[1], source: source,
+                                                              adminToken: nil)
                 print(imported.message)
             } catch let failure as APIClient.APIFailure {
                 FileHandle.standardError.write(Data("gyre orb import: \(failure)\n".utf8))

@@ -20,7 +20,18 @@ public enum Frontend {
             adminToken: environment.optionalString("GYRE_ADMIN_TOKEN"),
             maxBody: environment.int("GYRE_MAX_BODY_BYTES", default: 1 << 20, range: 1024...(64 << 20)),
             namespace: environment.namespace)
-        app.routes { router in api.register(on: router) }
+        let auth = AuthMiddleware(identity: IdentityStore(database: database),
+                                  adminToken: environment.optionalString("GYRE_ADMIN_TOKEN"))
+        app.routes { router in
+            router.add(middleware: auth)
+            api.register(on: router)
+            // The routes of this server, for operators and for the test that proves each one needs a caller.
+            router.get("api/gyre/routes") { _, context -> Response in
+                try api.requireAdmin(context, because: "listing the routes")
+                struct Route: Encodable { var method: String; var path: String }
+                return JSONResponse.make(["items": app.routeTable.map { Route(method: $0.method, path: $0.path) }])
+            }
+        }
         return app
     }
 }

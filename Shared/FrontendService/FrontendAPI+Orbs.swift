@@ -40,7 +40,7 @@ extension FrontendAPI {
     }
 
     func importOrb(_ request: Request, _ context: Context) async throws -> Response {
-        try requireAdmin(request, because: "importing an orb")
+        try requireAdmin(context, because: "importing an orb")
         guard let namespace = context.parameters.get("namespace"), let name = context.parameters.get("name"),
               OrbCatalog.isName("\(namespace)/\(name)") else {
             throw APIError.badRequest("the orb's name must be namespace/name (letters, digits, - and _)")

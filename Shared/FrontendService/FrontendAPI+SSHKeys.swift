@@ -42,7 +42,7 @@ extension FrontendAPI {
 
     func addSSHKey(_ request: Request, _ context: Context) async throws -> Response {
         let slug = try slug(context)
-        try requireAdmin(request, because: "adding an SSH key")
+        try requireAdmin(context, because: "adding an SSH key")
         guard let body = try await body(SSHKeyBody.self, request, allowEmpty: false),
               let privateKey = body.private_key, !privateKey.isEmpty else {
             throw APIError.badRequest("give {\"hostname\": \"...\", \"private_key\": \"-----BEGIN ...\"}")
@@ -82,7 +82,7 @@ extension FrontendAPI {
 
     func deleteSSHKey(_ request: Request, _ context: Context) async throws -> Response {
         let slug = try slug(context)
-        try requireAdmin(request, because: "deleting an SSH key")
+        try requireAdmin(context, because: "deleting an SSH key")
         guard let body = try await body(SSHKeyDeleteBody.self, request, allowEmpty: false) else {
             throw APIError.badRequest("give {\"fingerprint\": \"...\", \"hostname\": \"...\"}")
         }
@@ -100,7 +100,7 @@ extension FrontendAPI {
 
     func setWebhookSecret(_ request: Request, _ context: Context) async throws -> Response {
         let slug = try slug(context)
-        try requireAdmin(request, because: "setting a project's webhook secret")
+        try requireAdmin(context, because: "setting a project's webhook secret")
         let body = try await body(SecretBody.self, request, allowEmpty: false)
         let secret = body?.secret.flatMap { $0.isEmpty ? nil : $0 }
         try Self.checkWebhookSecret(secret)

@@ -17,7 +17,7 @@ struct FrontendAPI: Sendable {
     let maxBody: Int
     let namespace: String
 
-    typealias Context = BasicRequestContext
+    typealias Context = GyreRequestContext
 
     func register(on router: Router<Context>) {
         let v2 = router.group("api/v2")
@@ -38,6 +38,7 @@ struct FrontendAPI: Sendable {
         registerArtifacts(on: router)
         registerContinuation(on: router)
         registerOrbs(on: router)
+        registerIdentity(on: router)
     }
 
     // MARK: parameters
@@ -117,13 +118,13 @@ struct FrontendAPI: Sendable {
         let slug = try slug(context)
         let body = try await body(FollowBody.self, request, allowEmpty: true)
         if let url = body?.vcs_url {
-            try requireAdmin(request, because: "setting a project's git URL")
+            try requireAdmin(context, because: "setting a project's git URL")
             guard Self.isGitURL(url) else {
                 throw APIError.badRequest("vcs_url must be a file://, http(s)://, ssh:// or user@host:path git URL")
             }
         }
         if let secret = body?.webhook_secret {
-            try requireAdmin(request, because: "setting a project's webhook secret")
+            try requireAdmin(context, because: "setting a project's webhook secret")
             try Self.checkWebhookSecret(secret)
         }
         let base = vcsBase.hasSuffix("/") ? String(vcsBase.dropLast()) : vcsBase
@@ -146,11 +147,10 @@ struct FrontendAPI: Sendable {
             || url.range(of: #"^[A-Za-z0-9._-]+@[A-Za-z0-9._-]+:"#, options: .regularExpression) != nil
     }
 
-    func requireAdmin(_ request: Request, because action: String) throws {
-        guard let adminToken else { return }
-        let given = request.headers.first { $0.name.canonicalName == "circle-token" }?.value
-        guard given == adminToken else {
-            throw APIError(.forbidden, "\(action) needs the admin token in the Circle-Token header")
+    /// Installation admins (and the operator token) only.
+    func requireAdmin(_ context: Context, because action: String) throws {
+        guard context.caller?.admin == true else {
+            throw APIError(.forbidden, "\(action) needs an installation admin; \(context.caller?.login ?? "this caller") is not one")
         }
     }
 

@@ -14,7 +14,7 @@ struct WebhookAPI: Sendable {
     let maxBody: Int
     let logger: Logger
 
-    typealias Context = BasicRequestContext
+    typealias Context = GyreRequestContext
 
     static let event = "x-github-event"
     static let delivery = "x-github-delivery"

@@ -89,10 +89,12 @@ public struct StorageProbe: Sendable {
         return await perform(request)
     }
 
-    /// GET of an absolute URL (an artifact's download link).
-    public func get(url: String) async -> Answer {
+    /// GET of an absolute URL (an artifact's download link), with an API token when it needs one.
+    public func get(url: String, token: String? = nil) async -> Answer {
         guard let url = URL(string: url) else { return Answer(status: 0, body: Data("bad URL".utf8), headers: [:]) }
-        return await perform(URLRequest(url: url))
+        var request = URLRequest(url: url)
+        if let token { request.setValue(token, forHTTPHeaderField: "Circle-Token") }
+        return await perform(request)
     }
 
     func perform(_ request: URLRequest) async -> Answer {

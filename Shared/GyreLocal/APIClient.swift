@@ -3,10 +3,14 @@ import Foundation
 /// Typed calls to a Gyre frontend's API, as a CI user's script would make them.
 public struct APIClient: Sendable {
     public let base: URL
-    let http = HTTPProbe()
+    /// The API token every call carries (`Circle-Token`); nil for none.
+    public let token: String?
+    public let http: HTTPProbe
 
-    public init(base: URL) {
+    public init(base: URL, token: String? = nil) {
         self.base = base
+        self.token = token
+        http = .authenticated(token)
     }
 
     public struct APIFailure: Error, CustomStringConvertible {

@@ -5,7 +5,17 @@ import FoundationNetworking
 
 /// A small HTTP client for the CLI, benchmark and tests.
 public struct HTTPProbe: Sendable {
-    public init() {}
+    /// Sent with every request unless the call gives the same header (e.g. `Circle-Token`).
+    public var defaultHeaders: [String: String]
+
+    public init(defaultHeaders: [String: String] = [:]) {
+        self.defaultHeaders = defaultHeaders
+    }
+
+    /// A probe that authenticates with an API token (nil: none).
+    public static func authenticated(_ token: String?) -> HTTPProbe {
+        HTTPProbe(defaultHeaders: token.map { ["Circle-Token": $0] } ?? [:])
+    }
 
     public func get(_ url: URL, timeout: TimeInterval = 5) async -> (Int, String) {
         let (code, data) = await send("GET", url, body: nil, headers: [:], timeout: timeout)
@@ -21,7 +31,9 @@ public struct HTTPProbe: Sendable {
         request.httpBody = body
         if body != nil { request.setValue("application/json", forHTTPHeaderField: "Content-Type") }
         request.setValue("application/json", forHTTPHeaderField: "Accept")
-        for (key, value) in headers { request.setValue(value, forHTTPHeaderField: key) }
+        for (key, value) in defaultHeaders.merging(headers, uniquingKeysWith: { $1 }) {
+            request.setValue(value, forHTTPHeaderField: key)
+        }
         do {
             let (data, response) = try await URLSession.shared.data(for: request)
             return ((response as? HTTPURLResponse)?.statusCode ?? 0, data)

@@ -16,7 +16,11 @@ public final class GyreApplication: Sendable {
     public let logger: Logger
     public let port: Int
     let backgroundServices = Mutex<[any Service]>([])
-    let routeSetups = Mutex<[@Sendable (Router<BasicRequestContext>) -> Void]>([])
+    let routeSetups = Mutex<[@Sendable (Router<GyreRequestContext>) -> Void]>([])
+    let registeredRoutes = Mutex<[(method: String, path: String)]>([])
+
+    /// Every route of the HTTP server (method, path template), once it is built.
+    public var routeTable: [(method: String, path: String)] { registeredRoutes.withLock { $0 } }
 
     /// Bootstraps logging and metrics (once per process) and reads the port.
     public init(name: String, defaultPort: Int, environment: ServiceEnvironment) {
@@ -36,13 +40,14 @@ public final class GyreApplication: Sendable {
     }
 
     /// Adds routes to the HTTP server.
-    public func routes(_ setup: @escaping @Sendable (Router<BasicRequestContext>) -> Void) {
+    public func routes(_ setup: @escaping @Sendable (Router<GyreRequestContext>) -> Void) {
         routeSetups.withLock { $0.append(setup) }
     }
 
-    public func buildRouter() -> Router<BasicRequestContext> {
-        let router = Router()
+    public func buildRouter() -> Router<GyreRequestContext> {
+        let router = Router(context: GyreRequestContext.self)
         router.add(middleware: MetricsMiddleware())
+        router.add(middleware: APIErrorMiddleware(routes: { [self] in self.routeTable }))
         let health = self.health
         let name = self.name
         for path in ["/health-check", "/healthcheck", "/status"] {
@@ -65,6 +70,8 @@ public final class GyreApplication: Sendable {
                      body: .init(byteBuffer: ByteBuffer(bytes: GyreBootstrap.registry.emitToBuffer())))
         }
         for setup in routeSetups.withLock({ $0 }) { setup(router) }
+        let table = router.routes.map { (method: $0.method.rawValue, path: $0.path.description) }
+        registeredRoutes.withLock { $0 = table }
         return router
     }
 

@@ -254,6 +254,44 @@ public enum Migrations {
         """
         ALTER TABLE jobs ADD COLUMN previous_run_id uuid
         """,
+        // 10: identities: users, API tokens (only a hash is kept), organisations; projects get ids.
+        """
+        CREATE TABLE users (
+            id uuid PRIMARY KEY,
+            login text NOT NULL UNIQUE,
+            name text NOT NULL DEFAULT '',
+            emails jsonb NOT NULL DEFAULT '[]',
+            admin boolean NOT NULL DEFAULT false,
+            active boolean NOT NULL DEFAULT true,
+            password_hash text,
+            sign_in_count int NOT NULL DEFAULT 0,
+            current_sign_in_at timestamptz,
+            last_sign_in_at timestamptz,
+            current_sign_in_ip text,
+            last_sign_in_ip text,
+            created_at timestamptz NOT NULL DEFAULT now()
+        );
+        CREATE TABLE api_tokens (
+            id uuid PRIMARY KEY,
+            user_id uuid NOT NULL REFERENCES users(id) ON DELETE CASCADE,
+            name text NOT NULL,
+            token_hash text NOT NULL UNIQUE,
+            project_slug text,
+            scope text,
+            created_at timestamptz NOT NULL DEFAULT now(),
+            revoked_at timestamptz
+        );
+        CREATE TABLE organizations (
+            id uuid PRIMARY KEY,
+            slug text NOT NULL UNIQUE,
+            name text NOT NULL,
+            vcs_type text NOT NULL,
+            created_at timestamptz NOT NULL DEFAULT now()
+        );
+        ALTER TABLE projects ADD COLUMN id uuid;
+        ALTER TABLE projects ADD COLUMN organization_id uuid;
+        UPDATE projects SET id = gen_random_uuid() WHERE id IS NULL
+        """,
     ]
 
     /// Applies the steps not yet applied, in order, in one transaction.

@@ -12,7 +12,7 @@ import Logging
 struct SSHKeyAPI: Sendable {
     let store: SSHKeyStore
 
-    typealias Context = BasicRequestContext
+    typealias Context = GyreRequestContext
 
     func register(on router: Router<Context>) {
         router.get("internal/v1/projects/:vcs/:org/:repo/ssh-keys") { request, context in try await keys(request, context) }

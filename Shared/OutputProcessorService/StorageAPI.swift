@@ -17,7 +17,7 @@ struct StorageAPI: Sendable {
     let uploads: UploadReceiver
     let logger: Logger
 
-    typealias Context = BasicRequestContext
+    typealias Context = GyreRequestContext
 
     init(store: StorageStore, storageDirectory: String, maxUploadBytes: Int64, logger: Logger) {
         self.store = store

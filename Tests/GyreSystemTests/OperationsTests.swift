@@ -24,7 +24,7 @@ extension EndToEnd {
 
     @Test func apiErrorsAreClear() async throws {
         let system = try fixture
-        let http = HTTPProbe()
+        let http = system.http
         let api = system.system.apiURL
 
         let (unknown, unknownBody) = await http.get(api.appendingPathComponent("api/v2/pipeline/\(UUID().uuidString)"))

@@ -40,8 +40,9 @@ extension EndToEnd {
         let packed = try SystemFixture.shell(["\(bin)/gyre", "orb", "pack", "\(system.runDirectory)/greet-orb"])
         #expect(packed.contains("echo \"hello from 1.2.0\""), "\(packed)")
         try packed.write(toFile: "\(system.runDirectory)/greet.yml", atomically: true, encoding: .utf8)
+        let token = try #require(system.adminToken)
         let imported = try SystemFixture.shell(["\(bin)/gyre", "orb", "import", "\(system.runDirectory)/greet.yml",
-                                                "--name", "acme/greet@1.2.0", "--api", api])
+                                                "--name", "acme/greet@1.2.0", "--api", api, "--token", token])
         #expect(imported.contains("imported acme/greet@1.2.0"), "\(imported)")
 
         // The others through the admin API.
@@ -62,7 +63,7 @@ extension EndToEnd {
             _ = try await system.client.importOrb(name: "acme/broken", version: "1.0.0", source: "jobs: [1, 2]",
                                                   adminToken: nil)
         }
-        let listed = try SystemFixture.shell(["\(bin)/gyre", "orb", "list", "--api", api])
+        let listed = try SystemFixture.shell(["\(bin)/gyre", "orb", "list", "--api", api, "--token", token])
         #expect(listed.contains("acme/greet") && listed.contains("1.10.0") && listed.contains("circleci/path-filtering"),
                 "\(listed)")
 

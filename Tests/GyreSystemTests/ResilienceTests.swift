@@ -95,7 +95,7 @@ extension EndToEnd {
             #expect(code == 200, "\(instance): \(body)")
         }
         let slug = try await system.project("replicas", config: ResilienceTests.countingConfig(lines: 5, pause: "0.01"))
-        let clients = [system.client, APIClient(base: system.system.url(of: "frontend.2"))]
+        let clients = [system.client, APIClient(base: system.system.url(of: "frontend.2"), token: system.adminToken)]
         var ids: [UUID] = []
         for index in 0..<12 { ids.append(try await clients[index % 2].trigger(slug).id) }
         var numbers: Set<Int> = []

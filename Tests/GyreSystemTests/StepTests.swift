@@ -211,7 +211,7 @@ extension EndToEnd {
         #expect(artifacts.map(\.path).sorted() == ["report.html", "reports/link.txt", "reports/one.txt", "reports/sub/two.txt"])
         // A link is resolved inside the job, never on the agent's host.
         let link = try #require(artifacts.first { $0.path == "reports/link.txt" })
-        let (status, content) = await HTTPProbe().get(try #require(URL(string: link.url)))
+        let (status, content) = await system.http.get(try #require(URL(string: link.url)))
         #expect(status == 200)
         #expect(content == "in-job\n")
         let results = try await system.client.tests(slug, job: build.number)

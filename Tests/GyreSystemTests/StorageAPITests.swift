@@ -294,7 +294,7 @@ extension EndToEnd {
         #expect(items.map(\.node_index) == [0, 0, 0, 1])
         var downloads: [StorageProbe.Answer] = []
         for item in items {
-            let download = await storage.get(url: item.url)
+            let download = await storage.get(url: item.url, token: system.adminToken)
             #expect(download.status == 200, "\(item.url)")
             downloads.append(download)
         }
@@ -311,7 +311,7 @@ extension EndToEnd {
         // v1.1 "latest" artifacts: the project's newest job, by branch and status filter.
         let api = system.system.apiURL.absoluteString.trimmingCharacters(in: CharacterSet(charactersIn: "/"))
         func latest(_ query: String) async -> StorageProbe.Answer {
-            await storage.get(url: "\(api)/api/v1.1/project/\(run.slug)/latest/artifacts\(query)")
+            await storage.get(url: "\(api)/api/v1.1/project/\(run.slug)/latest/artifacts\(query)", token: system.adminToken)
         }
         for query in ["", "?branch=main", "?branch=main&filter=successful", "?filter=completed"] {
             let answer = await latest(query)
@@ -323,7 +323,7 @@ extension EndToEnd {
         #expect(await latest("?branch=elsewhere").status == 404)
         #expect(await latest("?filter=bogus").status == 400)
 
-        let missing = await storage.get(url: system.system.apiURL.absoluteString + "/api/v2/project/\(run.slug)/\(number)/artifacts/0/nope.txt")
+        let missing = await storage.get(url: system.system.apiURL.absoluteString + "/api/v2/project/\(run.slug)/\(number)/artifacts/0/nope.txt", token: system.adminToken)
         #expect(missing.status == 404)
         let unknownJob = try await system.client.send("GET", "api/v2/project/\(run.slug)/99999/artifacts")
         #expect(unknownJob.status == 404)
@@ -355,7 +355,7 @@ extension EndToEnd {
         let artifact = await storage.send("PUT", "/internal/v1/jobs/\(Self.id(build.id))/artifacts?path=big.bin", body: big)
         #expect(artifact.status == 201, "\(artifact.text)")
         let items = try await system.client.artifacts(run.slug, job: try #require(build.job_number))
-        let download = await storage.get(url: try #require(items.first?.url))
+        let download = await storage.get(url: try #require(items.first?.url), token: system.adminToken)
         #expect(download.status == 200)
         #expect(download.body == big)
     }

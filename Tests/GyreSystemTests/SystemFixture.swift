@@ -1,6 +1,7 @@
 import Foundation
 import GyreLocal
 import GyreProcess
+import Synchronization
 import Testing
 
 /// The whole suite of services, started once for a test suite against the
@@ -20,7 +21,13 @@ final class SystemFixture: Sendable {
     }
 
     let system: LocalSystem
-    let client: APIClient
+    private let token = Mutex<String?>(nil)
+    /// The installation admin's API token (created when the system starts).
+    var adminToken: String? { token.withLock { $0 } }
+    /// The API as the installation admin calls it.
+    var client: APIClient { APIClient(base: system.apiURL, token: adminToken) }
+    /// HTTP calls that carry the admin's token.
+    var http: HTTPProbe { .authenticated(adminToken) }
     let runDirectory: String
     let database: String
     let adminURL: String
@@ -47,7 +54,6 @@ final class SystemFixture: Sendable {
                                           "GYRE_NO_AGENT_TIMEOUT_SECONDS": "15",
                                           "GYRE_RESOURCE_CLASS_MAP": "windows.medium=gyre/host"]
         system = LocalSystem(configuration: configuration)
-        client = APIClient(base: system.apiURL)
     }
 
     /// The first of `count` consecutive loopback ports that nothing listens on.
@@ -78,6 +84,8 @@ final class SystemFixture: Sendable {
         try Self.shell(["psql", adminURL, "-q", "-c", "CREATE DATABASE \(database)"])
         do {
             try await system.start(timeout: .seconds(120))
+            let created = try system.adminToken()
+            token.withLock { $0 = created }
         } catch {
             Issue.record("system did not start: \(error)\n\(logs())")
             throw error

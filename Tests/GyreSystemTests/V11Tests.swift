@@ -67,7 +67,7 @@ extension EndToEnd {
         #expect(hello.actions[0].status == "success")
         #expect(hello.actions[0].exit_code == 0)
         let outputURL = try #require(hello.actions[0].output_url)
-        let (code, text) = await HTTPProbe().get(URL(string: system.client.base.absoluteString + outputURL)!)
+        let (code, text) = await system.http.get(URL(string: system.client.base.absoluteString + outputURL)!)
         #expect(code == 200)
         #expect(text.contains("hello from v1.1"))
 

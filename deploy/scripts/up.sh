@@ -27,6 +27,9 @@ GYRE="$REPO/.build/debug/gyre"
 say "starting the services"
 "$GYRE" local down --run-dir "$GYRE_HOME" >/dev/null 2>&1 || true
 "$GYRE" local up --run-dir "$GYRE_HOME" --bin-dir "$REPO/.build/debug"
+# `local up` made the first user, admin, and an API token for it.
+GYRE_TOKEN="$(cat "$GYRE_HOME/admin.token")"
+export GYRE_TOKEN
 
 say "creating the sample repository and following it as gh/demo/sample"
 SAMPLE="$GYRE_HOME/repos/demo/sample.git"

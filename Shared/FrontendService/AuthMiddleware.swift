@@ -1,0 +1,65 @@
+import Foundation
+import GyreServiceKit
+import GyreStore
+import Hummingbird
+
+/// Every route needs a caller, except health, metrics and GitHub webhooks
+/// (signed with HMAC). A token is accepted as CircleCI clients send it: the
+/// `Circle-Token` header, HTTP basic auth with the token as user name, or
+/// `?circle-token=`. The operator's GYRE_ADMIN_TOKEN is an admin credential.
+struct AuthMiddleware: RouterMiddleware {
+    typealias Context = GyreRequestContext
+    let identity: IdentityStore
+    let adminToken: String?
+
+    /// Paths that answer without a caller: health, metrics, GitHub webhooks (HMAC) and the
+    /// continuation of a setup pipeline (its continuation key is the credential, as on CircleCI).
+    static let open: [String] = ["/health-check", "/healthcheck", "/status", "/metrics", "/webhooks/github",
+                                 "/api/v2/pipeline/continue"]
+
+    static func isOpen(_ path: String) -> Bool {
+        open.contains { path == $0 || path.hasPrefix($0 + "/") }
+    }
+
+    func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
+        guard !Self.isOpen(request.uri.path) else { return try await next(request, context) }
+        guard let secret = Self.credential(request) else {
+            throw APIError(.unauthorized, "this call needs an API token: send it in the Circle-Token header, as the "
+                           + "user name of HTTP basic auth, or as ?circle-token= (create one with gyre admin create-token)")
+        }
+        var context = context
+        if let adminToken, !adminToken.isEmpty, Self.constantTimeEqual(secret, adminToken) {
+            context.caller = .operatorCaller
+        } else {
+            let found = try await APIError.guardingDatabase(logger: context.logger) {
+                try await identity.authenticate(secret: secret)
+            }
+            guard let (user, token) = found else {
+                throw APIError(.unauthorized, "the API token is not valid: it is unknown, revoked, or its user is deactivated")
+            }
+            context.caller = Caller(userId: user.id, login: user.login, admin: user.admin, tokenId: token.id,
+                                    project: token.project, scope: token.scope)
+        }
+        context.logger[metadataKey: "caller"] = .string(context.caller?.login ?? "-")
+        return try await next(request, context)
+    }
+
+    /// The token a request carries, if any.
+    static func credential(_ request: Request) -> String? {
+        if let header = request.headers[.init("Circle-Token")!], !header.isEmpty { return header }
+        if let authorization = request.headers[.authorization], authorization.lowercased().hasPrefix("basic "),
+           let data = Data(base64Encoded: String(authorization.dropFirst(6)).trimmingCharacters(in: .whitespaces)),
+           let text = String(data: data, encoding: .utf8) {
+            let user = text.split(separator: ":", maxSplits: 1, omittingEmptySubsequences: false).first.map(String.init) ?? ""
+            if !user.isEmpty { return user }
+        }
+        if let query = request.uri.queryParameters.get("circle-token"), !query.isEmpty { return query }
+        return nil
+    }
+
+    static func constantTimeEqual(_ a: String, _ b: String) -> Bool {
+        let x = Array(a.utf8), y = Array(b.utf8)
+        guard x.count == y.count else { return false }
+        return zip(x, y).reduce(0) { $0 | ($1.0 ^ $1.1) } == 0
+    }
+}

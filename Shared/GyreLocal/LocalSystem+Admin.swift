@@ -1,0 +1,48 @@
+import Foundation
+
+extension LocalSystem {
+    /// Where `adminToken()` keeps the local installation's admin token (mode 0600).
+    public var adminTokenPath: String { "\(configuration.runDirectory)/admin.token" }
+
+    /// Makes sure the local installation has an admin user (`login`, the
+    /// first user) and returns an API token for it, creating one with
+    /// `gyre admin` the first time and keeping it in `adminTokenPath`.
+    public func adminToken(login: String = "admin") throws -> String {
+        if let saved = try? String(contentsOfFile: adminTokenPath, encoding: .utf8)
+            .trimmingCharacters(in: .whitespacesAndNewlines), !saved.isEmpty,
+           (try? String(contentsOfFile: adminTokenPath + ".db", encoding: .utf8)) == configuration.postgresURL {
+            return saved
+        }
+        let gyre = "\(configuration.binDirectory)/gyre"
+        _ = try Self.capture([gyre, "admin", "create-user", login, "--admin", "--postgres-url", configuration.postgresURL])
+        let token = try Self.capture([gyre, "admin", "create-token", login, "--name", "local",
+                                      "--postgres-url", configuration.postgresURL])
+            .trimmingCharacters(in: .whitespacesAndNewlines)
+        guard token.count == 40 else { throw LocalSystemError("gyre admin create-token printed no token: \(token)") }
+        FileManager.default.createFile(atPath: adminTokenPath, contents: Data((token + "\n").utf8),
+                                       attributes: [.posixPermissions: 0o600])
+        // Which database the token belongs to: a new database needs a new token.
+        try configuration.postgresURL.write(toFile: adminTokenPath + ".db", atomically: true, encoding: .utf8)
+        return token
+    }
+
+    /// Runs a command and returns its standard output; throws with its output when it fails.
+    static func capture(_ argv: [String]) throws -> String {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: argv[0])
+        process.arguments = Array(argv.dropFirst())
+        let output = Pipe()
+        let errors = Pipe()
+        process.standardOutput = output
+        process.standardError = errors
+        try process.run()
+        let data = output.fileHandleForReading.readDataToEndOfFile()
+        let problems = errors.fileHandleForReading.readDataToEndOfFile()
+        process.waitUntilExit()
+        let text = String(decoding: data, as: UTF8.self)
+        guard process.terminationStatus == 0 else {
+            throw LocalSystemError("\(argv.prefix(3).joined(separator: " ")) failed: \(text)\(String(decoding: problems, as: UTF8.self))")
+        }
+        return text
+    }
+}

@@ -1,0 +1,121 @@
+import Foundation
+import GyreLocal
+import Testing
+
+/// Every route needs a caller; tokens are accepted as CircleCI clients send
+/// them; admins are the only ones who change what only admins may change.
+extension EndToEnd {
+@Suite struct AuthTests {
+    struct Route: Decodable {
+        var method: String
+        var path: String
+    }
+
+    /// A concrete path for a route template (ids, numbers and names stand in for parameters).
+    static func concrete(_ template: String) -> String {
+        "/" + template.split(separator: "/").map { part -> String in
+            if part == "**" { return "file.txt" }
+            guard part.hasPrefix(":") || part.hasPrefix("{") else { return String(part) }
+            let name = part.trimmingCharacters(in: CharacterSet(charactersIn: ":{}"))
+            switch name {
+            case "vcs": return "gh"
+            case "number", "build_num", "index", "node": return "1"
+            case "id", "approval", "job", "workflow": return UUID().uuidString.lowercased()
+            default: return "x"
+            }
+        }.joined(separator: "/")
+    }
+
+    @Test func everyRouteRefusesAMissingAndAWrongCredential() async throws {
+        let system = try fixture
+        let api = system.system.apiURL
+        let (code, data) = await system.http.send("GET", api.appendingPathComponent("api/gyre/routes"), body: nil)
+        #expect(code == 200)
+        struct Routes: Decodable { var items: [Route] }
+        let routes = try JSONDecoder().decode(Routes.self, from: data).items
+        #expect(routes.count > 40, "\(routes.count) routes")
+        // The continuation key is the credential of /pipeline/continue (DynamicConfigTests check it).
+        let open = ["/health-check", "/healthcheck", "/status", "/metrics", "/webhooks/github", "/api/v2/pipeline/continue"]
+        let anonymous = HTTPProbe()
+        let wrong = HTTPProbe.authenticated(String(repeating: "0", count: 40))
+        var checked = 0
+        for route in routes where !open.contains(route.path) {
+            let url = URL(string: api.absoluteString + Self.concrete(route.path))!
+            let body = ["POST", "PUT", "PATCH"].contains(route.method) ? Data("{}".utf8) : nil
+            for (probe, what) in [(anonymous, "no credential"), (wrong, "a wrong token")] {
+                let (status, answer) = await probe.send(route.method, url, body: body)
+                let message = (try? JSONDecoder().decode([String: String].self, from: answer))?["message"] ?? ""
+                #expect(status == 401 && !message.isEmpty, "\(route.method) \(route.path) with \(what): \(status) \(message)")
+            }
+            checked += 1
+        }
+        #expect(checked == routes.count - routes.filter { open.contains($0.path) }.count)
+        // The open routes answer without one.
+        for path in ["/status", "/healthcheck", "/metrics"] {
+            #expect(await anonymous.get(URL(string: api.absoluteString + path)!).0 == 200, "\(path)")
+        }
+    }
+
+    @Test func tokensWorkAsCircleCIClientsSendThem() async throws {
+        let system = try fixture
+        let api = system.system.apiURL
+        let token = try #require(system.adminToken)
+        let me = api.appendingPathComponent("api/v2/me")
+        let byHeader = await HTTPProbe(defaultHeaders: ["Circle-Token": token]).get(me)
+        let basic = Data("\(token):".utf8).base64EncodedString()
+        let byBasic = await HTTPProbe(defaultHeaders: ["Authorization": "Basic \(basic)"]).get(me)
+        let byQuery = await HTTPProbe().get(URL(string: me.absoluteString + "?circle-token=\(token)")!)
+        for (code, body) in [byHeader, byBasic, byQuery] {
+            #expect(code == 200, "\(body)")
+            let user = try JSONDecoder().decode([String: String?].self, from: Data(body.utf8))
+            #expect(user["login"] == "admin")
+            #expect(user.keys.sorted() == ["avatar_url", "id", "login", "name"])
+            #expect(UUID(uuidString: (user["id"] ?? nil) ?? "") != nil)
+        }
+        // Unknown routes and methods answer with a message too.
+        let (missing, missingBody) = await system.http.get(api.appendingPathComponent("api/v2/nothing-here"))
+        #expect(missing == 404 && missingBody.contains("\"message\""), "\(missingBody)")
+        let (wrongMethod, wrongBody) = await system.http.send("DELETE", me, body: nil)
+        let wrongText = String(decoding: wrongBody, as: UTF8.self)
+        #expect(wrongMethod == 405 && wrongText.contains("GET"), "\(wrongMethod) \(wrongText)")
+    }
+
+    @Test func theFirstUserIsAdminOthersAreNotAndRevokedTokensStopAtOnce() async throws {
+        let system = try fixture
+        let api = system.system.apiURL
+        let gyre = "\(system.system.configuration.binDirectory)/gyre"
+        let db = system.system.configuration.postgresURL
+        let created = try SystemFixture.shell([gyre, "admin", "create-user", "bob", "--postgres-url", db])
+        #expect(created.contains("created user bob") && !created.contains("admin"), "\(created)")
+        let bobToken = try SystemFixture.shell([gyre, "admin", "create-token", "bob", "--postgres-url", db])
+            .trimmingCharacters(in: .whitespacesAndNewlines)
+        let bob = APIClient(base: api, token: bobToken)
+        let slug = try await system.project("auth-rules", config: "version: 2.1\njobs:\n  build:\n\(hostJob("true"))\n")
+        // A user triggers; only an admin sets a project's git URL or lists users.
+        #expect(try await bob.trigger(slug).number >= 1)
+        let setURL = await bob.http.send("POST", api.appendingPathComponent("api/v1.1/project/\(slug)/follow"),
+                                         body: Data(#"{"vcs_url": "file:///elsewhere.git"}"#.utf8))
+        #expect(setURL.0 == 403, "\(String(decoding: setURL.1, as: UTF8.self))")
+        #expect(await bob.http.get(api.appendingPathComponent("api/gyre/users")).0 == 403)
+        let users = await system.http.get(api.appendingPathComponent("api/gyre/users"))
+        #expect(users.0 == 200 && users.1.contains("\"login\":\"bob\"") && users.1.contains("\"admin\":true"))
+
+        // bob makes a second token, sees it listed without its secret, revokes it: it stops working at once.
+        let (made, madeBody) = await bob.http.send("POST", api.appendingPathComponent("api/gyre/tokens"),
+                                                   body: Data(#"{"name": "laptop"}"#.utf8))
+        #expect(made == 201)
+        let second = try JSONDecoder().decode([String: String?].self, from: madeBody)
+        let secret = try #require(second["token"] ?? nil)
+        let tokenId = try #require(second["id"] ?? nil)
+        #expect(secret.count == 40)
+        let listed = await bob.http.get(api.appendingPathComponent("api/gyre/tokens"))
+        #expect(listed.0 == 200 && listed.1.contains("laptop") && !listed.1.contains(secret))
+        let laptop = HTTPProbe.authenticated(secret)
+        #expect(await laptop.get(api.appendingPathComponent("api/v2/me")).0 == 200)
+        let revoked = await bob.http.send("DELETE", api.appendingPathComponent("api/gyre/tokens/\(tokenId)"), body: nil)
+        #expect(revoked.0 == 200)
+        #expect(await laptop.get(api.appendingPathComponent("api/v2/me")).0 == 401)
+        #expect(await HTTPProbe.authenticated(bobToken).get(api.appendingPathComponent("api/v2/me")).0 == 200)
+    }
+}
+}
