@@ -22,6 +22,7 @@ struct APIProject: Encodable {
     var id: String
     var organization_name: String
     var organization_slug: String
+    var organization_id: String
     var vcs_info: VCSInfo
 
     struct VCSInfo: Encodable {
@@ -33,9 +34,10 @@ struct APIProject: Encodable {
     init(_ project: ProjectRecord, slug: ProjectSlug) {
         self.slug = project.slug
         self.name = slug.repo
-        self.id = project.slug
+        self.id = (project.id ?? SystemActor.id).uuidString.lowercased()
         self.organization_name = slug.org
         self.organization_slug = "\(slug.vcs)/\(slug.org)"
+        self.organization_id = (project.organizationId ?? SystemActor.id).uuidString.lowercased()
         self.vcs_info = VCSInfo(vcs_url: project.vcsURL, provider: slug.providerName, default_branch: "main")
     }
 }
@@ -107,11 +109,12 @@ struct APIWorkflow: Encodable {
         name = workflow.name
         project_slug = workflow.projectSlug
         status = workflow.status.rawValue
-        started_by = "api"
+        started_by = (workflow.startedBy ?? SystemActor.id).uuidString.lowercased()
         pipeline_number = workflow.pipelineNumber
         created_at = workflow.createdAt
         stopped_at = workflow.stoppedAt
-        canceled_by = workflow.canceledBy
+        // A user's id, or Gyre's own actor for automatic cancels (auto-cancel, operator).
+        canceled_by = workflow.canceledBy.map { (UUID(uuidString: $0) ?? SystemActor.id).uuidString.lowercased() }
     }
 
     func encode(to encoder: Encoder) throws {
@@ -294,4 +297,10 @@ struct APIStep: Encodable {
         output_bytes = step.bytes
         self.output = output
     }
+}
+
+/// Gyre itself as an actor (webhooks, schedules, auto-cancel, the operator token): API v2 wants a UUID wherever an actor is named.
+enum SystemActor {
+    static let id = UUID(uuidString: "00000000-0000-4000-8000-000000000001")!
+    static let login = "gyre"
 }

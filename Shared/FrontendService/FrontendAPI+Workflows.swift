@@ -8,6 +8,11 @@ import Hummingbird
 extension FrontendAPI {
     var control: WorkflowControlStore { WorkflowControlStore(database: store.database) }
 
+    /// How an action is recorded: the caller's user id (Gyre's own actor for the operator token).
+    func actor(_ context: Context) -> String {
+        (context.caller?.userId ?? SystemActor.id).uuidString.lowercased()
+    }
+
     func registerWorkflowControl(on router: Router<Context>) {
         let v2 = router.group("api/v2")
         v2.post("workflow/:id/approve/:approval") { request, context in try await approve(request, context) }
@@ -39,18 +44,18 @@ extension FrontendAPI {
         guard let text = context.parameters.get("approval"), let job = UUID(uuidString: text) else {
             throw APIError.badRequest("approval_request_id must be a UUID (the id of the approval job)")
         }
-        return try answer(try await guarded { try await control.approve(workflow: id, job: job) })
+        return try answer(try await guarded { try await control.approve(workflow: id, job: job, by: actor(context)) })
     }
 
     func cancelWorkflow(_ request: Request, _ context: Context) async throws -> Response {
         let id = try uuid(context, "workflow")
-        return try answer(try await guarded { try await control.cancel(workflow: id) })
+        return try answer(try await guarded { try await control.cancel(workflow: id, by: actor(context)) })
     }
 
     func cancelJob(_ request: Request, _ context: Context) async throws -> Response {
         let slug = try slug(context)
         let number = try int(context, "number")
-        return try answer(try await guarded { try await control.cancel(project: slug, job: number) })
+        return try answer(try await guarded { try await control.cancel(project: slug, job: number, by: actor(context)) })
     }
 
     struct RerunBody: Decodable {

@@ -181,7 +181,8 @@ struct FrontendAPI: Sendable {
         let parameters = body?.parameters ?? [:]
         let pipeline = try await guarded {
             try await store.createPipeline(project: slug, branch: branch, tag: body?.tag, typedParameters: parameters,
-                                           triggerType: "api", actor: "api")
+                                           triggerType: "api", actor: context.caller?.login ?? SystemActor.login,
+                                           actorId: context.caller?.userId)
         }
         guard let pipeline else {
             throw APIError.notFound("project \(slug) (follow it first: POST /api/v1.1/project/\(slug)/follow)")

@@ -292,6 +292,10 @@ public enum Migrations {
         ALTER TABLE projects ADD COLUMN organization_id uuid;
         UPDATE projects SET id = gen_random_uuid() WHERE id IS NULL
         """,
+        // 11: who triggered a pipeline (a user's id; null for webhooks and schedules).
+        """
+        ALTER TABLE pipelines ADD COLUMN actor_id uuid
+        """,
     ]
 
     /// Applies the steps not yet applied, in order, in one transaction.

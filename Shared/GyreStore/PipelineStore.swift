@@ -17,22 +17,33 @@ public struct PipelineStore: Sendable {
     var logger: Logger { database.logger }
 
     /// Registers a project, or changes its git URL. Idempotent.
+    /// Follows a project (and creates its organisation, `vcs/org`, the first time).
     public func follow(slug: ProjectSlug, vcsURL: String) async throws -> ProjectRecord {
+        let organization = "\(slug.vcs)/\(slug.org)"
         let rows = try await database.query("""
-            INSERT INTO projects (slug, vcs_url) VALUES (\(slug.description), \(vcsURL))
-            ON CONFLICT (slug) DO UPDATE SET vcs_url = EXCLUDED.vcs_url
-            RETURNING slug, vcs_url, created_at
+            WITH org AS (
+                INSERT INTO organizations (id, slug, name, vcs_type) VALUES (\(UUID()), \(organization), \(slug.org), \(slug.vcs))
+                ON CONFLICT (slug) DO UPDATE SET name = EXCLUDED.name RETURNING id
+            )
+            INSERT INTO projects (slug, vcs_url, id, organization_id)
+            VALUES (\(slug.description), \(vcsURL), \(UUID()), (SELECT id FROM org))
+            ON CONFLICT (slug) DO UPDATE SET vcs_url = EXCLUDED.vcs_url,
+                organization_id = COALESCE(projects.organization_id, EXCLUDED.organization_id),
+                id = COALESCE(projects.id, EXCLUDED.id)
+            RETURNING slug, vcs_url, created_at, id, organization_id
             """)
-        for try await (slug, url, created) in rows.decode((String, String, Date).self) {
-            return ProjectRecord(slug: slug, vcsURL: url, createdAt: created)
+        for try await (slug, url, created, id, org) in rows.decode((String, String, Date, UUID?, UUID?).self) {
+            return ProjectRecord(slug: slug, vcsURL: url, createdAt: created, id: id, organizationId: org)
         }
         throw StoreError(.unavailable, "project was not stored")
     }
 
     public func project(_ slug: ProjectSlug) async throws -> ProjectRecord? {
-        let rows = try await database.query("SELECT slug, vcs_url, created_at FROM projects WHERE slug = \(slug.description)")
-        for try await (slug, url, created) in rows.decode((String, String, Date).self) {
-            return ProjectRecord(slug: slug, vcsURL: url, createdAt: created)
+        let rows = try await database.query("""
+            SELECT slug, vcs_url, created_at, id, organization_id FROM projects WHERE slug = \(slug.description)
+            """)
+        for try await (slug, url, created, id, org) in rows.decode((String, String, Date, UUID?, UUID?).self) {
+            return ProjectRecord(slug: slug, vcsURL: url, createdAt: created, id: id, organizationId: org)
         }
         return nil
     }
@@ -52,7 +63,7 @@ public struct PipelineStore: Sendable {
     public func createPipeline(project: ProjectSlug, branch: String?, tag: String?,
                                typedParameters: [String: ParameterValue], triggerType: String, actor: String,
                                triggerSource: TriggerSource? = nil,
-                               scheduledWorkflow: String? = nil) async throws -> PipelineRecord? {
+                               scheduledWorkflow: String? = nil, actorId: UUID? = nil) async throws -> PipelineRecord? {
         let id = UUID()
         let params = JSON.encode(typedParameters)
         let source = (triggerSource ?? TriggerSource(rawValue: triggerType) ?? .api).rawValue
@@ -67,9 +78,9 @@ public struct PipelineStore: Sendable {
             guard let (number, vcsURL) = found else { return false }
             try await connection.run("""
                 INSERT INTO pipelines (id, project_slug, number, state, branch, tag, vcs_url, trigger_type, trigger_parameters,
-                                       actor, trigger_source, scheduled_workflow)
+                                       actor, trigger_source, scheduled_workflow, actor_id)
                 VALUES (\(id), \(project.description), \(number), 'pending', \(branch), \(tag), \(vcsURL), \(triggerType),
-                        \(params)::jsonb, \(actor), \(source), \(scheduledWorkflow))
+                        \(params)::jsonb, \(actor), \(source), \(scheduledWorkflow), \(actorId))
                 """, logger)
             try await Outbox.add(PipelineCreated(pipelineId: id), routingKey: Topology.RoutingKey.pipelineCreated,
                                  on: connection, logger: logger)
@@ -80,7 +91,7 @@ public struct PipelineStore: Sendable {
 
     static let pipelineColumns = """
         id, project_slug, number, state, branch, tag, revision, vcs_url, trigger_type,
-        trigger_parameters::text, errors::text, actor, created_at, updated_at, trigger_source, scheduled_workflow
+        trigger_parameters::text, errors::text, actor, created_at, updated_at, trigger_source, scheduled_workflow, actor_id
         """
 
     public func pipeline(_ id: UUID) async throws -> PipelineRecord? {
@@ -93,9 +104,9 @@ public struct PipelineStore: Sendable {
 
     static func decodePipeline(_ row: PostgresRow) throws -> PipelineRecord {
         let (id, slug, number, state, branch, tag, revision, vcsURL, triggerType, params, errors, actor, created, updated,
-             source, scheduled) =
+             source, scheduled, actorId) =
             try row.decode((UUID, String, Int, String, String?, String?, String?, String, String, String, String, String, Date,
-                            Date, String, String?).self)
+                            Date, String, String?, UUID?).self)
         let typed = (try? JSON.decode([String: ParameterValue].self, params)) ?? [:]
         // Other writers may set only trigger_type (`webhook`, `scheduled_pipeline`) or only scheduled_workflow.
         let triggerSource: TriggerSource = scheduled != nil ? .scheduledPipeline
@@ -105,12 +116,12 @@ public struct PipelineStore: Sendable {
             branch: branch, tag: tag, revision: revision, vcsURL: vcsURL, triggerType: triggerType,
             triggerParameters: typed.mapValues(\.description),
             errors: try JSON.decode([PipelineError].self, errors), actor: actor, createdAt: created, updatedAt: updated,
-            parameters: typed, triggerSource: triggerSource, scheduledWorkflow: scheduled)
+            actorId: actorId, parameters: typed, triggerSource: triggerSource, scheduledWorkflow: scheduled)
     }
 
     static let workflowColumns = """
         w.id, w.pipeline_id, p.number, p.project_slug, w.name, w.status, w.created_at, w.stopped_at, w.rerun_of,
-        w.canceled_by
+        w.canceled_by, p.actor_id
         """
 
     public func workflows(pipeline id: UUID) async throws -> [WorkflowRecord] {
@@ -133,11 +144,11 @@ public struct PipelineStore: Sendable {
     }
 
     static func decodeWorkflow(_ row: PostgresRow) throws -> WorkflowRecord {
-        let (id, pipelineId, number, slug, name, status, created, stopped, rerunOf, canceledBy) =
-            try row.decode((UUID, UUID, Int, String, String, String, Date, Date?, UUID?, String?).self)
+        let (id, pipelineId, number, slug, name, status, created, stopped, rerunOf, canceledBy, startedBy) =
+            try row.decode((UUID, UUID, Int, String, String, String, Date, Date?, UUID?, String?, UUID?).self)
         return WorkflowRecord(id: id, pipelineId: pipelineId, pipelineNumber: number, projectSlug: slug, name: name,
                               status: WorkflowStatus(rawValue: status) ?? .error, createdAt: created, stoppedAt: stopped,
-                              rerunOf: rerunOf, canceledBy: canceledBy)
+                              rerunOf: rerunOf, canceledBy: canceledBy, startedBy: startedBy)
     }
 
     static let jobColumns = """

@@ -5,6 +5,8 @@ public struct ProjectRecord: Sendable, Equatable {
     public var slug: String
     public var vcsURL: String
     public var createdAt: Date
+    public var id: UUID? = nil
+    public var organizationId: UUID? = nil
 }
 
 public struct PipelineError: Codable, Sendable, Equatable {
@@ -32,6 +34,8 @@ public struct PipelineRecord: Sendable {
     public var actor: String
     public var createdAt: Date
     public var updatedAt: Date
+    /// The user who triggered it (nil for webhooks, schedules and the operator).
+    public var actorId: UUID? = nil
     /// The trigger request's parameters with their JSON types (strings, numbers, booleans).
     public var parameters: [String: ParameterValue] = [:]
     public var triggerSource: TriggerSource = .api
@@ -51,6 +55,8 @@ public struct WorkflowRecord: Sendable {
     /// The workflow this one reruns.
     public var rerunOf: UUID? = nil
     public var canceledBy: String? = nil
+    /// The user who triggered its pipeline.
+    public var startedBy: UUID? = nil
 }
 
 public struct JobRecord: Sendable {

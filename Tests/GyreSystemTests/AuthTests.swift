@@ -92,7 +92,21 @@ extension EndToEnd {
         let bob = APIClient(base: api, token: bobToken)
         let slug = try await system.project("auth-rules", config: "version: 2.1\njobs:\n  build:\n\(hostJob("true"))\n")
         // A user triggers; only an admin sets a project's git URL or lists users.
-        #expect(try await bob.trigger(slug).number >= 1)
+        let triggered = try await bob.trigger(slug)
+        #expect(triggered.number >= 1)
+        // The pipeline and its workflow name bob: his login and his id (UUIDs, as strict clients expect).
+        let bobMe = await bob.http.get(api.appendingPathComponent("api/v2/me"))
+        let bobId = try #require(try JSONDecoder().decode([String: String?].self, from: Data(bobMe.1.utf8))["id"] ?? nil)
+        let outcome = try await bob.wait(for: triggered.id)
+        let pipelineJSON = await bob.http.get(api.appendingPathComponent("api/v2/pipeline/\(triggered.id.uuidString.lowercased())"))
+        #expect(pipelineJSON.1.contains("\"login\":\"bob\""), "\(pipelineJSON.1)")
+        let workflowId = try #require(outcome.workflows.first?.workflow.id)
+        let workflowJSON = await bob.http.get(api.appendingPathComponent("api/v2/workflow/\(workflowId.uuidString.lowercased())"))
+        #expect(workflowJSON.1.contains("\"started_by\":\"\(bobId)\""), "\(workflowJSON.1)")
+        let projectJSON = try JSONDecoder().decode([String: AnyDecodable].self,
+                                                   from: Data(await bob.http.get(api.appendingPathComponent("api/v2/project/\(slug)")).1.utf8))
+        #expect(UUID(uuidString: projectJSON["id"]?.text ?? "") != nil, "project id")
+        #expect(UUID(uuidString: projectJSON["organization_id"]?.text ?? "") != nil, "organization id")
         let setURL = await bob.http.send("POST", api.appendingPathComponent("api/v1.1/project/\(slug)/follow"),
                                          body: Data(#"{"vcs_url": "file:///elsewhere.git"}"#.utf8))
         #expect(setURL.0 == 403, "\(String(decoding: setURL.1, as: UTF8.self))")
@@ -118,4 +132,12 @@ extension EndToEnd {
         #expect(await HTTPProbe.authenticated(bobToken).get(api.appendingPathComponent("api/v2/me")).0 == 200)
     }
 }
+}
+
+/// A JSON value whose text is kept when it is a string.
+struct AnyDecodable: Decodable {
+    var text: String?
+    init(from decoder: any Decoder) throws {
+        text = try? decoder.singleValueContainer().decode(String.self)
+    }
 }

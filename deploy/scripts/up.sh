@@ -47,4 +47,4 @@ rm -rf "$WORK"
 say "running the sample pipeline"
 "$GYRE" run gh/demo/sample --branch main --api http://127.0.0.1:80
 
-say "the system keeps running: API at http://127.0.0.1:80, logs in $GYRE_HOME/logs; stop it with bash deploy/scripts/down.sh"
+say "the system keeps running: API at http://127.0.0.1:80 (admin user: admin; API token: export GYRE_TOKEN=\$(cat $GYRE_HOME/admin.token)), logs in $GYRE_HOME/logs; stop it with bash deploy/scripts/down.sh"
