@@ -11,6 +11,7 @@ struct AuthMiddleware: RouterMiddleware {
     typealias Context = GyreRequestContext
     let identity: IdentityStore
     let adminToken: String?
+    let cache: TokenCache
 
     /// Paths that answer without a caller: health, metrics, GitHub webhooks (HMAC) and the
     /// continuation of a setup pipeline (its continuation key is the credential, as on CircleCI).
@@ -31,14 +32,22 @@ struct AuthMiddleware: RouterMiddleware {
         if let adminToken, !adminToken.isEmpty, Self.constantTimeEqual(secret, adminToken) {
             context.caller = .operatorCaller
         } else {
-            let found = try await APIError.guardingDatabase(logger: context.logger) {
-                try await identity.authenticate(secret: secret)
-            }
-            guard let (user, token) = found else {
-                throw APIError(.unauthorized, "the API token is not valid: it is unknown, revoked, or its user is deactivated")
-            }
-            context.caller = Caller(userId: user.id, login: user.login, admin: user.admin, tokenId: token.id,
+            let hash = IdentityStore.hash(secret)
+            let generation = await cache.generation()
+            if let generation, let known = cache.caller(for: hash, generation: generation) {
+                context.caller = known
+            } else {
+                let found = try await APIError.guardingDatabase(logger: context.logger) {
+                    try await identity.authenticate(hash: hash)
+                }
+                guard let (user, token) = found else {
+                    throw APIError(.unauthorized, "the API token is not valid: it is unknown, revoked, or its user is deactivated")
+                }
+                let caller = Caller(userId: user.id, login: user.login, admin: user.admin, tokenId: token.id,
                                     project: token.project, scope: token.scope)
+                if let generation { cache.remember(caller, for: hash, generation: generation) }
+                context.caller = caller
+            }
         }
         context.logger[metadataKey: "caller"] = .string(context.caller?.login ?? "-")
         return try await next(request, context)

@@ -11,17 +11,20 @@ public enum Frontend {
         let app = GyreApplication(name: "frontend", defaultPort: 80, environment: environment)
         let (database, gate) = app.postgres()
         let relay = app.outboxRelay(database: database, gate: gate, publisher: app.amqpPublisher())
+        let redis = app.redis()
+        let tokens = TokenCache(redis: redis, namespace: environment.namespace)
         let api = FrontendAPI(
             store: PipelineStore(database: database, topology: app.topology),
             logs: StepLogStorage(root: environment.storageDirectory),
-            redis: app.redis(),
+            redis: redis,
             relay: relay,
             vcsBase: environment.string("GYRE_VCS_BASE", default: "file:///var/lib/gyre/repos"),
             adminToken: environment.optionalString("GYRE_ADMIN_TOKEN"),
             maxBody: environment.int("GYRE_MAX_BODY_BYTES", default: 1 << 20, range: 1024...(64 << 20)),
-            namespace: environment.namespace)
+            namespace: environment.namespace,
+            tokens: tokens)
         let auth = AuthMiddleware(identity: IdentityStore(database: database),
-                                  adminToken: environment.optionalString("GYRE_ADMIN_TOKEN"))
+                                  adminToken: environment.optionalString("GYRE_ADMIN_TOKEN"), cache: tokens)
         app.routes { router in
             router.add(middleware: auth)
             api.register(on: router)

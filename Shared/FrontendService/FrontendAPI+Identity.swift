@@ -112,6 +112,7 @@ extension FrontendAPI {
         let tokenId = try uuid(context, "token")
         let revoked = try await guarded { try await identity.revokeToken(tokenId, user: caller.admin ? nil : user) }
         guard revoked else { throw APIError.notFound("live token \(tokenId) of \(caller.login)") }
+        await tokens.invalidate()
         return JSONResponse.make(["message": "revoked"])
     }
 

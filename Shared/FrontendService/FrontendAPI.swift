@@ -16,6 +16,8 @@ struct FrontendAPI: Sendable {
     let adminToken: String?
     let maxBody: Int
     let namespace: String
+    /// Callers of recent tokens; revocations invalidate it on every replica.
+    let tokens: TokenCache
 
     typealias Context = GyreRequestContext
 

@@ -126,11 +126,16 @@ public struct IdentityStore: Sendable {
 
     /// Who holds `secret`: a live token of an active user; nil otherwise.
     public func authenticate(secret: String) async throws -> (user: UserRecord, token: TokenRecord)? {
+        try await authenticate(hash: Self.hash(secret))
+    }
+
+    /// Who holds the token whose SHA-256 is `hash`.
+    public func authenticate(hash: String) async throws -> (user: UserRecord, token: TokenRecord)? {
         let rows = try await database.query("""
             SELECT u.id, u.login, u.name, u.admin, u.active, u.created_at,
                    t.id, t.name, t.project_slug, t.scope, t.created_at
             FROM api_tokens t JOIN users u ON u.id = t.user_id
-            WHERE t.token_hash = \(Self.hash(secret)) AND t.revoked_at IS NULL AND u.active
+            WHERE t.token_hash = \(hash) AND t.revoked_at IS NULL AND u.active
             """)
         for try await (uid, login, name, admin, active, created, tid, tname, project, scope, tcreated) in
             rows.decode((UUID, String, String, Bool, Bool, Date, UUID, String, String?, String?, Date).self) {
@@ -148,7 +153,8 @@ public struct IdentityStore: Sendable {
         return bytes.map { String(format: "%02x", $0) }.joined()
     }
 
-    static func hash(_ secret: String) -> String {
+    /// The SHA-256 (hex) under which a token is stored.
+    public static func hash(_ secret: String) -> String {
         SHA256.hash(data: Data(secret.utf8)).map { String(format: "%02x", $0) }.joined()
     }
 }

@@ -76,16 +76,6 @@ struct OutputIngest: Sendable {
         for file in files {
             try logs.flush(job: file.job, attempt: file.attempt, step: file.step)
         }
-        // A step is finished only once all of its output is on disk (an earlier
-        // batch may be held by another replica): retried later otherwise.
-        for event in batch.events {
-            guard case .stepFinished(let index, _, _, let bytes) = event.kind, bytes > 0 else { continue }
-            let size = logs.size(job: event.jobId, attempt: event.attempt, step: index)
-            guard size >= bytes else {
-                throw StoreError(.notReady, "step \(index) of job \(event.jobId) finished with \(bytes) bytes of output, "
-                                 + "\(size) stored so far; retrying once the rest arrive")
-            }
-        }
         if !live.isEmpty {
             for job in jobs {
                 live.append([Array("PUBLISH".utf8), Array(LiveTail.channel(namespace: namespace, job: job).utf8), Array("output".utf8)])
@@ -97,6 +87,33 @@ struct OutputIngest: Sendable {
                 logger.warning("live tail not updated", metadata: ["error": "\(error)"])
             }
         }
-        try await store.apply(batch.events)
+        // An earlier batch of the same job may still be in flight (handled
+        // concurrently here or by another replica): wait for it briefly, then
+        // hand the batch back to the queue.
+        var delay = Duration.milliseconds(1)
+        var waited = Duration.zero
+        while true {
+            do {
+                try checkOutputStored(batch)
+                try await store.apply(batch.events)
+                return
+            } catch let error as StoreError where error.code == .notReady && waited < .seconds(2) {
+                try await Task.sleep(for: delay)
+                waited += delay
+                delay = min(delay * 2, .milliseconds(10))
+            }
+        }
+    }
+
+    /// A step is finished only once all of its output is on disk.
+    func checkOutputStored(_ batch: JobEventBatch) throws(StoreError) {
+        for event in batch.events {
+            guard case .stepFinished(let index, _, _, let bytes) = event.kind, bytes > 0 else { continue }
+            let size = logs.size(job: event.jobId, attempt: event.attempt, step: index)
+            guard size >= bytes else {
+                throw StoreError(.notReady, "step \(index) of job \(event.jobId) finished with \(bytes) bytes of output, "
+                                 + "\(size) stored so far; retrying once the rest arrive")
+            }
+        }
     }
 }

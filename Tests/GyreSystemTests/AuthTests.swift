@@ -125,10 +125,19 @@ extension EndToEnd {
         let listed = await bob.http.get(api.appendingPathComponent("api/gyre/tokens"))
         #expect(listed.0 == 200 && listed.1.contains("laptop") && !listed.1.contains(secret))
         let laptop = HTTPProbe.authenticated(secret)
+        // A second frontend has seen (and cached) the token before it is revoked on the first.
+        try system.system.start("frontend.2")
+        let other = system.system.url(of: "frontend.2")
+        let (up, _) = await OperationsTests.poll(system.system.url(of: "frontend.2", path: "/status"), until: { $0 == 200 },
+                                                 timeout: .seconds(30))
+        #expect(up == 200)
         #expect(await laptop.get(api.appendingPathComponent("api/v2/me")).0 == 200)
+        #expect(await laptop.get(other.appendingPathComponent("api/v2/me")).0 == 200)
         let revoked = await bob.http.send("DELETE", api.appendingPathComponent("api/gyre/tokens/\(tokenId)"), body: nil)
         #expect(revoked.0 == 200)
         #expect(await laptop.get(api.appendingPathComponent("api/v2/me")).0 == 401)
+        #expect(await laptop.get(other.appendingPathComponent("api/v2/me")).0 == 401)
+        #expect(await system.system.signal("frontend.2", SIGTERM) == .exited(0))
         #expect(await HTTPProbe.authenticated(bobToken).get(api.appendingPathComponent("api/v2/me")).0 == 200)
     }
 }
