@@ -15,7 +15,7 @@ extension JobRunner {
         }
         let scratch = "\(steps.scratchDirectory)/\(job.jobId.uuidString.lowercased())-\(job.attempt)-\(index)"
         defer { try? FileManager.default.removeItem(atPath: scratch) }
-        let context = StepContext(job: job, shell: shell, storage: steps.storage, environment: environment,
+        let context = StepContext(job: job, shell: shell, storage: steps.storage.scoped(to: job), environment: environment,
                                   scratch: scratch, handle: handle, arch: StepContext.agentArch, position: index - 1)
         do {
             try FileManager.default.createDirectory(atPath: scratch, withIntermediateDirectories: true)
@@ -60,7 +60,7 @@ extension JobRunner {
             return false
         }
         guard splits, let shell = workspace as? any JobShell,
-              let timings = try? await steps.storage.timings(project: job.projectSlug) else { return variables }
+              let timings = try? await steps.storage.scoped(to: job).timings(project: job.projectSlug) else { return variables }
         let scratch = "\(steps.scratchDirectory)/\(job.jobId.uuidString.lowercased())-\(job.attempt)-timings"
         try? FileManager.default.createDirectory(atPath: scratch, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(atPath: scratch) }
@@ -78,7 +78,7 @@ extension JobRunner {
     /// directory, for `circleci tests run` (nothing when it recorded none).
     func listFailedTests(_ job: AgentJob, in workspace: any Workspace) async {
         guard let previous = job.previousRun else { return }
-        guard let failed = try? await steps.storage.failedTests(job: previous), !failed.isEmpty else { return }
+        guard let failed = try? await steps.storage.scoped(to: job).failedTests(job: previous), !failed.isEmpty else { return }
         let path = "\(workspace.agentDirectory.host)/\(TestsCommand.failedTestsName)"
         _ = FileManager.default.createFile(atPath: path, contents: Data(FailedTests.lines(failed).utf8),
                                            attributes: [.posixPermissions: 0o644])

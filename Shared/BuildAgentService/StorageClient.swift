@@ -1,4 +1,5 @@
 import Foundation
+import GyreProtocol
 #if canImport(FoundationNetworking)
 import FoundationNetworking
 #endif
@@ -8,9 +9,17 @@ import FoundationNetworking
 /// cache or artifact never sits in the agent's memory.
 struct StorageClient: Sendable {
     let baseURL: String
+    /// The job attempt's credential (`AgentJob.jobToken`), sent as a bearer token.
+    var token: String?
 
-    init(baseURL: String) {
+    init(baseURL: String, token: String? = nil) {
         self.baseURL = baseURL.hasSuffix("/") ? String(baseURL.dropLast()) : baseURL
+        self.token = token
+    }
+
+    /// This client for one job attempt.
+    func scoped(to job: AgentJob) -> StorageClient {
+        StorageClient(baseURL: baseURL, token: job.jobToken)
     }
 
     struct CacheEntry: Decodable, Sendable {
@@ -159,6 +168,7 @@ struct StorageClient: Sendable {
         var request = URLRequest(url: url)
         request.httpMethod = method
         request.timeoutInterval = 600
+        if let token { request.setValue("Bearer \(token)", forHTTPHeaderField: "Authorization") }
         return request
     }
 

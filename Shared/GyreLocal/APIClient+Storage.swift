@@ -50,10 +50,13 @@ extension APIClient {
 /// as a build agent makes them; for tests and diagnostics.
 public struct StorageProbe: Sendable {
     public let base: String
+    /// Sent as a bearer token on internal calls: a job's token or the operator's GYRE_INTERNAL_TOKEN.
+    public let token: String?
 
-    public init(base: URL) {
+    public init(base: URL, token: String? = nil) {
         let text = base.absoluteString
         self.base = text.hasSuffix("/") ? String(text.dropLast()) : text
+        self.token = token
     }
 
     public struct Answer: Sendable {
@@ -85,6 +88,7 @@ public struct StorageProbe: Sendable {
         request.timeoutInterval = 60
         request.httpBody = body
         if body != nil { request.setValue("application/octet-stream", forHTTPHeaderField: "Content-Type") }
+        if let token { request.setValue("Bearer \(token)", forHTTPHeaderField: "Authorization") }
         for (key, value) in headers { request.setValue(value, forHTTPHeaderField: key) }
         return await perform(request)
     }

@@ -1,6 +1,22 @@
 import Foundation
 
 extension LocalSystem {
+    /// The operator's credential on the internal storage API (GYRE_INTERNAL_TOKEN) of this
+    /// local installation, kept in `<run dir>/internal.token` (mode 0600).
+    public var internalToken: String {
+        let path = "\(configuration.runDirectory)/internal.token"
+        if let saved = try? String(contentsOfFile: path, encoding: .utf8).trimmingCharacters(in: .whitespacesAndNewlines),
+           saved.count == 40 {
+            return saved
+        }
+        var generator = SystemRandomNumberGenerator()
+        let token = (0..<20).map { _ in String(format: "%02x", UInt8.random(in: 0...255, using: &generator)) }.joined()
+        try? FileManager.default.createDirectory(atPath: configuration.runDirectory, withIntermediateDirectories: true)
+        FileManager.default.createFile(atPath: path, contents: Data((token + "\n").utf8),
+                                       attributes: [.posixPermissions: 0o600])
+        return token
+    }
+
     /// Where `adminToken()` keeps the local installation's admin token (mode 0600).
     public var adminTokenPath: String { "\(configuration.runDirectory)/admin.token" }
 

@@ -140,12 +140,15 @@ public struct AgentJob: Codable, Sendable, Equatable {
     public var continuationKey: String?
     /// A job rerun from failed: the run before it, whose failed tests `circleci tests run` reruns.
     public var previousRun: UUID?
+    /// This attempt's credential on the output-processor's internal storage API (valid while it runs).
+    public var jobToken: String?
 
     public init(jobId: UUID, attempt: Int, number: Int, name: String, projectSlug: String, pipelineId: UUID,
                 pipelineNumber: Int, workflowId: UUID, workflowName: String, vcsURL: String, branch: String?,
                 tag: String?, revision: String, buildURL: String, plan: JobPlan,
                 nodeIndex: Int = 0, nodeTotal: Int = 1, parentJobId: UUID? = nil, continuationKey: String? = nil,
-                previousRun: UUID? = nil) {
+                previousRun: UUID? = nil, jobToken: String? = nil) {
+        self.jobToken = jobToken
         self.continuationKey = continuationKey
         self.previousRun = previousRun
         self.jobId = jobId
@@ -170,7 +173,7 @@ public struct AgentJob: Codable, Sendable, Equatable {
 
     private enum CodingKeys: String, CodingKey {
         case jobId, attempt, number, name, projectSlug, pipelineId, pipelineNumber, workflowId, workflowName
-        case vcsURL, branch, tag, revision, buildURL, plan, nodeIndex, nodeTotal, parentJobId, continuationKey, previousRun
+        case vcsURL, branch, tag, revision, buildURL, plan, nodeIndex, nodeTotal, parentJobId, continuationKey, previousRun, jobToken
     }
 
     public init(from decoder: any Decoder) throws {
@@ -195,6 +198,7 @@ public struct AgentJob: Codable, Sendable, Equatable {
         parentJobId = try c.decodeIfPresent(UUID.self, forKey: .parentJobId) ?? jobId
         continuationKey = try c.decodeIfPresent(String.self, forKey: .continuationKey)
         previousRun = try c.decodeIfPresent(UUID.self, forKey: .previousRun)
+        jobToken = try c.decodeIfPresent(String.self, forKey: .jobToken)
     }
 }
 

@@ -147,7 +147,7 @@ public struct IdentityStore: Sendable {
     }
 
     /// 40 hexadecimal characters from the system's CSPRNG, as CircleCI's tokens look.
-    static func newSecret() -> String {
+    public static func newSecret() -> String {
         var generator = SystemRandomNumberGenerator()
         let bytes = (0..<20).map { _ in UInt8.random(in: 0...255, using: &generator) }
         return bytes.map { String(format: "%02x", $0) }.joined()

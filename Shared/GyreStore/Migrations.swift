@@ -296,6 +296,11 @@ public enum Migrations {
         """
         ALTER TABLE pipelines ADD COLUMN actor_id uuid
         """,
+        // 12: the credential an agent uses on the internal storage API for one attempt of a job (SHA-256).
+        """
+        ALTER TABLE jobs ADD COLUMN agent_token_hash text;
+        CREATE INDEX jobs_agent_token ON jobs (agent_token_hash) WHERE agent_token_hash IS NOT NULL
+        """,
     ]
 
     /// Applies the steps not yet applied, in order, in one transaction.

@@ -189,18 +189,24 @@ public struct SchedulerStore: Sendable {
             var ids: [UUID] = []
             var holders: [UUID] = []
             var tokens: [Int] = []
+            // Each assignment's credential for the internal storage API: only its hash is kept.
+            var secrets: [UUID: String] = [:]
+            var hashes: [String] = []
             for choice in Placement.choose(jobs: jobs, agents: agents) {
                 guard var lifecycle = lifecycles[choice.job] else { continue }
                 for case .assign(let agent, let token) in lifecycle.apply(.placed(agent: choice.agent)).actions {
                     ids.append(choice.job)
                     holders.append(agent)
                     tokens.append(token)
+                    let secret = IdentityStore.newSecret()
+                    secrets[choice.job] = secret
+                    hashes.append(IdentityStore.hash(secret))
                 }
             }
             guard !ids.isEmpty else { return 0 }
             let rows = try await connection.run("""
-                UPDATE jobs j SET agent_id = c.agent, attempt = c.token, assigned_at = now()
-                FROM unnest(\(ids)::uuid[], \(holders)::uuid[], \(tokens)::int[]) AS c(id, agent, token),
+                UPDATE jobs j SET agent_id = c.agent, attempt = c.token, assigned_at = now(), agent_token_hash = c.hash
+                FROM unnest(\(ids)::uuid[], \(holders)::uuid[], \(tokens)::int[], \(hashes)::text[]) AS c(id, agent, token, hash),
                      workflows w, pipelines p
                 WHERE j.id = c.id AND w.id = j.workflow_id AND p.id = j.pipeline_id AND j.status = 'queued'
                   AND j.agent_id IS NULL
@@ -220,7 +226,7 @@ public struct SchedulerStore: Sendable {
                     workflowName: workflowName, vcsURL: vcsURL, branch: branch, tag: tag, revision: revision ?? "",
                     buildURL: "\(externalURL)/\(slug)/\(number)", plan: try JSON.decode(JobPlan.self, plan),
                     nodeIndex: nodeIndex ?? 0, nodeTotal: max(1, parallelism), parentJobId: parentId,
-                    continuationKey: key, previousRun: previous)
+                    continuationKey: key, previousRun: previous, jobToken: secrets[jobId])
                 messages.append(Outbox.Message(JobAssignment(job: job),
                                                routingKey: Topology.RoutingKey.agent(agentId.uuidString.lowercased())))
             }

@@ -18,7 +18,12 @@ public enum OutputProcessor {
         let storageStore = StorageStore(database: database, cacheRetentionDays: StorageAPI.cacheRetentionDays(environment))
         let storageAPI = StorageAPI(store: storageStore, storageDirectory: storage,
                                     maxUploadBytes: StorageAPI.maxUploadBytes(environment), logger: app.logger)
-        app.routes { router in storageAPI.register(on: router) }
+        let agentAuth = AgentAuthMiddleware(store: storageStore,
+                                            internalToken: environment.optionalString("GYRE_INTERNAL_TOKEN"))
+        app.routes { router in
+            router.add(middleware: agentAuth)
+            storageAPI.register(on: router)
+        }
         app.add(StorageReaper(store: storageStore, files: BlobFiles(root: storage), gate: gate, logger: app.logger))
         let sshKeyAPI = SSHKeyAPI(store: SSHKeyStore(database: database))
         app.routes { router in sshKeyAPI.register(on: router) }

@@ -56,6 +56,22 @@ extension EndToEnd {
         }
     }
 
+    @Test func theInternalStorageAPIAnswersOnlyAgentsAndTheOperator() async throws {
+        let system = try fixture
+        let slug = try await system.project("internal-auth", config: "version: 2.1\njobs:\n  build:\n\(hostJob("true"))\n")
+        let keys = system.system.url(of: "output-processor", path: "/internal/v1/projects/\(slug)/ssh-keys")
+        let anonymous = await StorageProbe(base: system.system.url(of: "output-processor")).get(url: keys.absoluteString)
+        #expect(anonymous.status == 401, "\(anonymous.text)")
+        let wrong = await StorageProbe(base: system.system.url(of: "output-processor"), token: String(repeating: "1", count: 40))
+            .send("GET", "/internal/v1/projects/\(slug)/ssh-keys")
+        #expect(wrong.status == 401, "\(wrong.text)")
+        let operatorCall = await StorageProbe(base: system.system.url(of: "output-processor"), token: system.system.internalToken)
+            .send("GET", "/internal/v1/projects/\(slug)/ssh-keys")
+        #expect(operatorCall.status == 200, "\(operatorCall.text)")
+        // Health stays open.
+        #expect(await HTTPProbe().get(system.system.url(of: "output-processor", path: "/status")).0 == 200)
+    }
+
     @Test func tokensWorkAsCircleCIClientsSendThem() async throws {
         let system = try fixture
         let api = system.system.apiURL

@@ -8,7 +8,10 @@ import Testing
 extension EndToEnd {
 @Suite struct StorageAPITests {
     var storage: StorageProbe {
-        get throws { StorageProbe(base: try fixture.system.url(of: "output-processor")) }
+        get throws {
+            let system = try fixture.system
+            return StorageProbe(base: system.url(of: "output-processor"), token: system.internalToken)
+        }
     }
 
     static func id(_ uuid: UUID) -> String { uuid.uuidString.lowercased() }

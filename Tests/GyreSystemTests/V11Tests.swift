@@ -175,7 +175,7 @@ extension EndToEnd {
         #expect(listed.map(\.fingerprint) == [added.fingerprint])
         #expect(listed.allSatisfy { $0.private_key == nil })
 
-        let agentSide = APIClient(base: system.system.url(of: "output-processor"))
+        let agentSide = APIClient(base: system.system.url(of: "output-processor"), token: system.system.internalToken)
         let byMD5 = try await agentSide.internalSSHKeys(slug, fingerprints: [added.fingerprint])
         #expect(byMD5.count == 1)
         #expect(byMD5.first?.hostname == "git.example.com")
