@@ -41,6 +41,7 @@ struct FrontendAPI: Sendable {
         registerContinuation(on: router)
         registerOrbs(on: router)
         registerIdentity(on: router)
+        registerLists(on: router)
     }
 
     // MARK: parameters
