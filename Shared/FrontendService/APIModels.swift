@@ -304,3 +304,26 @@ enum SystemActor {
     static let id = UUID(uuidString: "00000000-0000-4000-8000-000000000001")!
     static let login = "gyre"
 }
+
+/// A user as API v2 describes one (`/me`, `/user/{id}`): `avatar_url` is present and null.
+struct APIUser: Encodable {
+    var id: UUID
+    var login: String
+    var name: String
+
+    init(_ user: UserRecord) {
+        id = user.id
+        login = user.login
+        name = user.name.isEmpty ? user.login : user.name
+    }
+
+    enum CodingKeys: String, CodingKey { case avatar_url, id, login, name }
+
+    func encode(to encoder: any Encoder) throws {
+        var container = encoder.container(keyedBy: CodingKeys.self)
+        try container.encodeNil(forKey: .avatar_url)
+        try container.encode(id.uuidString.lowercased(), forKey: .id)
+        try container.encode(login, forKey: .login)
+        try container.encode(name, forKey: .name)
+    }
+}

@@ -28,21 +28,7 @@ extension FrontendAPI {
     func me(_ context: Context) async throws -> Response {
         let (id, _) = try currentUser(context)
         guard let user = try await guarded({ try await identity.user(id: id) }) else { throw APIError.notFound("user \(id)") }
-        struct Out: Encodable {
-            var avatar_url: String?
-            var id: UUID
-            var login: String
-            var name: String
-            enum CodingKeys: String, CodingKey { case avatar_url, id, login, name }
-            func encode(to encoder: any Encoder) throws {
-                var container = encoder.container(keyedBy: CodingKeys.self)
-                try container.encode(avatar_url, forKey: .avatar_url)   // present, null: the spec requires the key
-                try container.encode(id.uuidString.lowercased(), forKey: .id)
-                try container.encode(login, forKey: .login)
-                try container.encode(name, forKey: .name)
-            }
-        }
-        return JSONResponse.make(Out(avatar_url: nil, id: user.id, login: user.login, name: user.name.isEmpty ? user.login : user.name))
+        return JSONResponse.make(APIUser(user))
     }
 
     struct TokenOut: Encodable {

@@ -85,20 +85,6 @@ extension FrontendAPI {
     func user(_ context: Context) async throws -> Response {
         let id = try uuid(context, "user")
         guard let user = try await guarded({ try await identity.user(id: id) }) else { throw APIError.notFound("user \(id)") }
-        struct Out: Encodable {
-            var id: String
-            var login: String
-            var name: String
-            enum CodingKeys: String, CodingKey { case avatar_url, id, login, name }
-            func encode(to encoder: any Encoder) throws {
-                var container = encoder.container(keyedBy: CodingKeys.self)
-                try container.encodeNil(forKey: .avatar_url)
-                try container.encode(id, forKey: .id)
-                try container.encode(login, forKey: .login)
-                try container.encode(name, forKey: .name)
-            }
-        }
-        return JSONResponse.make(Out(id: user.id.uuidString.lowercased(), login: user.login,
-                                     name: user.name.isEmpty ? user.login : user.name))
+        return JSONResponse.make(APIUser(user))
     }
 }
