@@ -92,7 +92,7 @@ extension EndToEnd {
         for instance in replicas {
             let status = system.system.url(of: instance, path: "/status")
             let (code, body) = await OperationsTests.poll(status, until: { $0 == 200 }, timeout: .seconds(30))
-            #expect(code == 200, "\(instance): \(body)")
+            #expect(code == 200, "\(instance): \(body)\n\(system.system.logTail(instance))")
         }
         let slug = try await system.project("replicas", config: ResilienceTests.countingConfig(lines: 5, pause: "0.01"))
         let clients = [system.client, APIClient(base: system.system.url(of: "frontend.2"), token: system.adminToken)]
@@ -107,7 +107,8 @@ extension EndToEnd {
         // Pipeline numbers stay unique when two frontends allocate them.
         #expect(numbers.count == ids.count)
         for instance in replicas {
-            #expect(await system.system.signal(instance, SIGTERM) == .exited(0), "\(instance)")
+            let ending = await system.system.signal(instance, SIGTERM)
+            #expect(ending == .exited(0), "\(instance) ended \(ending)\n\(system.system.logTail(instance))")
         }
     }
 }

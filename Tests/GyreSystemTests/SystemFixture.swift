@@ -57,9 +57,15 @@ final class SystemFixture: Sendable {
     }
 
     /// The first of `count` consecutive loopback ports that nothing listens on.
+    /// A free range below the kernel's ephemeral ports: replicas start long after this check,
+    /// and a port inside the ephemeral range may meanwhile be taken by any outgoing connection.
     static func freePortBase(count: Int) throws -> Int {
+        let range = (try? String(contentsOfFile: "/proc/sys/net/ipv4/ip_local_port_range", encoding: .utf8))?
+            .split(whereSeparator: \.isWhitespace).compactMap { Int($0) } ?? []
+        let ephemeralStart = range.first ?? 32768
+        let upper = max(ephemeralStart - count - 1, 10_001 + count)
         for _ in 0..<50 {
-            let base = Int.random(in: 20000...60000)
+            let base = Int.random(in: 10_000...upper)
             if (base..<base + count).allSatisfy(isFree) { return base }
         }
         throw LocalSystemError("no free range of \(count) ports found")
