@@ -23,6 +23,8 @@ let prom = Target.Dependency.product(name: "Prometheus", package: "swift-prometh
 let yams = Target.Dependency.product(name: "Yams", package: "Yams")
 let argp = Target.Dependency.product(name: "ArgumentParser", package: "swift-argument-parser")
 let crypto = Target.Dependency.product(name: "Crypto", package: "swift-crypto")
+// scrypt for local passwords (swift-crypto's CryptoExtras).
+let cryptoExtras = Target.Dependency.product(name: "CryptoExtras", package: "swift-crypto")
 
 let serviceNames: [(dir: String, lib: String)] = [
     ("frontend", "FrontendService"),
@@ -73,7 +75,7 @@ let package = Package(
         shared("GyreURL", []),
         shared("GyreAMQP", ["CRabbitMQ", "CGyreShims", "GyreURL", log]),
         shared("GyreRedis", ["CHiredis", "CGyreShims", "GyreURL", log]),
-        shared("GyreStore", ["GyreModel", "GyreProtocol", pg, log, crypto]),
+        shared("GyreStore", ["GyreModel", "GyreProtocol", pg, log, crypto, cryptoExtras]),
         shared("GyreProcess", ["CGyreSystem", log]),
         shared("GyreGit", ["GyreProcess"]),
         shared("GyreDocker", ["GyreProcess"]),
@@ -93,7 +95,7 @@ let package = Package(
         shared("ReadyAgentService", ["GyreServiceKit", hb]),
         shared("ContextsService", ["GyreServiceKit"]),
         shared("DomainService", ["GyreServiceKit", "GyreStore", "GyreModel", hb]),
-        shared("PermissionsService", ["GyreServiceKit"]),
+        shared("PermissionsService", ["GyreServiceKit", "GyreStore", "GyreModel", hb]),
         shared("AuditLogService", ["GyreServiceKit"]),
         shared("VMService", ["GyreServiceKit", "GyreDocker"]),
 
@@ -105,7 +107,7 @@ let package = Package(
         .executableTarget(name: "circleci", dependencies: ["GyreTestSplit"], path: "Services/circleci",
                           swiftSettings: swiftSettings, linkerSettings: [.unsafeFlags(["-static-stdlib"])]),
 
-        .executableTarget(name: "gyre", dependencies: ["GyreLocal", "GyreConfig", "GyreModel", "GyreStore", argp],
+        .executableTarget(name: "gyre", dependencies: ["GyreLocal", "GyreConfig", "GyreModel", "GyreStore", "GyreRedis", argp],
                           path: "Services/gyre", swiftSettings: swiftSettings),
 
         .testTarget(name: "BuildAgentStepTests", dependencies: ["BuildAgentService", "GyreModel"],

@@ -9,7 +9,8 @@ import Logging
 struct Admin: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Create users and API tokens (works on a fresh installation: it talks to Postgres directly).",
-        subcommands: [CreateUser.self, CreateToken.self])
+        subcommands: [CreateUser.self, CreateToken.self, Promote.self, Demote.self, Deactivate.self, Activate.self,
+                       DeleteUser.self, Stats.self])
 
     struct Connection: ParsableArguments {
         @Option(name: .customLong("postgres-url"), help: "Postgres URL (default: $GYRE_POSTGRES_URL).")
@@ -40,13 +41,24 @@ struct Admin: AsyncParsableCommand {
         @Argument(help: "The login (letters, digits, '.', '_', '-').") var login: String
         @Option(help: "Display name.") var name: String = ""
         @Flag(help: "Make the user an installation admin.") var admin = false
+        @Flag(help: "Read a password for local sign-in from standard input (one line; never from the command line).")
+        var passwordStdin = false
         @OptionGroup var connection: Connection
 
         func run() async throws {
             guard IdentityStore.isLogin(login) else { throw ValidationError("login must be 1 to 100 letters, digits, '.', '_' or '-'") }
-            let (login, name, admin) = (self.login, self.name, self.admin)
+            var passwordHash: String?
+            if passwordStdin {
+                let password = (readLine(strippingNewline: true) ?? "")
+                if let problem = Passwords.problem(password) { throw ValidationError(problem) }
+                passwordHash = try Passwords.hash(password)
+            }
+            let (login, name, admin, hash) = (self.login, self.name, self.admin, passwordHash)
             let (user, created) = try await connection.withDatabase { database in
-                try await IdentityStore(database: database).createUser(login: login, name: name, admin: admin)
+                let identity = IdentityStore(database: database)
+                let (user, created) = try await identity.createUser(login: login, name: name, admin: admin)
+                if let hash { try await identity.setPassword(user: user.id, hash: hash) }
+                return (user, created)
             }
             print(created ? "created user \(user.login) (\(user.id.uuidString.lowercased()))\(user.admin ? ", admin" : "")"
                           : "user \(user.login) exists (\(user.id.uuidString.lowercased()))\(user.admin ? ", admin" : "")")

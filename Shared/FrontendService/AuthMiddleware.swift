@@ -24,6 +24,11 @@ struct AuthMiddleware: RouterMiddleware {
 
     func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
         guard !Self.isOpen(request.uri.path) else { return try await next(request, context) }
+        // Signing in is open: the body carries the credentials.
+        if request.method == .post && request.uri.path == "/api/gyre/session" { return try await next(request, context) }
+        if Self.credential(request) == nil, let session = Self.sessionSecret(request) {
+            return try await next(request, try await signedIn(request, context, session: session))
+        }
         guard let secret = Self.credential(request) else {
             throw APIError(.unauthorized, "this call needs an API token: send it in the Circle-Token header, as the "
                            + "user name of HTTP basic auth, or as ?circle-token= (create one with gyre admin create-token)")
@@ -51,6 +56,36 @@ struct AuthMiddleware: RouterMiddleware {
         }
         context.logger[metadataKey: "caller"] = .string(context.caller?.login ?? "-")
         return try await next(request, context)
+    }
+
+    /// A session cookie's caller; calls that change something must carry its CSRF token.
+    func signedIn(_ request: Request, _ context: Context, session: String) async throws -> Context {
+        let found = try await APIError.guardingDatabase(logger: context.logger) {
+            try await identity.session(idHash: IdentityStore.hash(session))
+        }
+        guard let (user, csrf) = found else {
+            throw APIError(.unauthorized, "the session has ended (signed out, expired, or the account is deactivated); sign in again")
+        }
+        if ![.get, .head, .options].contains(request.method) {
+            guard let sent = request.headers[.init("X-CSRF-Token")!], Self.constantTimeEqual(sent, csrf) else {
+                throw APIError(.forbidden, "a change made with a session cookie needs the session's CSRF token in the "
+                               + "X-CSRF-Token header (from the sign-in answer or GET /api/gyre/session)")
+            }
+        }
+        var context = context
+        context.caller = Caller(userId: user.id, login: user.login, admin: user.admin, csrfToken: csrf)
+        context.logger[metadataKey: "caller"] = .string(user.login)
+        return context
+    }
+
+    /// The session id in the `gyre_session` cookie, if any.
+    static func sessionSecret(_ request: Request) -> String? {
+        guard let header = request.headers[.cookie] else { return nil }
+        for part in header.split(separator: ";") {
+            let pair = part.trimmingCharacters(in: .whitespaces).split(separator: "=", maxSplits: 1)
+            if pair.count == 2, pair[0] == FrontendAPI.sessionCookie, !pair[1].isEmpty { return String(pair[1]) }
+        }
+        return nil
     }
 
     /// The token a request carries, if any.

@@ -22,7 +22,13 @@ public enum Frontend {
             adminToken: environment.optionalString("GYRE_ADMIN_TOKEN"),
             maxBody: environment.int("GYRE_MAX_BODY_BYTES", default: 1 << 20, range: 1024...(64 << 20)),
             namespace: environment.namespace,
-            tokens: tokens)
+            tokens: tokens,
+            authorizer: Authorizer(cache: AccessCache(redis: redis, namespace: environment.namespace),
+                                   permissionsURL: environment.string("GYRE_PERMISSIONS_URL", default: "http://127.0.0.1:3013"),
+                                   internalToken: environment.optionalString("GYRE_INTERNAL_TOKEN")),
+            signInLimiter: SignInLimiter(redis: redis, namespace: environment.namespace),
+            directory: nil,
+            externalURL: environment.string("GYRE_EXTERNAL_URL", default: "http://localhost"))
         let auth = AuthMiddleware(identity: IdentityStore(database: database),
                                   adminToken: environment.optionalString("GYRE_ADMIN_TOKEN"), cache: tokens)
         app.routes { router in

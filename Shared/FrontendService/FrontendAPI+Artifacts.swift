@@ -24,7 +24,7 @@ extension FrontendAPI {
 
     /// The job a project's job number names, else 404.
     func storageJob(_ context: Context, number name: String) async throws -> (ProjectSlug, Int, StorageStore.JobRef) {
-        let slug = try slug(context)
+        let slug = try await slug(context, may: .viewBuilds)
         let number = try int(context, name)
         guard let job = try await guarded({ try await storage.job(project: slug.description, number: number) }) else {
             throw APIError.notFound("job \(number) of project \(slug)")
@@ -77,7 +77,7 @@ extension FrontendAPI {
     /// `GET /api/v1.1/project/{slug}/latest/artifacts?branch=B&filter=F`: the artifacts of
     /// the project's latest job (on the branch, with the status the filter names).
     func latestArtifactsV11(_ request: Request, _ context: Context) async throws -> Response {
-        let slug = try slug(context)
+        let slug = try await slug(context, may: .viewBuilds)
         let query = request.uri.queryParameters
         let branch = query["branch"].map(String.init).flatMap { $0.isEmpty ? nil : $0 }
         var statuses: [String]?

@@ -83,6 +83,8 @@ extension FrontendAPI {
         var project: String?
         if let slugText = body?.project_slug {
             guard let slug = ProjectSlug(slugText) else { throw APIError.badRequest("project_slug must look like gh/{org}/{repo}") }
+            // A project token acts on the project by itself: only its admins may mint one.
+            try await authorize(context, .manage, project: slug)
             guard try await guarded({ try await store.project(slug) }) != nil else { throw APIError.notFound("project \(slug)") }
             project = slug.description
         }
@@ -124,6 +126,8 @@ extension FrontendAPI {
         var login: String?
         var name: String?
         var admin: Bool?
+        /// For local sign-in (at least 8 characters); optional.
+        var password: String?
     }
 
     func createUser(_ request: Request, _ context: Context) async throws -> Response {
@@ -132,10 +136,15 @@ extension FrontendAPI {
               IdentityStore.isLogin(login) else {
             throw APIError.badRequest("give {\"login\": ...} of 1 to 100 letters, digits, '.', '_' or '-'")
         }
+        if let password = body.password, let problem = Passwords.problem(password) { throw APIError.badRequest(problem) }
         let (user, created) = try await guarded {
             try await identity.createUser(login: login, name: body.name ?? "", admin: body.admin ?? false)
         }
         guard created else { throw APIError(.conflict, "user \(login) exists already") }
+        if let password = body.password {
+            let hash = try Passwords.hash(password)
+            try await guarded { try await identity.setPassword(user: user.id, hash: hash) }
+        }
         return JSONResponse.make(["id": user.id.uuidString.lowercased(), "login": user.login], status: .created)
     }
 }

@@ -34,7 +34,7 @@ extension FrontendAPI {
     }
 
     func projectPipelines(_ request: Request, _ context: Context, mine: Bool) async throws -> Response {
-        let slug = try slug(context)
+        let slug = try await slug(context, may: .viewStatus)
         guard try await guarded({ try await store.project(slug) }) != nil else { throw APIError.notFound("project \(slug)") }
         let offset = try offset(request)
         let actor = mine ? try currentUser(context).id : nil
@@ -52,6 +52,7 @@ extension FrontendAPI {
             throw APIError.badRequest("give org-slug, e.g. ?org-slug=gh/acme")
         }
         let normalized = ProjectSlug("\(org)/x").map { "\($0.vcs)/\($0.org)" } ?? org
+        try await authorizeOrganization(context, normalized, manage: false)
         let mine = request.uri.queryParameters.get("mine") == "true"
         let offset = try offset(request)
         let actor = mine ? try currentUser(context).id : nil
@@ -63,8 +64,13 @@ extension FrontendAPI {
 
     /// `GET /me/collaborations`: the organisations of this installation (memberships come with roles).
     func collaborations(_ context: Context) async throws -> Response {
-        _ = try currentUser(context)
-        let organizations = try await guarded { try await store.organizations() }
+        let (user, caller) = try currentUser(context)
+        var organizations = try await guarded { try await store.organizations() }
+        if !caller.admin {
+            // A user sees the organisations they belong to.
+            let mine = Set(try await guarded { try await RoleStore(database: store.database).memberships(user: user) }.map(\.organization))
+            organizations = organizations.filter { mine.contains($0.slug) }
+        }
         struct Item: Encodable {
             var id: String
             var vcsType: String

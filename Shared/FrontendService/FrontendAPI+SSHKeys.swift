@@ -41,8 +41,7 @@ extension FrontendAPI {
     }
 
     func addSSHKey(_ request: Request, _ context: Context) async throws -> Response {
-        let slug = try slug(context)
-        try requireAdmin(context, because: "adding an SSH key")
+        let slug = try await slug(context, may: .manage)
         guard let body = try await body(SSHKeyBody.self, request, allowEmpty: false),
               let privateKey = body.private_key, !privateKey.isEmpty else {
             throw APIError.badRequest("give {\"hostname\": \"...\", \"private_key\": \"-----BEGIN ...\"}")
@@ -67,7 +66,7 @@ extension FrontendAPI {
     }
 
     func listSSHKeys(_ request: Request, _ context: Context) async throws -> Response {
-        let slug = try slug(context)
+        let slug = try await slug(context, may: .viewBuilds)
         guard try await guarded({ try await store.project(slug) }) != nil else { throw APIError.notFound("project \(slug)") }
         let keys = try await guarded {
             try await SSHKeyStore(database: store.database).keys(project: slug, includePrivate: false)
@@ -81,8 +80,7 @@ extension FrontendAPI {
     }
 
     func deleteSSHKey(_ request: Request, _ context: Context) async throws -> Response {
-        let slug = try slug(context)
-        try requireAdmin(context, because: "deleting an SSH key")
+        let slug = try await slug(context, may: .manage)
         guard let body = try await body(SSHKeyDeleteBody.self, request, allowEmpty: false) else {
             throw APIError.badRequest("give {\"fingerprint\": \"...\", \"hostname\": \"...\"}")
         }
@@ -99,8 +97,7 @@ extension FrontendAPI {
     }
 
     func setWebhookSecret(_ request: Request, _ context: Context) async throws -> Response {
-        let slug = try slug(context)
-        try requireAdmin(context, because: "setting a project's webhook secret")
+        let slug = try await slug(context, may: .manage)
         let body = try await body(SecretBody.self, request, allowEmpty: false)
         let secret = body?.secret.flatMap { $0.isEmpty ? nil : $0 }
         try Self.checkWebhookSecret(secret)

@@ -22,7 +22,7 @@ extension FrontendAPI {
     }
 
     func triggerV11(_ request: Request, _ context: Context) async throws -> Response {
-        let slug = try slug(context)
+        let slug = try await slug(context, may: .build)
         guard let raw = context.parameters.get("branch") else { throw APIError.badRequest("give a branch: /tree/{branch}") }
         let branch = raw.removingPercentEncoding ?? raw
         let body = try await body(V11TriggerBody.self, request, allowEmpty: true)
@@ -56,7 +56,7 @@ extension FrontendAPI {
     }
 
     func buildV11(_ request: Request, _ context: Context) async throws -> Response {
-        let slug = try slug(context)
+        let slug = try await slug(context, may: .viewBuilds)
         let number = try int(context, "build_num")
         guard let job = try await guarded({ try await store.job(project: slug, number: number) }) else {
             throw APIError.notFound("build \(number) of project \(slug)")
@@ -65,7 +65,7 @@ extension FrontendAPI {
     }
 
     func recentBuildsV11(_ request: Request, _ context: Context) async throws -> Response {
-        let slug = try slug(context)
+        let slug = try await slug(context, may: .viewBuilds)
         let limit = min(max(Int(request.uri.queryParameters.get("limit") ?? "") ?? 30, 1), 100)
         let offset = max(Int(request.uri.queryParameters.get("offset") ?? "") ?? 0, 0)
         guard try await guarded({ try await store.project(slug) }) != nil else { throw APIError.notFound("project \(slug)") }

@@ -40,7 +40,7 @@ extension FrontendAPI {
     }
 
     func approve(_ request: Request, _ context: Context) async throws -> Response {
-        let id = try uuid(context, "workflow")
+        let id = try await workflowProject(context, may: .build)
         guard let text = context.parameters.get("approval"), let job = UUID(uuidString: text) else {
             throw APIError.badRequest("approval_request_id must be a UUID (the id of the approval job)")
         }
@@ -48,12 +48,12 @@ extension FrontendAPI {
     }
 
     func cancelWorkflow(_ request: Request, _ context: Context) async throws -> Response {
-        let id = try uuid(context, "workflow")
+        let id = try await workflowProject(context, may: .build)
         return try answer(try await guarded { try await control.cancel(workflow: id, by: actor(context)) })
     }
 
     func cancelJob(_ request: Request, _ context: Context) async throws -> Response {
-        let slug = try slug(context)
+        let slug = try await slug(context, may: .build)
         let number = try int(context, "number")
         return try answer(try await guarded { try await control.cancel(project: slug, job: number, by: actor(context)) })
     }
@@ -66,7 +66,7 @@ extension FrontendAPI {
     }
 
     func rerunWorkflow(_ request: Request, _ context: Context) async throws -> Response {
-        let id = try uuid(context, "workflow")
+        let id = try await workflowProject(context, may: .build)
         let body = try await body(RerunBody.self, request, allowEmpty: true)
         let fromFailed = body?.from_failed ?? false
         let jobs = body?.jobs ?? []
@@ -105,7 +105,7 @@ extension FrontendAPI {
     }
 
     func getSettings(_ request: Request, _ context: Context) async throws -> Response {
-        let slug = try slug(context)
+        let slug = try await slug(context, may: .viewBuilds)
         guard let settings = try await guarded({ try await control.settings(project: slug) }) else {
             throw APIError.notFound("project \(slug)")
         }
@@ -113,7 +113,7 @@ extension FrontendAPI {
     }
 
     func patchSettings(_ request: Request, _ context: Context) async throws -> Response {
-        let slug = try slug(context)
+        let slug = try await slug(context, may: .manage)
         guard let body = try await body(SettingsBody.self, request, allowEmpty: false) else {
             throw APIError.badRequest("request body is empty; send {\"advanced\": {\"autocancel_builds\": true}}")
         }

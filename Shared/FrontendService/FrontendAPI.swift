@@ -18,6 +18,13 @@ struct FrontendAPI: Sendable {
     let namespace: String
     /// Callers of recent tokens; revocations invalidate it on every replica.
     let tokens: TokenCache
+    /// Access decisions (permissions service, cached in Redis).
+    let authorizer: Authorizer
+    /// Sign-in: attempts limited in Redis; LDAP when configured.
+    let signInLimiter: SignInLimiter
+    let directory: (any DirectorySignIn)?
+    /// GYRE_EXTERNAL_URL: where users reach this server (https there makes session cookies Secure).
+    let externalURL: String
 
     typealias Context = GyreRequestContext
 
@@ -42,6 +49,9 @@ struct FrontendAPI: Sendable {
         registerOrbs(on: router)
         registerIdentity(on: router)
         registerLists(on: router)
+        registerSessions(on: router)
+        registerRoles(on: router)
+        registerAdmin(on: router)
     }
 
     // MARK: parameters
@@ -119,6 +129,18 @@ struct FrontendAPI: Sendable {
 
     func follow(_ request: Request, _ context: Context) async throws -> Response {
         let slug = try slug(context)
+        let roles = RoleStore(database: store.database)
+        if context.caller?.admin != true {
+            guard context.caller?.project == nil, context.caller?.userId != nil else {
+                throw APIError(.forbidden, "a project token cannot follow projects; use a personal API token")
+            }
+            let exists = try await guarded { try await roles.organization(slug: slug.organization) } != nil
+            let role = exists ? try await orgRole(context, organization: slug.organization) : nil
+            guard Access.mayFollow(installationAdmin: false, organizationExists: exists, role: role) else {
+                throw APIError(.forbidden, "\(context.caller?.login ?? "this caller") may not follow projects of \(slug.organization): "
+                               + "that needs a member or admin role in the organisation")
+            }
+        }
         let body = try await body(FollowBody.self, request, allowEmpty: true)
         if let url = body?.vcs_url {
             try requireAdmin(context, because: "setting a project's git URL")
@@ -133,6 +155,10 @@ struct FrontendAPI: Sendable {
         let base = vcsBase.hasSuffix("/") ? String(vcsBase.dropLast()) : vcsBase
         let url = body?.vcs_url ?? "\(base)/\(slug.org)/\(slug.repo).git"
         let project = try await guarded { try await store.follow(slug: slug, vcsURL: url) }
+        // The first user to follow a project of a new organisation becomes its admin.
+        if let user = context.caller?.userId, try await guarded({ try await roles.adoptOrganization(slug.organization, user: user) }) {
+            await authorizer.cache.invalidate()
+        }
         if let secret = body?.webhook_secret {
             _ = try await guarded { try await WebhookStore(database: store.database).setSecret(project: slug, secret: secret) }
         }
@@ -158,7 +184,7 @@ struct FrontendAPI: Sendable {
     }
 
     func getProject(_ request: Request, _ context: Context) async throws -> Response {
-        let slug = try slug(context)
+        let slug = try await slug(context, may: .viewStatus)
         guard let project = try await guarded({ try await store.project(slug) }) else { throw APIError.notFound("project \(slug)") }
         return JSONResponse.make(APIProject(project, slug: slug))
     }
@@ -172,7 +198,7 @@ struct FrontendAPI: Sendable {
     }
 
     func triggerPipeline(_ request: Request, _ context: Context) async throws -> Response {
-        let slug = try slug(context)
+        let slug = try await slug(context, may: .build)
         let body = try await body(TriggerBody.self, request, allowEmpty: true)
         if body?.branch != nil && body?.tag != nil {
             throw APIError.badRequest("give either branch or tag, not both")
@@ -209,12 +235,14 @@ struct FrontendAPI: Sendable {
     func getPipeline(_ request: Request, _ context: Context) async throws -> Response {
         let id = try uuid(context, "pipeline")
         guard let pipeline = try await guarded({ try await store.pipeline(id) }) else { throw APIError.notFound("pipeline \(id)") }
+        try await authorize(context, .viewStatus, project: pipeline.projectSlug)
         return JSONResponse.make(APIPipeline(pipeline))
     }
 
     func getPipelineWorkflows(_ request: Request, _ context: Context) async throws -> Response {
         let id = try uuid(context, "pipeline")
-        guard try await guarded({ try await store.pipeline(id) }) != nil else { throw APIError.notFound("pipeline \(id)") }
+        guard let pipeline = try await guarded({ try await store.pipeline(id) }) else { throw APIError.notFound("pipeline \(id)") }
+        try await authorize(context, .viewStatus, project: pipeline.projectSlug)
         let workflows = try await guarded { try await store.workflows(pipeline: id) }
         return JSONResponse.make(Page(items: workflows.map(APIWorkflow.init)))
     }
@@ -222,19 +250,21 @@ struct FrontendAPI: Sendable {
     func getWorkflow(_ request: Request, _ context: Context) async throws -> Response {
         let id = try uuid(context, "workflow")
         guard let workflow = try await guarded({ try await store.workflow(id) }) else { throw APIError.notFound("workflow \(id)") }
+        try await authorize(context, .viewStatus, project: workflow.projectSlug)
         return JSONResponse.make(APIWorkflow(workflow))
     }
 
     func getWorkflowJobs(_ request: Request, _ context: Context) async throws -> Response {
         let id = try uuid(context, "workflow")
-        guard try await guarded({ try await store.workflow(id) }) != nil else { throw APIError.notFound("workflow \(id)") }
+        guard let workflow = try await guarded({ try await store.workflow(id) }) else { throw APIError.notFound("workflow \(id)") }
+        try await authorize(context, .viewBuilds, project: workflow.projectSlug)
         let jobs = try await guarded { try await store.jobs(workflow: id) }
         let ids = Dictionary(jobs.map { ($0.name, $0.id) }, uniquingKeysWith: { first, _ in first })
         return JSONResponse.make(Page(items: jobs.map { APIWorkflowJob($0, dependencies: $0.requires.compactMap { ids[$0] }) }))
     }
 
-    func job(_ context: Context) async throws -> (ProjectSlug, JobRecord) {
-        let slug = try slug(context)
+    func job(_ context: Context, may action: ProjectAction = .viewBuilds) async throws -> (ProjectSlug, JobRecord) {
+        let slug = try await slug(context, may: action)
         let number = try int(context, "number")
         guard let job = try await guarded({ try await store.job(project: slug, number: number) }) else {
             throw APIError.notFound("job \(number) of project \(slug)")

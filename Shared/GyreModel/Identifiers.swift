@@ -31,6 +31,9 @@ public struct ProjectSlug: Sendable, Hashable, Codable, CustomStringConvertible 
 
     public var description: String { "\(vcs)/\(org)/\(repo)" }
 
+    /// The organisation's slug, `vcs/org` (as `org-slug` in API v2).
+    public var organization: String { "\(vcs)/\(org)" }
+
     /// The long VCS name used in API fields (`github`, `bitbucket`).
     public var providerName: String { vcs == "gh" ? "GitHub" : "Bitbucket" }
 }

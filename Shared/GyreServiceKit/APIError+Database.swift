@@ -10,6 +10,10 @@ extension APIError {
             return try await body()
         } catch let error as APIError {
             throw error
+        } catch let error as StoreError where error.code == .conflict {
+            throw APIError(.conflict, error.message)
+        } catch let error as StoreError where error.code == .notFound {
+            throw APIError(.notFound, error.message)
         } catch {
             logger?.error("database call failed", metadata: ["error": "\(StoreError.reason(error))"])
             throw APIError.unavailable("the database is not reachable right now; try again shortly")

@@ -14,9 +14,12 @@ public struct Caller: Sendable, Equatable {
     /// A project token: the only project it may touch, and its scope (`status`, `view-builds`, `all`).
     public var project: String?
     public var scope: String?
+    /// Signed in with a session cookie: the session's CSRF token (nil for API tokens).
+    public var csrfToken: String?
 
     public init(userId: UUID?, login: String, admin: Bool, tokenId: UUID? = nil, project: String? = nil,
-                scope: String? = nil) {
+                scope: String? = nil, csrfToken: String? = nil) {
+        self.csrfToken = csrfToken
         self.userId = userId
         self.login = login
         self.admin = admin
@@ -35,11 +38,14 @@ public struct GyreRequestContext: RequestContext {
     public var coreContext: CoreRequestContextStorage
     public var caller: Caller?
     public var requestId: String
+    /// The peer's IP address (dotted IPv4 or IPv6 text), for sign-in history, rate limits and audit events.
+    public var remoteIP: String?
 
     public init(source: ApplicationRequestContextSource) {
         coreContext = .init(source: source)
         caller = nil
         requestId = ""
+        remoteIP = source.channel.remoteAddress?.ipAddress
     }
 }
 

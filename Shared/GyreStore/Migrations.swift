@@ -301,6 +301,60 @@ public enum Migrations {
         ALTER TABLE jobs ADD COLUMN agent_token_hash text;
         CREATE INDEX jobs_agent_token ON jobs (agent_token_hash) WHERE agent_token_hash IS NOT NULL
         """,
+        // Roles, groups, sign-in sessions and sign-in history (identity issue).
+        """
+        CREATE TABLE org_members (
+            organization_id uuid NOT NULL REFERENCES organizations(id) ON DELETE CASCADE,
+            user_id uuid NOT NULL REFERENCES users(id) ON DELETE CASCADE,
+            role text NOT NULL CHECK (role IN ('admin', 'member', 'viewer')),
+            created_at timestamptz NOT NULL DEFAULT now(),
+            PRIMARY KEY (organization_id, user_id)
+        );
+        CREATE INDEX org_members_user ON org_members (user_id);
+        CREATE TABLE project_members (
+            project_slug text NOT NULL REFERENCES projects(slug) ON DELETE CASCADE,
+            user_id uuid NOT NULL REFERENCES users(id) ON DELETE CASCADE,
+            role text NOT NULL CHECK (role IN ('admin', 'write', 'read')),
+            created_at timestamptz NOT NULL DEFAULT now(),
+            PRIMARY KEY (project_slug, user_id)
+        );
+        CREATE INDEX project_members_user ON project_members (user_id);
+        CREATE TABLE user_groups (
+            id uuid PRIMARY KEY,
+            organization_id uuid REFERENCES organizations(id) ON DELETE CASCADE,
+            name text NOT NULL,
+            source text NOT NULL CHECK (source IN ('org', 'ldap')),
+            created_at timestamptz NOT NULL DEFAULT now()
+        );
+        CREATE UNIQUE INDEX user_groups_name ON user_groups (COALESCE(organization_id, '00000000-0000-0000-0000-000000000000'::uuid), source, name);
+        CREATE TABLE user_group_members (
+            group_id uuid NOT NULL REFERENCES user_groups(id) ON DELETE CASCADE,
+            user_id uuid NOT NULL REFERENCES users(id) ON DELETE CASCADE,
+            PRIMARY KEY (group_id, user_id)
+        );
+        CREATE TABLE sessions (
+            id_hash text PRIMARY KEY,
+            user_id uuid NOT NULL REFERENCES users(id) ON DELETE CASCADE,
+            csrf_token text NOT NULL,
+            ip text,
+            created_at timestamptz NOT NULL DEFAULT now(),
+            expires_at timestamptz NOT NULL
+        );
+        CREATE INDEX sessions_user ON sessions (user_id);
+        CREATE TABLE sign_ins (
+            id bigserial PRIMARY KEY,
+            user_id uuid REFERENCES users(id) ON DELETE CASCADE,
+            login text NOT NULL,
+            method text NOT NULL,
+            success boolean NOT NULL,
+            ip text,
+            at timestamptz NOT NULL DEFAULT now()
+        );
+        CREATE INDEX sign_ins_at ON sign_ins (at);
+        ALTER TABLE users ADD COLUMN source text NOT NULL DEFAULT 'local';
+        ALTER TABLE users ADD COLUMN ldap_dn text;
+        ALTER TABLE users ADD COLUMN deactivated_at timestamptz
+        """,
     ]
 
     /// Applies the steps not yet applied, in order, in one transaction.

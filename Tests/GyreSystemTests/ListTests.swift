@@ -31,6 +31,7 @@ extension EndToEnd {
             .trimmingCharacters(in: .whitespacesAndNewlines)
         let carol = APIClient(base: api, token: carolToken)
         let slug = try await system.project("lists", config: "version: 2.1\njobs:\n  build:\n\(hostJob("true"))\n")
+        try await system.grant("carol", role: "member")
         for _ in 0..<22 { _ = try await system.client.trigger(slug) }
         let hers = try await carol.trigger(slug, branch: "topic")
 

@@ -116,6 +116,22 @@ final class SystemFixture: Sendable {
     }
 
     /// A project whose repository holds `config` as .circleci/config.yml, followed by the API.
+    /// Creates a user with an API token (through `gyre admin`, as an operator would); returns the token.
+    func user(_ login: String, password: String? = nil) throws -> String {
+        let gyre = "\(system.configuration.binDirectory)/gyre"
+        let db = system.configuration.postgresURL
+        _ = try Self.shell([gyre, "admin", "create-user", login, "--postgres-url", db])
+        return try Self.shell([gyre, "admin", "create-token", login, "--postgres-url", db])
+            .trimmingCharacters(in: .whitespacesAndNewlines)
+    }
+
+    /// Gives a user a role in an organisation (`gh/acme`) as the installation admin.
+    func grant(_ login: String, organization: String = "gh/acme", role: String) async throws {
+        let url = system.apiURL.appendingPathComponent("api/gyre/orgs/\(organization)/members/\(login)")
+        let (code, body) = await http.send("PUT", url, body: Data(#"{"role": "\#(role)"}"#.utf8))
+        guard code == 200 else { throw LocalSystemError("grant \(role) to \(login): \(code) \(String(decoding: body, as: UTF8.self))") }
+    }
+
     func project(_ name: String, config: String, files: [String: String] = [:]) async throws -> String {
         let org = "acme"
         var all = files
