@@ -74,28 +74,6 @@ struct PipelineProcessor: Sendable {
     let orbs: OrbCache
 
     /// The `pipeline.*` values of a pipeline at a revision.
-    static func values(_ pipeline: PipelineRecord, revision: String) -> PipelineValues {
-        PipelineValues(
-            id: pipeline.id, number: pipeline.number, projectGitURL: pipeline.vcsURL,
-            projectType: ProjectSlug(pipeline.projectSlug)?.vcs == "bb" ? "bitbucket" : "github",
-            gitBranch: pipeline.branch, gitTag: pipeline.tag, gitRevision: revision,
-            triggerSource: pipeline.triggerSource, scheduledWorkflow: pipeline.scheduledWorkflow,
-            projectSlug: pipeline.projectSlug, triggerParameters: triggerParameters(pipeline))
-    }
-
-    /// `pipeline.trigger_parameters.*` of a pipeline (CircleCI's own, `circleci.*`; others are empty).
-    static func triggerParameters(_ pipeline: PipelineRecord) -> [String: String] {
-        let type = pipeline.scheduledWorkflow != nil ? "schedule" : (pipeline.triggerType == "webhook" ? "github" : "api")
-        let values = [
-            "circleci.trigger_type": type,
-            "circleci.event_type": pipeline.scheduledWorkflow != nil ? "schedule"
-                : (pipeline.triggerType == "webhook" ? (pipeline.tag != nil ? "tag" : "push") : "manual"),
-            "circleci.event_time": ISO8601DateFormatter().string(from: pipeline.createdAt),
-            "circleci.actor_id": pipeline.actor,
-        ]
-        return values
-    }
-
     func process(_ id: UUID) async throws {
         guard let pipeline = try await store.pendingPipeline(id) else { return }
         var logger = self.logger
@@ -132,14 +110,15 @@ struct PipelineProcessor: Sendable {
         do {
             let compiler = try await orbs.compiler(for: source)
             let plan = classMap.apply(to: try compiler.compile(yaml: source, parameters: pipeline.parameters,
-                                                               pipeline: Self.values(pipeline, revision: revision)))
-            _ = try await store.storeCompiled(pipeline: id, revision: revision, plan: plan)
+                                                               pipeline: pipeline.values(revision: revision)))
+            _ = try await store.storeCompiled(pipeline: id, revision: revision, plan: plan, source: source)
             await ScheduleTicker.record(plan: plan, project: pipeline.projectSlug, branch: pipeline.branch,
                                         store: ScheduleStore(database: store.database), logger: logger)
             logger.info("pipeline compiled", metadata: ["workflows": "\(plan.workflows.count)"])
         } catch let errors as ConfigErrors {
             try await store.storeErrored(pipeline: id, revision: revision,
-                                         errors: errors.errors.map { PipelineError(type: "config", message: $0.description) })
+                                         errors: errors.errors.map { PipelineError(type: "config", message: $0.description) },
+                                         source: source)
             logger.info("pipeline config is invalid", metadata: ["errors": "\(errors.errors.count)"])
         }
     }
@@ -154,7 +133,7 @@ struct PipelineProcessor: Sendable {
             let compiler = try await orbs.compiler(for: configuration)
             let plan = classMap.apply(to: try compiler.compile(
                 yaml: configuration, parameters: parameters,
-                pipeline: Self.values(pipeline, revision: pipeline.revision ?? ""), continuation: true))
+                pipeline: pipeline.values(revision: pipeline.revision ?? ""), continuation: true))
             _ = try await store.storeContinued(pipeline: id, plan: plan)
             logger.info("pipeline continued", metadata: ["workflows": "\(plan.workflows.count)"])
         } catch let errors as ConfigErrors {

@@ -52,6 +52,7 @@ struct FrontendAPI: Sendable {
         registerSessions(on: router)
         registerRoles(on: router)
         registerAdmin(on: router)
+        registerAccount(on: router)
     }
 
     // MARK: parameters

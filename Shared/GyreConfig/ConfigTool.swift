@@ -59,7 +59,7 @@ public struct ConfigTool: Sendable {
         }
     }
 
-    static func render(_ plan: PipelinePlan, format: Format) throws -> String {
+    public static func render(_ plan: PipelinePlan, format: Format) throws -> String {
         switch format {
         case .json:
             let encoder = JSONEncoder()

@@ -31,6 +31,25 @@ public struct BuildStore: Sendable {
     }
 
     /// Numbers of a project's most recent jobs (not parallel runs), newest first.
+    /// The newest jobs across `projects` (slug, number), newest first.
+    public func recentJobs(projects: [String], limit: Int, offset: Int) async throws -> [(project: String, number: Int)] {
+        let rows = try await database.query("""
+            SELECT project_slug, number FROM jobs WHERE project_slug = ANY(\(projects)) AND parent_id IS NULL
+            ORDER BY created_at DESC, number DESC LIMIT \(limit) OFFSET \(offset)
+            """)
+        var result: [(String, Int)] = []
+        for try await (project, number) in rows.decode((String, Int).self) { result.append((project, number)) }
+        return result
+    }
+
+    /// Every followed project (slug, git URL), by slug.
+    public func projects() async throws -> [(slug: String, vcsURL: String)] {
+        let rows = try await database.query("SELECT slug, vcs_url FROM projects ORDER BY slug")
+        var result: [(String, String)] = []
+        for try await row in rows.decode((String, String).self) { result.append(row) }
+        return result
+    }
+
     public func recentJobNumbers(project: ProjectSlug, limit: Int, offset: Int) async throws -> [Int] {
         let rows = try await database.query("""
             SELECT number FROM jobs WHERE project_slug = \(project.description) AND parent_id IS NULL

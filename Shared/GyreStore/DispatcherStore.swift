@@ -23,7 +23,7 @@ public struct DispatcherStore: Sendable {
     /// redundant builds, the unfinished workflows of older pipelines on the
     /// same (non-default) branch are canceled in the same transaction.
     /// Returns false if the pipeline was not pending.
-    public func storeCompiled(pipeline id: UUID, revision: String, plan: PipelinePlan) async throws -> Bool {
+    public func storeCompiled(pipeline id: UUID, revision: String, plan: PipelinePlan, source: String? = nil) async throws -> Bool {
         try await database.transaction { connection in
             guard let facts = try await lockPipeline(id, state: "pending", on: connection) else { return false }
             try await insertWorkflows(of: plan, pipeline: id, facts: facts, firstPosition: 0, on: connection)
@@ -31,7 +31,7 @@ public struct DispatcherStore: Sendable {
             let key: String? = plan.setup ? Self.newContinuationKey() : nil
             try await connection.run("""
                 UPDATE pipelines SET state = \(plan.setup ? "setup" : "created"), revision = \(revision),
-                       continuation_key = \(key), updated_at = now() WHERE id = \(id)
+                       continuation_key = \(key), config_source = \(source), updated_at = now() WHERE id = \(id)
                 """, logger)
             if let branch = facts.branch, facts.tag == nil, !Self.defaultBranches.contains(branch),
                facts.triggerSource != .scheduledPipeline {
@@ -160,9 +160,10 @@ public struct DispatcherStore: Sendable {
     }
 
     /// Marks a pending pipeline `errored` with the messages a person needs to fix it.
-    public func storeErrored(pipeline id: UUID, revision: String?, errors: [PipelineError]) async throws {
+    public func storeErrored(pipeline id: UUID, revision: String?, errors: [PipelineError], source: String? = nil) async throws {
         try await database.query("""
             UPDATE pipelines SET state = 'errored', revision = COALESCE(\(revision), revision),
+                   config_source = COALESCE(\(source), config_source),
                    errors = \(JSON.encode(errors))::jsonb, updated_at = now()
             WHERE id = \(id) AND state = 'pending'
             """)

@@ -353,7 +353,8 @@ public enum Migrations {
         CREATE INDEX sign_ins_at ON sign_ins (at);
         ALTER TABLE users ADD COLUMN source text NOT NULL DEFAULT 'local';
         ALTER TABLE users ADD COLUMN ldap_dn text;
-        ALTER TABLE users ADD COLUMN deactivated_at timestamptz
+        ALTER TABLE users ADD COLUMN deactivated_at timestamptz;
+        ALTER TABLE pipelines ADD COLUMN config_source text
         """,
     ]
 

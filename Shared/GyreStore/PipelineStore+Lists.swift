@@ -38,4 +38,13 @@ extension PipelineStore {
         for try await row in rows.decode((UUID, String, String, String).self) { result.append(row) }
         return result
     }
+
+    /// The configuration texts of a pipeline: what was fetched and, for a setup pipeline, what it was continued with.
+    public func configuration(pipeline id: UUID) async throws -> (source: String?, continuation: String?, setup: Bool)? {
+        let rows = try await database.query("""
+            SELECT config_source, continuation_config, continuation_key IS NOT NULL OR state = 'setup' FROM pipelines WHERE id = \(id)
+            """)
+        for try await row in rows.decode((String?, String?, Bool).self) { return row }
+        return nil
+    }
 }

@@ -69,5 +69,33 @@ extension EndToEnd {
         #expect(userCode == 200 && user.contains("\"login\":\"carol\""), "\(user)")
         #expect(await system.http.get(api.appendingPathComponent("api/v2/user/\(UUID())")).0 == 404)
     }
+
+    @Test func v11AccountCallsAndThePipelineConfigShowWhatTheCallerMayRead() async throws {
+        let system = try fixture
+        let api = system.system.apiURL
+        let config = "version: 2.1\njobs:\n  build:\n\(hostJob("echo configured"))\n"
+        let slug = try await system.project("account", config: config)
+        let pipeline = try await system.client.trigger(slug)
+        _ = try await system.client.wait(for: pipeline.id)
+        let outsider = HTTPProbe.authenticated(try system.user("ola"))
+        let (meCode, me) = await outsider.get(api.appendingPathComponent("api/v1.1/me"))
+        #expect(meCode == 200 && me.contains(#""login":"ola""#) && me.contains(#""admin":false"#), "\(me)")
+        // The admin sees the project and its builds; a user without a role sees neither.
+        let (_, projects) = await system.http.get(api.appendingPathComponent("api/v1.1/projects"))
+        #expect(projects.contains(#""reponame":"account""#) && projects.contains(#""username":"acme""#), "\(projects)")
+        #expect(await outsider.get(api.appendingPathComponent("api/v1.1/projects")).1 == "[]")
+        let (_, recent) = await system.http.get(api.appendingPathComponent("api/v1.1/recent-builds"))
+        #expect(recent.contains(#""reponame":"account""#) || recent.contains("account"), "\(recent.prefix(300))")
+        #expect(await outsider.get(api.appendingPathComponent("api/v1.1/recent-builds")).1 == "[]")
+        // The pipeline's configuration: what was fetched, and its processed form.
+        let path = api.appendingPathComponent("api/v2/pipeline/\(pipeline.id.uuidString.lowercased())/config")
+        let (code, body) = await system.http.get(path)
+        #expect(code == 200)
+        let texts = try JSONDecoder().decode([String: String].self, from: Data(body.utf8))
+        #expect(texts["source"] == config, "\(body)")
+        #expect(texts["compiled"]?.contains("echo configured") == true, "\(body)")
+        #expect(texts["setup-config"] == nil)
+        #expect(await outsider.get(path).0 == 403)
+    }
 }
 }
