@@ -120,7 +120,7 @@ let package = Package(
                     path: "Tests/GyreConfigTests", swiftSettings: swiftSettings),
         .testTarget(name: "GyreAdapterTests", dependencies: ["GyreAMQP", "GyreRedis"],
                     path: "Tests/GyreAdapterTests", swiftSettings: swiftSettings),
-        .testTarget(name: "GyreTriggerTests", dependencies: ["FrontendService", "DispatcherService", "GyreModel"],
+        .testTarget(name: "GyreTriggerTests", dependencies: ["FrontendService", "DispatcherService", "GyreModel", "GyreRedis"],
                     path: "Tests/GyreTriggerTests", swiftSettings: swiftSettings),
         .testTarget(name: "GyreStorageTests", dependencies: ["GyreJUnit", "GyreStore", "OutputProcessorService"],
                     path: "Tests/GyreStorageTests", swiftSettings: swiftSettings),

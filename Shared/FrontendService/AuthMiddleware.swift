@@ -12,6 +12,7 @@ struct AuthMiddleware: RouterMiddleware {
     let identity: IdentityStore
     let adminToken: String?
     let cache: TokenCache
+    let limiter: RateLimiter
 
     /// Paths that answer without a caller: health, metrics, GitHub webhooks (HMAC) and the
     /// continuation of a setup pipeline (its continuation key is the credential, as on CircleCI).
@@ -27,7 +28,7 @@ struct AuthMiddleware: RouterMiddleware {
         // Signing in is open: the body carries the credentials.
         if request.method == .post && request.uri.path == "/api/gyre/session" { return try await next(request, context) }
         if Self.credential(request) == nil, let session = Self.sessionSecret(request) {
-            return try await next(request, try await signedIn(request, context, session: session))
+            return try await limited(request, try await signedIn(request, context, session: session), next: next)
         }
         guard let secret = Self.credential(request) else {
             throw APIError(.unauthorized, "this call needs an API token: send it in the Circle-Token header, as the "
@@ -55,7 +56,20 @@ struct AuthMiddleware: RouterMiddleware {
             }
         }
         context.logger[metadataKey: "caller"] = .string(context.caller?.login ?? "-")
-        return try await next(request, context)
+        return try await limited(request, context, next: next)
+    }
+
+    /// Applies the per-caller rate limit (the operator token is not limited).
+    func limited(_ request: Request, _ context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
+        guard let caller = context.caller, let user = caller.userId else { return try await next(request, context) }
+        let key = "user:\(user)"
+        let wait = await limiter.waitMilliseconds(caller: key)
+        guard wait > 0 else { return try await next(request, context) }
+        let seconds = max(1, (wait + 999) / 1000)
+        var response = JSONResponse.make(["message": "rate limit exceeded: at most \(limiter.burst) requests at once and "
+            + "\(limiter.perSecond) per second per caller; retry after \(seconds) s"], status: .tooManyRequests)
+        response.headers[.retryAfter] = String(seconds)
+        return response
     }
 
     /// A session cookie's caller; calls that change something must carry its CSRF token.

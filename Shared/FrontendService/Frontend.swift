@@ -30,7 +30,10 @@ public enum Frontend {
             directory: nil,
             externalURL: environment.string("GYRE_EXTERNAL_URL", default: "http://localhost"))
         let auth = AuthMiddleware(identity: IdentityStore(database: database),
-                                  adminToken: environment.optionalString("GYRE_ADMIN_TOKEN"), cache: tokens)
+                                  adminToken: environment.optionalString("GYRE_ADMIN_TOKEN"), cache: tokens,
+                                  limiter: RateLimiter(redis: redis, namespace: environment.namespace,
+                                                       perSecond: environment.int("GYRE_RATE_LIMIT_PER_SECOND", default: 150, range: 0...1_000_000),
+                                                       burst: environment.int("GYRE_RATE_LIMIT_BURST", default: 300, range: 0...1_000_000)))
         app.routes { router in
             router.add(middleware: auth)
             api.register(on: router)

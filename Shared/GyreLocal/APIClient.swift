@@ -22,7 +22,12 @@ public struct APIClient: Sendable {
     func call<T: Decodable>(_ method: String, _ path: String, body: [String: Any]? = nil, as type: T.Type,
                             headers: [String: String] = [:]) async throws -> T {
         let data = try body.map { try JSONSerialization.data(withJSONObject: $0) }
-        let (status, response) = await http.send(method, base.appendingPathComponent(path), body: data, headers: headers)
+        var (status, response, fields) = await http.exchange(method, base.appendingPathComponent(path), body: data, headers: headers)
+        // Over the rate limit: wait as the server says, as a well-behaved client does.
+        for _ in 0..<20 where status == 429 {
+            try await Task.sleep(for: .seconds(Double(fields["retry-after"] ?? "") ?? 1))
+            (status, response, fields) = await http.exchange(method, base.appendingPathComponent(path), body: data, headers: headers)
+        }
         guard (200..<300).contains(status) else {
             throw APIFailure(status: status, body: String(decoding: response, as: UTF8.self))
         }
