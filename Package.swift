@@ -63,6 +63,9 @@ let package = Package(
                        providers: [.apt(["librabbitmq-dev"])]),
         .systemLibrary(name: "CHiredis", path: "Shared/CHiredis", pkgConfig: "hiredis",
                        providers: [.apt(["libhiredis-dev"])]),
+        // OpenLDAP's client library, for LDAP sign-in.
+        .systemLibrary(name: "CLDAP", path: "Shared/CLDAP", pkgConfig: "ldap",
+                       providers: [.apt(["libldap-dev"])]),
         .target(name: "CGyreShims", dependencies: ["CRabbitMQ", "CHiredis"], path: "Shared/CGyreShims"),
         .target(name: "CGyreSystem", path: "Shared/CGyreSystem"),
 
@@ -79,6 +82,8 @@ let package = Package(
         shared("GyreProcess", ["CGyreSystem", log]),
         shared("GyreGit", ["GyreProcess"]),
         shared("GyreDocker", ["GyreProcess"]),
+        // LDAP sign-in (libldap, one handle per call, off the cooperative pool).
+        shared("GyreLDAP", ["CLDAP"]),
         // JUnit XML reports (FoundationXML stays out of the other modules).
         shared("GyreJUnit", []),
 
@@ -87,7 +92,7 @@ let package = Package(
                                   hb, lifecycle, log, metrics, prom, pg]),
 
         // Service logic, one library per service.
-        shared("FrontendService", ["GyreServiceKit", "GyreStore", "GyreRedis", "GyreProtocol", "GyreConfig", hb, crypto]),
+        shared("FrontendService", ["GyreServiceKit", "GyreStore", "GyreRedis", "GyreProtocol", "GyreConfig", "GyreLDAP", hb, crypto]),
         shared("DispatcherService", ["GyreServiceKit", "GyreConfig", "GyreGit", "GyreStore"]),
         shared("SchedulerService", ["GyreServiceKit", "GyreStore", "GyreModel"]),
         shared("OutputProcessorService", ["GyreServiceKit", "GyreStore", "GyreRedis", "GyreJUnit", hb]),
@@ -113,6 +118,8 @@ let package = Package(
         .testTarget(name: "BuildAgentStepTests", dependencies: ["BuildAgentService", "GyreModel"],
                     path: "Tests/BuildAgentStepTests", swiftSettings: swiftSettings),
         .testTarget(name: "GyreTestSplitTests", dependencies: ["GyreTestSplit"], path: "Tests/GyreTestSplitTests",
+                    swiftSettings: swiftSettings),
+        .testTarget(name: "GyreLDAPTests", dependencies: ["GyreLDAP"], path: "Tests/GyreLDAPTests",
                     swiftSettings: swiftSettings),
         .testTarget(name: "GyreModelTests", dependencies: ["GyreModel"], path: "Tests/GyreModelTests",
                     swiftSettings: swiftSettings),

@@ -27,7 +27,7 @@ public enum Frontend {
                                    permissionsURL: environment.string("GYRE_PERMISSIONS_URL", default: "http://127.0.0.1:3013"),
                                    internalToken: environment.optionalString("GYRE_INTERNAL_TOKEN")),
             signInLimiter: SignInLimiter(redis: redis, namespace: environment.namespace),
-            directory: nil,
+            directory: LDAPDirectory.fromEnvironment(environment, logger: app.logger),
             externalURL: environment.string("GYRE_EXTERNAL_URL", default: "http://localhost"))
         let auth = AuthMiddleware(identity: IdentityStore(database: database),
                                   adminToken: environment.optionalString("GYRE_ADMIN_TOKEN"), cache: tokens,

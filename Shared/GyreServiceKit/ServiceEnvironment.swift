@@ -15,6 +15,11 @@ public final class ServiceEnvironment: Sendable {
     /// Problems found so far, e.g. `GYRE_PORT: "abc" is not a port number`.
     public var problems: [String] { recorded.withLock { $0 } }
 
+    /// The variables whose names start with `prefix` (e.g. `GYRE_LDAP_`), for settings read by a library of their own.
+    public func all(prefix: String) -> [String: String] {
+        values.filter { $0.key.hasPrefix(prefix) }
+    }
+
     public func problem(_ text: String) {
         recorded.withLock { $0.append(text) }
     }

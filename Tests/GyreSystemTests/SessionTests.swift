@@ -88,3 +88,41 @@ extension EndToEnd {
     }
 }
 }
+
+extension EndToEnd {
+/// LDAP sign-in against the real slapd of deploy/scripts/start-slapd.sh.
+@Suite struct LDAPSignInTests {
+    @Test func directoryUsersSignInOthersDoNot() async throws {
+        let system = try fixture
+        let api = system.system.apiURL
+        let session = api.appendingPathComponent("api/gyre/session")
+        #expect(!SystemFixture.ldapEnvironment().isEmpty, "run deploy/scripts/start-slapd.sh first (test.sh does)")
+        func signIn(_ login: String, _ password: String) async -> (Int, String) {
+            let (code, body) = await HTTPProbe().send(
+                "POST", session, body: try! JSONSerialization.data(withJSONObject: ["login": login, "password": password]))
+            return (code, String(decoding: body, as: UTF8.self))
+        }
+        // The admin's check of the settings, with a sign-in.
+        let (_, check) = await system.http.send("POST", api.appendingPathComponent("api/gyre/ldap/test"),
+                                                body: Data(#"{"login": "alice", "password": "alice-secret"}"#.utf8))
+        #expect(String(decoding: check, as: UTF8.self).contains(#""ok":"true""#), "\(String(decoding: check, as: UTF8.self))")
+        // A good password: the user is created from the directory (not an admin: the installation has one), with groups.
+        let (good, goodBody) = await signIn("alice", "alice-secret")
+        #expect(good == 201 && goodBody.contains(#""admin":false"#) && goodBody.contains("Alice"), "\(goodBody)")
+        let (_, stats) = await system.http.get(URL(string: api.absoluteString + "/api/gyre/users/statistics")!)
+        #expect(stats.contains(#""login":"alice""#) && stats.contains(#""source":"ldap""#) && stats.contains("alice@gyre.test"),
+                "\(stats)")
+        // A bad password, a user outside the search base, an unknown user: the same refusal.
+        let (bad, badBody) = await signIn("alice", "not-her-password")
+        #expect(bad == 401, "\(badBody)")
+        let (outside, outsideBody) = await signIn("carol", "carol-secret")
+        #expect(outside == 401 && outsideBody == badBody, "\(outsideBody)")
+        #expect(await signIn("mallory", "whatever-pass").0 == 401)
+        // Her LDAP groups are mirrored as groups of the installation.
+        _ = try await system.project("ldap-groups", config: "version: 2.1\njobs:\n  build:\n\(hostJob("true"))\n")
+        let (_, groups) = await system.http.get(api.appendingPathComponent("api/gyre/orgs/gh/acme/groups"))
+        #expect(groups.contains(#""name":"developers""#) && groups.contains(#""source":"ldap""#) && groups.contains("alice"),
+                "\(groups)")
+    }
+}
+}

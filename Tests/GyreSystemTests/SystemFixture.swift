@@ -53,11 +53,25 @@ final class SystemFixture: Sendable {
                                           "GYRE_ORB_DIR": "\(runDirectory)/orbs",
                                           "GYRE_NO_AGENT_TIMEOUT_SECONDS": "15",
                                           "GYRE_RESOURCE_CLASS_MAP": "windows.medium=gyre/host"]
+        // LDAP sign-in against deploy/scripts/start-slapd.sh's directory (test.sh starts it).
+        for (key, value) in Self.ldapEnvironment() { configuration.extraEnvironment[key] = value }
         system = LocalSystem(configuration: configuration)
     }
 
-    /// The first of `count` consecutive loopback ports that nothing listens on.
-    /// A free range below the kernel's ephemeral ports: replicas start long after this check,
+    /// The GYRE_LDAP_* settings start-slapd.sh wrote to `$GYRE_HOME/slapd/ldap.env` (empty when it has not run).
+    static func ldapEnvironment() -> [String: String] {
+        let home = ProcessInfo.processInfo.environment["GYRE_HOME"] ?? "\(repoRoot)/.run"
+        guard let text = try? String(contentsOfFile: "\(home)/slapd/ldap.env", encoding: .utf8) else { return [:] }
+        var result: [String: String] = [:]
+        for line in text.split(separator: "\n") where line.hasPrefix("GYRE_LDAP_") {
+            let parts = line.split(separator: "=", maxSplits: 1).map(String.init)
+            if parts.count == 2 { result[parts[0]] = parts[1] }
+        }
+        return result
+    }
+
+    /// The first of `count` consecutive loopback ports that nothing listens on:
+    /// a free range below the kernel's ephemeral ports: replicas start long after this check,
     /// and a port inside the ephemeral range may meanwhile be taken by any outgoing connection.
     static func freePortBase(count: Int) throws -> Int {
         let range = (try? String(contentsOfFile: "/proc/sys/net/ipv4/ip_local_port_range", encoding: .utf8))?

@@ -11,6 +11,7 @@ PACKAGES=(
   docker.io docker-compose                  # job containers (build-agent) + compose file
   librabbitmq-dev libhiredis-dev pkg-config # C libraries linked by the Swift packages
   debootstrap                               # builds the local job image gyre/base:bookworm
+  slapd ldap-utils libldap-dev openssl      # LDAP sign-in: the client library, and a throwaway directory for tests
   git curl ca-certificates procps iproute2  # tools used by scripts and tests (git checkouts, pg/redis probes, ss)
 )
 
@@ -42,6 +43,11 @@ if [[ $(id -u) -ne 0 ]]; then
 fi
 
 export DEBIAN_FRONTEND=noninteractive
+# Debian's slapd would configure and start a directory of its own; Gyre's scripts
+# run their own slapd (deploy/scripts/start-slapd.sh), so skip that.
+if [[ " ${missing[*]} " == *" slapd "* ]]; then
+  echo "slapd slapd/no_configuration boolean true" | "${SUDO[@]}" debconf-set-selections
+fi
 log "installing: ${missing[*]}"
 start=$(date +%s)
 "${SUDO[@]}" apt-get update -q

@@ -9,3 +9,5 @@ export GYRE_TEST_REDIS_URL="$GYRE_REDIS_URL"
 export GYRE_TEST_AMQP_URL="$GYRE_AMQP_URL"
 export GYRE_JOB_IMAGE=gyre/base:bookworm
 export GYRE_REPO_ROOT="$REPO"
+# Where the tests find deploy/scripts/start-slapd.sh's directory (slapd/ldap.env).
+export GYRE_HOME

@@ -32,6 +32,8 @@ bash "$REPO/deploy/scripts/install-deps.sh"
 
 phase "start infrastructure"
 bash "$REPO/deploy/scripts/start-infra.sh"
+# A throwaway LDAP directory for the LDAP sign-in tests.
+bash "$REPO/deploy/scripts/start-slapd.sh"
 
 phase "base job image"
 bash "$REPO/deploy/images/build-base-image.sh"
