@@ -21,16 +21,11 @@ struct DecisionAPI: Sendable {
     }
 
     func register(on router: Router<GyreRequestContext>) {
+        router.add(middleware: InternalTokenMiddleware(token: internalToken, prefixes: ["/api/v1/"]))
         router.get("api/v1/access") { request, context in try await decide(request, context) }
     }
 
     func decide(_ request: Request, _ context: GyreRequestContext) async throws -> Decision {
-        if let internalToken, !internalToken.isEmpty {
-            let sent = request.headers[.authorization].map { String($0.dropFirst("Bearer ".count)) } ?? ""
-            guard request.headers[.authorization]?.lowercased().hasPrefix("bearer ") == true, sent == internalToken else {
-                throw APIError(.unauthorized, "the decision API needs GYRE_INTERNAL_TOKEN as a bearer token")
-            }
-        }
         let query = request.uri.queryParameters
         guard let userText = query.get("user"), let user = UUID(uuidString: userText) else {
             throw APIError.badRequest("give the user's id: ?user=<uuid>")

@@ -71,6 +71,24 @@ extension EndToEnd {
         #expect(operatorCall.status == 200, "\(operatorCall.text)")
         // Health stays open.
         #expect(await HTTPProbe().get(system.system.url(of: "output-processor", path: "/status")).0 == 200)
+        // The permissions and domain services' internal APIs too: only with GYRE_INTERNAL_TOKEN.
+        let me = try JSONDecoder().decode([String: String?].self, from: Data(await system.http.get(
+            system.system.apiURL.appendingPathComponent("api/v2/me")).1.utf8))
+        let adminId = try #require(me["id"] ?? nil)
+        let decision = URL(string: system.system.url(of: "permissions").absoluteString
+                           + "/api/v1/access?user=\(adminId)&organization=gh/acme&project=\(slug)")!
+        let users = system.system.url(of: "domain", path: "/api/domain/users")
+        let bearer = HTTPProbe(defaultHeaders: ["Authorization": "Bearer \(system.system.internalToken)"])
+        let forged = HTTPProbe(defaultHeaders: ["Authorization": "Bearer \(String(repeating: "2", count: 40))"])
+        for url in [decision, users] {
+            #expect(await HTTPProbe().get(url).0 == 401, "\(url)")
+            #expect(await forged.get(url).0 == 401, "\(url)")
+            let (code, body) = await bearer.get(url)
+            #expect(code == 200, "\(url): \(body)")
+        }
+        let (_, answer) = await bearer.get(decision)
+        #expect(answer.contains(#""level":"admin""#) && answer.contains(#""installation_admin":true"#), "\(answer)")
+        #expect(await HTTPProbe().get(system.system.url(of: "permissions", path: "/status")).0 == 200)
     }
 
     @Test func tokensWorkAsCircleCIClientsSendThem() async throws {
