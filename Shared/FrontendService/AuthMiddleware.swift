@@ -67,7 +67,7 @@ struct AuthMiddleware: RouterMiddleware {
         guard wait > 0 else { return try await next(request, context) }
         let seconds = max(1, (wait + 999) / 1000)
         var response = JSONResponse.make(["message": "rate limit exceeded: at most \(limiter.burst) requests at once and "
-            + "\(limiter.perSecond) per second per caller; retry after \(seconds) s"], status: .tooManyRequests)
+            + "\(Int(limiter.perSecond)) per second per caller; retry after \(seconds) s"], status: .tooManyRequests)
         response.headers[.retryAfter] = String(seconds)
         return response
     }

@@ -32,7 +32,7 @@ public enum Frontend {
         let auth = AuthMiddleware(identity: IdentityStore(database: database),
                                   adminToken: environment.optionalString("GYRE_ADMIN_TOKEN"), cache: tokens,
                                   limiter: RateLimiter(redis: redis, namespace: environment.namespace,
-                                                       perSecond: environment.int("GYRE_RATE_LIMIT_PER_SECOND", default: 150, range: 0...1_000_000),
+                                                       perSecond: Double(environment.int("GYRE_RATE_LIMIT_PER_SECOND", default: 150, range: 0...1_000_000)),
                                                        burst: environment.int("GYRE_RATE_LIMIT_BURST", default: 300, range: 0...1_000_000)))
         app.routes { router in
             router.add(middleware: auth)

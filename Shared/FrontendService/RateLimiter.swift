@@ -10,11 +10,12 @@ import Synchronization
 final class RateLimiter: Sendable {
     let redis: RedisClient
     let namespace: String
-    let perSecond: Int
+    /// Requests per second refilled (fractions allowed).
+    let perSecond: Double
     let burst: Int
     private let sha = Mutex<String?>(nil)
 
-    init(redis: RedisClient, namespace: String, perSecond: Int, burst: Int) {
+    init(redis: RedisClient, namespace: String, perSecond: Double, burst: Int) {
         self.redis = redis
         self.namespace = namespace
         self.perSecond = perSecond
@@ -45,6 +46,7 @@ final class RateLimiter: Sendable {
         guard enabled else { return 0 }
         let key = "\(namespace):ratelimit:\(caller)"
         let arguments = [key, String(perSecond), String(burst)]
+
         if let known = sha.withLock({ $0 }),
            case .integer(let wait)? = try? await redis.command(["EVALSHA", known, "1"] + arguments) {
             return Int(wait)
