@@ -8,7 +8,7 @@ import Logging
 /// directly so it works on a fresh system before anyone can sign in.
 struct Admin: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
-        abstract: "Create users and API tokens (works on a fresh installation: it talks to Postgres directly).",
+        abstract: "Users and API tokens: create, promote, demote, deactivate, delete, statistics (talks to Postgres directly, so it works on a fresh installation).",
         subcommands: [CreateUser.self, CreateToken.self, Promote.self, Demote.self, Deactivate.self, Activate.self,
                        DeleteUser.self, Stats.self])
 

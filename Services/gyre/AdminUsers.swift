@@ -27,70 +27,75 @@ extension Admin {
         }
     }
 
-    static func change(_ login: String, _ change: IdentityStore.UserChange, connection: Connection,
-                       cache: CacheConnection) async throws -> UserRecord {
+}
+
+/// A `gyre admin` command that changes one user, then ends cached rights on every frontend.
+protocol UserChangeCommand: AsyncParsableCommand {
+    static var change: IdentityStore.UserChange { get }
+    static var outcome: String { get }
+    var login: String { get }
+    var connection: Admin.Connection { get }
+    var cache: Admin.CacheConnection { get }
+}
+
+extension UserChangeCommand {
+    func run() async throws {
+        let (login, change) = (self.login, Self.change)
         let user = try await connection.withDatabase { database in
             try await IdentityStore(database: database).change(login: login, change)
         }
         await cache.invalidate()
-        return user
+        print("\(user.login) \(Self.outcome)")
     }
+}
 
-    struct Promote: AsyncParsableCommand {
+extension Admin {
+
+    struct Promote: UserChangeCommand {
         static let configuration = CommandConfiguration(abstract: "Make a user an installation admin.")
+        static let change = IdentityStore.UserChange.admin(true)
+        static let outcome = "is an admin"
         @Argument(help: "The user's login.") var login: String
         @OptionGroup var connection: Connection
         @OptionGroup var cache: CacheConnection
-        func run() async throws {
-            let user = try await Admin.change(login, .admin(true), connection: connection, cache: cache)
-            print("\(user.login) is an admin")
-        }
     }
 
-    struct Demote: AsyncParsableCommand {
+    struct Demote: UserChangeCommand {
         static let configuration = CommandConfiguration(abstract: "Take a user's installation admin rights (one admin always remains).")
+        static let change = IdentityStore.UserChange.admin(false)
+        static let outcome = "is no longer an admin"
         @Argument(help: "The user's login.") var login: String
         @OptionGroup var connection: Connection
         @OptionGroup var cache: CacheConnection
-        func run() async throws {
-            let user = try await Admin.change(login, .admin(false), connection: connection, cache: cache)
-            print("\(user.login) is no longer an admin")
-        }
     }
 
-    struct Deactivate: AsyncParsableCommand {
+    struct Deactivate: UserChangeCommand {
         static let configuration = CommandConfiguration(
             abstract: "Deactivate a user: their tokens and sessions stop working at once; their history stays.")
+        static let change = IdentityStore.UserChange.active(false)
+        static let outcome = "is deactivated"
         @Argument(help: "The user's login.") var login: String
         @OptionGroup var connection: Connection
         @OptionGroup var cache: CacheConnection
-        func run() async throws {
-            let user = try await Admin.change(login, .active(false), connection: connection, cache: cache)
-            print("\(user.login) is deactivated")
-        }
     }
 
-    struct Activate: AsyncParsableCommand {
+    struct Activate: UserChangeCommand {
         static let configuration = CommandConfiguration(abstract: "Reactivate a deactivated user.")
+        static let change = IdentityStore.UserChange.active(true)
+        static let outcome = "is active"
         @Argument(help: "The user's login.") var login: String
         @OptionGroup var connection: Connection
         @OptionGroup var cache: CacheConnection
-        func run() async throws {
-            let user = try await Admin.change(login, .active(true), connection: connection, cache: cache)
-            print("\(user.login) is active")
-        }
     }
 
-    struct DeleteUser: AsyncParsableCommand {
+    struct DeleteUser: UserChangeCommand {
         static let configuration = CommandConfiguration(
             commandName: "delete-user", abstract: "Delete a user with their tokens, sessions and memberships.")
+        static let change = IdentityStore.UserChange.delete
+        static let outcome = "is deleted"
         @Argument(help: "The user's login.") var login: String
         @OptionGroup var connection: Connection
         @OptionGroup var cache: CacheConnection
-        func run() async throws {
-            _ = try await Admin.change(login, .delete, connection: connection, cache: cache)
-            print("deleted \(login)")
-        }
     }
 
     struct Stats: AsyncParsableCommand {
