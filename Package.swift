@@ -94,7 +94,7 @@ let package = Package(
         shared("ContextsService", ["GyreServiceKit"]),
         shared("DomainService", ["GyreServiceKit", "GyreStore", "GyreModel", hb]),
         shared("PermissionsService", ["GyreServiceKit"]),
-        shared("AuditLogService", ["GyreServiceKit"]),
+        shared("AuditLogService", ["GyreServiceKit", "GyreStore", "GyreProtocol", "GyreModel", "GyreAMQP", metrics]),
         shared("VMService", ["GyreServiceKit", "GyreDocker"]),
 
         // Local launcher and API client used by the CLI, the benchmark and the tests.

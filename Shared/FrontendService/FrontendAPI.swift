@@ -42,6 +42,7 @@ struct FrontendAPI: Sendable {
         registerOrbs(on: router)
         registerIdentity(on: router)
         registerLists(on: router)
+        registerAudit(on: router)
     }
 
     // MARK: parameters
@@ -132,9 +133,13 @@ struct FrontendAPI: Sendable {
         }
         let base = vcsBase.hasSuffix("/") ? String(vcsBase.dropLast()) : vcsBase
         let url = body?.vcs_url ?? "\(base)/\(slug.org)/\(slug.repo).git"
-        let project = try await guarded { try await store.follow(slug: slug, vcsURL: url) }
+        let urlChange = body?.vcs_url == nil ? nil : settingsChange(request, context, ["changed": ["vcs_url"]])
+        let project = try await guarded { try await store.follow(slug: slug, vcsURL: url, change: urlChange) }
         if let secret = body?.webhook_secret {
-            _ = try await guarded { try await WebhookStore(database: store.database).setSecret(project: slug, secret: secret) }
+            let change = settingsChange(request, context, ["changed": ["webhook_secret"], "webhook_secret": "set"])
+            _ = try await guarded {
+                try await WebhookStore(database: store.database).setSecret(project: slug, secret: secret, change: change)
+            }
         }
         struct Out: Encodable {
             var following: Bool

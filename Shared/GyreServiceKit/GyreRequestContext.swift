@@ -1,6 +1,7 @@
 import Foundation
 import Hummingbird
 import Logging
+import NIOCore
 
 /// Who is calling: a user with a personal or project token, or the operator
 /// (GYRE_ADMIN_TOKEN).
@@ -30,16 +31,19 @@ public struct Caller: Sendable, Equatable {
 }
 
 /// The request context of every Gyre HTTP route: the caller once
-/// authentication has run, and the request's id (from `X-Request-Id`, else new).
-public struct GyreRequestContext: RequestContext {
+/// authentication has run, the request's id (from `X-Request-Id`, else new)
+/// and the connection's peer (for audit events).
+public struct GyreRequestContext: RequestContext, RemoteAddressRequestContext {
     public var coreContext: CoreRequestContextStorage
     public var caller: Caller?
     public var requestId: String
+    public let remoteAddress: SocketAddress?
 
     public init(source: ApplicationRequestContextSource) {
         coreContext = .init(source: source)
         caller = nil
         requestId = ""
+        remoteAddress = source.channel.remoteAddress
     }
 }
 

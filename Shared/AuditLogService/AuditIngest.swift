@@ -1,0 +1,79 @@
+import Foundation
+import GyreAMQP
+import GyreModel
+import GyreProtocol
+import GyreServiceKit
+import GyreStore
+import Logging
+import Metrics
+import ServiceLifecycle
+
+/// Consumes `audit.event` messages and stores their events in batches: one
+/// `INSERT` for everything that arrived while the previous batch was being
+/// written, then every message of the batch is acked (after the commit).
+/// A duplicate delivery stores nothing twice (the event id is the primary
+/// key). Replicas compete for the queue. On graceful shutdown it stops
+/// taking deliveries and stores what it holds.
+struct AuditIngest: Service {
+    let consumer: AMQPConsumer
+    let store: AuditStore
+    let batchSize: Int
+    let gate: StartupGate
+    let logger: Logger
+    let stored = Counter(label: "gyre_audit_events_stored_total")
+    let duplicates = Counter(label: "gyre_audit_events_duplicate_total")
+
+    func run() async throws {
+        await gate.wait()
+        let deliveries = consumer.deliveries()
+        let buffer = DeliveryBuffer()
+        await withTaskGroup(of: Void.self) { group in
+            group.addTask {
+                for await delivery in deliveries.cancelOnGracefulShutdown() { await buffer.append(delivery) }
+                await buffer.finish()
+            }
+            group.addTask {
+                while let batch = await buffer.take(max: batchSize) { await handle(batch) }
+            }
+        }
+        consumer.stop()
+    }
+
+    func handle(_ batch: [AMQPDelivery]) async {
+        var events: [AuditEvent] = []
+        var accepted: [AMQPDelivery] = []
+        for delivery in batch {
+            do {
+                events += try MessageCodec.decode(AuditEventsRecorded.self, from: delivery.body).events
+                accepted.append(delivery)
+            } catch {
+                logger.error("dropping an audit message that cannot be read",
+                             metadata: ["message_id": "\(delivery.messageId ?? "-")", "error": "\(error)"])
+                consumer.reject(delivery, requeue: false)
+            }
+        }
+        guard !accepted.isEmpty else { return }
+        do {
+            let inserted = try await store.insert(events)
+            for delivery in accepted { consumer.ack(delivery) }
+            stored.increment(by: inserted)
+            if inserted < events.count { duplicates.increment(by: events.count - inserted) }
+            logger.debug("audit events stored", metadata: ["events": "\(events.count)", "new": "\(inserted)"])
+        } catch where accepted.count > 1 {
+            // One message may be what fails: store them one by one, so the others are not held back.
+            for delivery in accepted { await handle([delivery]) }
+        } catch {
+            let delivery = accepted[0]
+            if delivery.redelivered, StoreError.isRefusal(error) {
+                logger.error("dropping audit events the database refuses",
+                             metadata: ["events": "\(events.map(\.id))", "error": "\(StoreError.reason(error))"])
+                consumer.reject(delivery, requeue: false)
+                return
+            }
+            logger.warning("audit events not stored; the message goes back to the queue",
+                           metadata: ["events": "\(events.count)", "error": "\(StoreError.reason(error))"])
+            try? await Task.sleep(for: .milliseconds(500))
+            consumer.reject(delivery, requeue: true)
+        }
+    }
+}
