@@ -40,38 +40,37 @@ struct AuditIngest: Service {
     }
 
     func handle(_ batch: [AMQPDelivery]) async {
-        var events: [AuditEvent] = []
         var accepted: [AMQPDelivery] = []
         for delivery in batch {
-            do {
-                events += try MessageCodec.decode(AuditEventsRecorded.self, from: delivery.body).events
-                accepted.append(delivery)
-            } catch {
-                logger.error("dropping an audit message that cannot be read",
-                             metadata: ["message_id": "\(delivery.messageId ?? "-")", "error": "\(error)"])
+            guard delivery.type == nil || delivery.type == AuditEventsRecorded.type else {
+                logger.error("dropping a message of another type on the audit queue",
+                             metadata: ["message_id": "\(delivery.messageId ?? "-")", "type": "\(delivery.type ?? "-")"])
                 consumer.reject(delivery, requeue: false)
+                continue
             }
+            accepted.append(delivery)
         }
         guard !accepted.isEmpty else { return }
         do {
-            let inserted = try await store.insert(events)
+            // The bodies go to Postgres as they are: it reads the events' fields itself.
+            let (events, inserted) = try await store.insert(messages: accepted.map { String(decoding: $0.body, as: UTF8.self) })
             for delivery in accepted { consumer.ack(delivery) }
             stored.increment(by: inserted)
-            if inserted < events.count { duplicates.increment(by: events.count - inserted) }
-            logger.debug("audit events stored", metadata: ["events": "\(events.count)", "new": "\(inserted)"])
+            if inserted < events { duplicates.increment(by: events - inserted) }
+            logger.debug("audit events stored", metadata: ["events": "\(events)", "new": "\(inserted)"])
         } catch where accepted.count > 1 {
             // One message may be what fails: store them one by one, so the others are not held back.
             for delivery in accepted { await handle([delivery]) }
         } catch {
             let delivery = accepted[0]
             if delivery.redelivered, StoreError.isRefusal(error) {
-                logger.error("dropping audit events the database refuses",
-                             metadata: ["events": "\(events.map(\.id))", "error": "\(StoreError.reason(error))"])
+                logger.error("dropping an audit message the database refuses (not a readable AuditEventsRecorded)",
+                             metadata: ["message_id": "\(delivery.messageId ?? "-")", "error": "\(StoreError.reason(error))"])
                 consumer.reject(delivery, requeue: false)
                 return
             }
             logger.warning("audit events not stored; the message goes back to the queue",
-                           metadata: ["events": "\(events.count)", "error": "\(StoreError.reason(error))"])
+                           metadata: ["message_id": "\(delivery.messageId ?? "-")", "error": "\(StoreError.reason(error))"])
             try? await Task.sleep(for: .milliseconds(500))
             consumer.reject(delivery, requeue: true)
         }

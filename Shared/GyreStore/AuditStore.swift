@@ -14,33 +14,32 @@ public struct AuditStore: Sendable {
 
     var logger: Logger { database.logger }
 
-    /// Stores events in one statement; an event whose id is stored already
-    /// (a duplicate delivery) is skipped. Returns how many were new.
-    @discardableResult
-    public func insert(_ events: [AuditEvent]) async throws -> Int {
-        guard !events.isEmpty else { return 0 }
-        func json<T: Encodable>(_ value: T) -> String {
-            (try? JSONEncoder().encode(value)).map { String(decoding: $0, as: UTF8.self) } ?? "null"
-        }
+    /// Stores the events of `AuditEventsRecorded` message bodies (JSON text,
+    /// as published) in one statement: Postgres reads the fields out of the
+    /// JSON itself, so the service does no JSON work per event. An event whose
+    /// id is stored already (a duplicate delivery) is skipped. Returns how many
+    /// events the bodies held and how many were new; a body that is not such a
+    /// message makes the statement fail (`StoreError.isRefusal`).
+    public func insert(messages bodies: [String]) async throws -> (events: Int, new: Int) {
+        guard !bodies.isEmpty else { return (0, 0) }
         let rows = try await database.query("""
-            INSERT INTO audit_events (id, action, actor, actor_id, target, target_id, scope, payload, metadata, occurred_at,
-                                      version, success, request)
-            SELECT e.id, e.action, e.actor::jsonb, e.actor_id, e.target::jsonb, e.target_id, NULLIF(e.scope, '')::jsonb,
-                   e.payload::jsonb, e.metadata::jsonb, e.occurred_at, e.version, e.success, NULLIF(e.request, '')::jsonb
-            FROM unnest(\(events.map(\.id)), \(events.map(\.action)), \(events.map { json($0.actor) }),
-                        \(events.map(\.actor.id)), \(events.map { json($0.target) }), \(events.map(\.target.id)),
-                        \(events.map { $0.scope.map(json) ?? "" }), \(events.map { json($0.payload) }),
-                        \(events.map { json($0.metadata) }), \(events.map(\.occurredAt)), \(events.map(\.version)),
-                        \(events.map(\.success)), \(events.map { $0.request.map(json) ?? "" }))
-                AS e(id, action, actor, actor_id, target, target_id, scope, payload, metadata, occurred_at, version, success,
-                     request)
-            ORDER BY e.occurred_at, e.id
-            ON CONFLICT (id) DO NOTHING
-            RETURNING 1
+            WITH e AS MATERIALIZED (
+                SELECT x FROM unnest(\(bodies)::text[]) AS b(body), jsonb_array_elements(b.body::jsonb->'events') AS x
+            ), inserted AS (
+                INSERT INTO audit_events (id, action, actor, actor_id, target, target_id, scope, payload, metadata,
+                                          occurred_at, version, success, request)
+                SELECT (x->>'id')::uuid, x->>'action', x->'actor', x->'actor'->>'id', x->'target', x->'target'->>'id',
+                       NULLIF(x->'scope', 'null'::jsonb), COALESCE(x->'payload', '{}'), COALESCE(x->'metadata', '{}'),
+                       (x->>'occurred_at')::timestamptz, (x->>'version')::int, (x->>'success')::boolean,
+                       NULLIF(x->'request', 'null'::jsonb)
+                FROM e ORDER BY (x->>'occurred_at')::timestamptz, (x->>'id')::uuid
+                ON CONFLICT (id) DO NOTHING
+                RETURNING 1
+            )
+            SELECT (SELECT count(*) FROM e)::int, (SELECT count(*) FROM inserted)::int
             """)
-        var inserted = 0
-        for try await _ in rows.decode(Int.self) { inserted += 1 }
-        return inserted
+        for try await (events, new) in rows.decode((Int, Int).self) { return (events, new) }
+        return (0, 0)
     }
 
     /// Columns read back into an `AuditEvent` (`event(_:)`).

@@ -239,6 +239,11 @@ extension EndToEnd {
             return line.flatMap { Int(Double($0.split(separator: " ").last ?? "") ?? 0) } ?? 0
         }
         let before = await duplicates()
+        // A message the database cannot read does not hold the others back (it is dropped after one retry).
+        _ = try system.sql("""
+            INSERT INTO outbox (message_id, routing_key, type, body)
+            VALUES (gen_random_uuid(), 'audit.event', 'audit.events', '{"events": [{"id": "not-a-uuid"}]}')
+            """)
         try enqueue()
         _ = try await Self.waitForEvents(system, "target=duplicate-target") { $0.count == 1 }
         try enqueue()
