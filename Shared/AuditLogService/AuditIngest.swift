@@ -9,8 +9,10 @@ import Metrics
 import ServiceLifecycle
 
 /// Consumes `audit.event` messages and stores their events in batches: one
-/// `INSERT` for everything that arrived while the previous batch was being
-/// written, then every message of the batch is acked (after the commit).
+/// `INSERT` for everything that arrived within `linger` of the batch's first
+/// message (or while the previous batch was being written), then every
+/// message of the batch is acked (after the commit). Nobody waits for audit
+/// events, and an `INSERT` per message would cost more than the message.
 /// A duplicate delivery stores nothing twice (the event id is the primary
 /// key). Replicas compete for the queue. On graceful shutdown it stops
 /// taking deliveries and stores what it holds.
@@ -18,6 +20,7 @@ struct AuditIngest: Service {
     let consumer: AMQPConsumer
     let store: AuditStore
     let batchSize: Int
+    let linger: Duration
     let gate: StartupGate
     let logger: Logger
     let stored = Counter(label: "gyre_audit_events_stored_total")
@@ -33,7 +36,11 @@ struct AuditIngest: Service {
                 await buffer.finish()
             }
             group.addTask {
-                while let batch = await buffer.take(max: batchSize) { await handle(batch) }
+                while await buffer.wait() {
+                    if await buffer.count < batchSize { try? await Task.sleep(for: linger) }
+                    guard let batch = await buffer.take(max: batchSize) else { break }
+                    await handle(batch)
+                }
             }
         }
         consumer.stop()

@@ -13,7 +13,9 @@ public enum AuditLog {
         let store = AuditStore(database: database)
         let batch = environment.int("GYRE_AUDIT_BATCH", default: 500, range: 1...5000)
         let consumer = app.amqpConsumer(queues: [app.topology.auditLogEvents], prefetch: UInt16(min(batch * 2, 10_000)))
-        app.add(AuditIngest(consumer: consumer, store: store, batchSize: batch, gate: gate, logger: app.logger))
+        let linger = Duration.milliseconds(environment.int("GYRE_AUDIT_LINGER_MS", default: 200, range: 0...10_000))
+        app.add(AuditIngest(consumer: consumer, store: store, batchSize: batch, linger: linger, gate: gate,
+                            logger: app.logger))
         app.add(AuditFileWriter(store: store, files: AuditFiles(root: environment.storageDirectory),
                                 seconds: Int64(environment.int("GYRE_AUDIT_FILE_SECONDS", default: 3600, range: 1...86_400)),
                                 gate: gate, logger: app.logger))

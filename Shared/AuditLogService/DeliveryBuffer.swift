@@ -18,12 +18,20 @@ actor DeliveryBuffer {
         wake()
     }
 
-    /// Up to `max` deliveries, waiting for the first; nil once finished and empty.
-    func take(max: Int) async -> [AMQPDelivery]? {
+    /// Waits until a delivery is there (true) or none will come (false).
+    func wait() async -> Bool {
         while items.isEmpty {
-            if finished { return nil }
+            if finished { return false }
             await withCheckedContinuation { waiter = $0 }
         }
+        return true
+    }
+
+    var count: Int { items.count }
+
+    /// Up to `max` deliveries, waiting for the first; nil once finished and empty.
+    func take(max: Int) async -> [AMQPDelivery]? {
+        guard await wait() else { return nil }
         let count = Swift.min(max, items.count)
         let batch = Array(items.prefix(count))
         items.removeFirst(count)
