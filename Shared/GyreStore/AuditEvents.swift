@@ -23,6 +23,21 @@ public enum AuditEvents {
     public static func message(_ events: [AuditEvent]) -> Outbox.Message? {
         events.isEmpty ? nil : Outbox.Message(AuditEventsRecorded(events: events), routingKey: Topology.RoutingKey.auditEvent)
     }
+
+    /// One `AuditEventsRecorded` body holding the events of several (as
+    /// `MessageCodec` writes them: `{"events":[...]}`), without decoding
+    /// them; nil when a body has another shape.
+    public static func merge(_ bodies: [String]) -> String? {
+        let prefix = #"{"events":["#
+        let suffix = "]}"
+        var parts: [Substring] = []
+        for body in bodies {
+            guard body.hasPrefix(prefix), body.hasSuffix(suffix), body.count >= prefix.count + suffix.count else { return nil }
+            let inner = body.dropFirst(prefix.count).dropLast(suffix.count)
+            if !inner.isEmpty { parts.append(inner) }
+        }
+        return prefix + parts.joined(separator: ",") + suffix
+    }
 }
 
 /// A change to a project's settings made through the API, to record as

@@ -51,11 +51,13 @@ public enum Outbox {
         public var body: String
     }
 
-    /// Messages nobody waits for (audit events): a relay pass that finds only
-    /// these, all younger than `lazyDelayMilliseconds`, leaves them for a later
-    /// pass, so they travel with the next messages that are waited for (or
-    /// with the relay's sweep) instead of costing a publish and a delete of their own.
-    public static let lazyRoutingKeys: Set<String> = [Topology.RoutingKey.auditEvent]
+    /// Messages nobody waits for (audit events): a relay pass takes them only
+    /// together with messages that are waited for, or once they are older than
+    /// `lazyDelayMilliseconds` (the relay's sweep), so under load they ride
+    /// along with other messages instead of costing a publish and a delete of
+    /// their own. The filter is in the query: a pass that finds only young
+    /// ones reads nothing.
+    public static let lazyRoutingKeys = [Topology.RoutingKey.auditEvent]
     public static let lazyDelayMilliseconds = 250
 
     /// Takes up to `limit` rows that no other relay holds, hands them to
@@ -66,18 +68,17 @@ public enum Outbox {
                              publish: ([Row]) async throws -> Void) async throws -> Int {
         try await database.transaction { connection in
             var rows: [Row] = []
-            var onlyLazy = true
             let sequence = try await connection.run("""
-                SELECT id, message_id, routing_key, type, body,
-                       created_at > now() - make_interval(secs => \(Double(lazyDelayMilliseconds) / 1000))
-                FROM outbox ORDER BY id LIMIT \(limit) FOR UPDATE SKIP LOCKED
+                SELECT id, message_id, routing_key, type, body FROM outbox
+                WHERE routing_key <> ALL(\(lazyRoutingKeys))
+                   OR created_at <= now() - make_interval(secs => \(Double(lazyDelayMilliseconds) / 1000))
+                   OR EXISTS (SELECT 1 FROM outbox waited WHERE waited.routing_key <> ALL(\(lazyRoutingKeys)))
+                ORDER BY id LIMIT \(limit) FOR UPDATE SKIP LOCKED
                 """, database.logger)
-            for try await (id, messageId, routingKey, type, body, young) in
-                sequence.decode((Int64, UUID, String, String, String, Bool).self) {
+            for try await (id, messageId, routingKey, type, body) in sequence.decode((Int64, UUID, String, String, String).self) {
                 rows.append(Row(id: id, messageId: messageId, routingKey: routingKey, type: type, body: body))
-                if !(young && lazyRoutingKeys.contains(routingKey)) { onlyLazy = false }
             }
-            guard !rows.isEmpty, !onlyLazy else { return 0 }
+            guard !rows.isEmpty else { return 0 }
             try await publish(rows)
             let ids = rows.map(\.id)
             try await connection.run("DELETE FROM outbox WHERE id = ANY(\(ids))", database.logger)
