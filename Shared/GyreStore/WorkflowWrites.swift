@@ -220,9 +220,10 @@ enum WorkflowWrites {
         }
         var groups: Set<String> = []
         var audit: [AuditEvent] = []
-        let facts = JobAudit.Pipeline.decode(factsText)
-        /// A `workflow.job.*` event for the job `name` in its current state.
+        var facts: JobAudit.Pipeline?
+        /// A `workflow.job.*` event for the job `name` in its current state (facts decoded on first use).
         func record(_ action: String, _ name: String) {
+            if facts == nil { facts = JobAudit.Pipeline.decode(factsText) }
             guard let facts, let entry = entries[name] else { return }
             audit.append(JobAudit.event(action, job: entry.id, name: name, status: entry.lifecycle.status,
                                         contexts: entry.contexts, workflow: id, pipeline: facts))
