@@ -62,6 +62,10 @@ public struct OutputStore: Sendable {
         case .stepStarted, .stepFinished: change = .step(token: event.attempt)
         case .jobFinished(let status, _, _): change = .finished(token: event.attempt, status: status)
         }
+        // A job can finish before its start report is applied (batches are handled
+        // concurrently): it then starts and finishes in one step, audited as both.
+        var unstarted = false
+        if case .placed = row.lifecycle.state { unstarted = true }
         let transition = row.lifecycle.apply(change)
         guard transition.isApplied else {
             if case .ignored(let why) = transition {
@@ -117,6 +121,11 @@ public struct OutputStore: Sendable {
                 }
             }
             try await LifecycleRows.save(row.id, row.lifecycle, at: at, message: message, on: connection, logger: logger)
+            if unstarted, let facts = row.audit {
+                // Just before the finish, so the two keep their order.
+                audit.append(JobAudit.event(JobAudit.start, job: row.parentId ?? row.id, status: .running, facts: facts,
+                                            at: at.addingTimeInterval(-0.000_001), node: row.parentId != nil))
+            }
             guard let finished = try await LifecycleRows.finishedMessage(row, at: at, on: connection, logger: logger) else {
                 return nil
             }
