@@ -101,7 +101,7 @@ let package = Package(
         shared("ContextsService", ["GyreServiceKit"]),
         shared("DomainService", ["GyreServiceKit", "GyreStore", "GyreModel", hb]),
         shared("PermissionsService", ["GyreServiceKit", "GyreStore", "GyreModel", hb]),
-        shared("AuditLogService", ["GyreServiceKit"]),
+        shared("AuditLogService", ["GyreServiceKit", "GyreStore", "GyreProtocol", "GyreModel", "GyreAMQP", metrics]),
         shared("VMService", ["GyreServiceKit", "GyreDocker"]),
 
         // Local launcher and API client used by the CLI, the benchmark and the tests.

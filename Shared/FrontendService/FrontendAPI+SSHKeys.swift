@@ -59,7 +59,14 @@ extension FrontendAPI {
         let key = SSHKeyRecord(fingerprint: parsed.md5Fingerprint, fingerprintSHA256: parsed.sha256Fingerprint,
                                hostname: hostname, keyType: parsed.type, publicKey: parsed.publicKey,
                                privateKey: privateKey.trimmingCharacters(in: .whitespacesAndNewlines) + "\n")
-        guard try await guarded({ try await SSHKeyStore(database: store.database).add(project: slug, key: key) }) else {
+        let change = settingsChange(request, context, [
+            "changed": ["ssh_keys"],
+            "ssh_key": ["operation": "add", "fingerprint": .string(key.fingerprint), "hostname": .string(hostname),
+                        "type": .string(key.keyType)],
+        ])
+        guard try await guarded({
+            try await SSHKeyStore(database: store.database).add(project: slug, key: key, change: change)
+        }) else {
             throw APIError.notFound("project \(slug) (follow it first: POST /api/v1.1/project/\(slug)/follow)")
         }
         return JSONResponse.make(APISSHKey(key), status: .created)
@@ -84,9 +91,13 @@ extension FrontendAPI {
         guard let body = try await body(SSHKeyDeleteBody.self, request, allowEmpty: false) else {
             throw APIError.badRequest("give {\"fingerprint\": \"...\", \"hostname\": \"...\"}")
         }
+        let change = settingsChange(request, context, [
+            "changed": ["ssh_keys"],
+            "ssh_key": ["operation": "delete", "fingerprint": .string(body.fingerprint), "hostname": .optional(body.hostname)],
+        ])
         let deleted = try await guarded {
             try await SSHKeyStore(database: store.database).delete(project: slug, fingerprint: body.fingerprint,
-                                                                  hostname: body.hostname)
+                                                                  hostname: body.hostname, change: change)
         }
         guard deleted > 0 else { throw APIError.notFound("SSH key \(body.fingerprint) of project \(slug)") }
         return JSONResponse.make(["message": "ok"])
@@ -101,8 +112,11 @@ extension FrontendAPI {
         let body = try await body(SecretBody.self, request, allowEmpty: false)
         let secret = body?.secret.flatMap { $0.isEmpty ? nil : $0 }
         try Self.checkWebhookSecret(secret)
-        guard try await guarded({ try await WebhookStore(database: store.database).setSecret(project: slug, secret: secret) })
-        else {
+        let change = settingsChange(request, context, ["changed": ["webhook_secret"],
+                                                       "webhook_secret": secret == nil ? "removed" : "set"])
+        guard try await guarded({
+            try await WebhookStore(database: store.database).setSecret(project: slug, secret: secret, change: change)
+        }) else {
             throw APIError.notFound("project \(slug) (follow it first: POST /api/v1.1/project/\(slug)/follow)")
         }
         return JSONResponse.make(["message": secret == nil ? "webhook secret removed" : "webhook secret set"])

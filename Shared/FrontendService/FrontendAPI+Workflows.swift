@@ -44,7 +44,10 @@ extension FrontendAPI {
         guard let text = context.parameters.get("approval"), let job = UUID(uuidString: text) else {
             throw APIError.badRequest("approval_request_id must be a UUID (the id of the approval job)")
         }
-        return try answer(try await guarded { try await control.approve(workflow: id, job: job, by: actor(context)) })
+        let cause = AuditRequest.cause(request, context: context)
+        return try answer(try await guarded {
+            try await control.approve(workflow: id, job: job, by: actor(context), cause: cause)
+        })
     }
 
     func cancelWorkflow(_ request: Request, _ context: Context) async throws -> Response {
@@ -120,8 +123,13 @@ extension FrontendAPI {
         guard var settings = try await guarded({ try await control.settings(project: slug) }) else {
             throw APIError.notFound("project \(slug)")
         }
-        if let value = body.advanced?.autocancel_builds { settings.autocancelBuilds = value }
-        guard let stored = try await guarded({ try await control.setSettings(project: slug, settings) }) else {
+        var change: ProjectSettingsChange?
+        if let value = body.advanced?.autocancel_builds {
+            settings.autocancelBuilds = value
+            change = settingsChange(request, context, ["changed": ["advanced.autocancel_builds"],
+                                                       "advanced": ["autocancel_builds": .bool(value)]])
+        }
+        guard let stored = try await guarded({ try await control.setSettings(project: slug, settings, change: change) }) else {
             throw APIError.notFound("project \(slug)")
         }
         return JSONResponse.make(Self.settingsBody(stored))

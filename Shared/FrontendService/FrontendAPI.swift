@@ -53,6 +53,7 @@ struct FrontendAPI: Sendable {
         registerRoles(on: router)
         registerAdmin(on: router)
         registerAccount(on: router)
+        registerAudit(on: router)
     }
 
     // MARK: parameters
@@ -155,13 +156,17 @@ struct FrontendAPI: Sendable {
         }
         let base = vcsBase.hasSuffix("/") ? String(vcsBase.dropLast()) : vcsBase
         let url = body?.vcs_url ?? "\(base)/\(slug.org)/\(slug.repo).git"
-        let project = try await guarded { try await store.follow(slug: slug, vcsURL: url) }
+        let urlChange = body?.vcs_url == nil ? nil : settingsChange(request, context, ["changed": ["vcs_url"]])
+        let project = try await guarded { try await store.follow(slug: slug, vcsURL: url, change: urlChange) }
         // The first user to follow a project of a new organisation becomes its admin.
         if let user = context.caller?.userId, try await guarded({ try await roles.adoptOrganization(slug.organization, user: user) }) {
             await authorizer.cache.invalidate()
         }
         if let secret = body?.webhook_secret {
-            _ = try await guarded { try await WebhookStore(database: store.database).setSecret(project: slug, secret: secret) }
+            let change = settingsChange(request, context, ["changed": ["webhook_secret"], "webhook_secret": "set"])
+            _ = try await guarded {
+                try await WebhookStore(database: store.database).setSecret(project: slug, secret: secret, change: change)
+            }
         }
         struct Out: Encodable {
             var following: Bool

@@ -11,6 +11,7 @@
 /// | `agent.heartbeat` | `<ns>.scheduler.agent-heartbeat` (30 s TTL) | build-agent | picard-scheduler |
 /// | `agent.<agent id>` | `<ns>.agent.<agent id>` (exclusive, dies with the agent) | picard-scheduler (outbox) | build-agent |
 /// | `job.event` | `<ns>.output.job-events` (`JobEventBatch`) | build-agent (publisher confirms) | output-processor |
+/// | `audit.event` | `<ns>.audit-log.events` (`AuditEventsRecorded`) | frontend, dispatcher, picard-scheduler, output-processor (outbox) | audit-log |
 public struct Topology: Sendable, Equatable {
     public let namespace: String
 
@@ -28,6 +29,7 @@ public struct Topology: Sendable, Equatable {
         public static let jobFinished = "job.finished"
         public static let agentHeartbeat = "agent.heartbeat"
         public static let jobEvent = "job.event"
+        public static let auditEvent = "audit.event"
         public static func agent(_ id: String) -> String { "agent.\(id)" }
     }
 
@@ -37,6 +39,7 @@ public struct Topology: Sendable, Equatable {
     public var schedulerJobFinished: String { "\(namespace).scheduler.job-finished" }
     public var schedulerAgentHeartbeat: String { "\(namespace).scheduler.agent-heartbeat" }
     public var outputJobEvents: String { "\(namespace).output.job-events" }
+    public var auditLogEvents: String { "\(namespace).audit-log.events" }
     public func agentQueue(_ id: String) -> String { "\(namespace).agent.\(id)" }
 
     /// A durable queue and the routing keys bound to it.
@@ -56,6 +59,7 @@ public struct Topology: Sendable, Equatable {
             QueueSpec(name: schedulerJobFinished, routingKeys: [RoutingKey.jobFinished], messageTTLMilliseconds: nil),
             QueueSpec(name: schedulerAgentHeartbeat, routingKeys: [RoutingKey.agentHeartbeat], messageTTLMilliseconds: 30_000),
             QueueSpec(name: outputJobEvents, routingKeys: [RoutingKey.jobEvent], messageTTLMilliseconds: nil),
+            QueueSpec(name: auditLogEvents, routingKeys: [RoutingKey.auditEvent], messageTTLMilliseconds: nil),
         ]
     }
 }

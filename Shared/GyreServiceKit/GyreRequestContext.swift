@@ -1,6 +1,7 @@
 import Foundation
 import Hummingbird
 import Logging
+import NIOCore
 
 /// Who is calling: a user with a personal or project token, or the operator
 /// (GYRE_ADMIN_TOKEN).
@@ -33,19 +34,22 @@ public struct Caller: Sendable, Equatable {
 }
 
 /// The request context of every Gyre HTTP route: the caller once
-/// authentication has run, and the request's id (from `X-Request-Id`, else new).
-public struct GyreRequestContext: RequestContext {
+/// authentication has run, the request's id (from `X-Request-Id`, else new)
+/// and the connection's peer (for audit events).
+public struct GyreRequestContext: RequestContext, RemoteAddressRequestContext {
     public var coreContext: CoreRequestContextStorage
     public var caller: Caller?
     public var requestId: String
-    /// The peer's IP address (dotted IPv4 or IPv6 text), for sign-in history, rate limits and audit events.
-    public var remoteIP: String?
+    public let remoteAddress: SocketAddress?
+    /// The peer's IP address (dotted IPv4 or IPv6 text; an IPv4 peer of a dual-stack socket as a.b.c.d),
+    /// for sign-in history, rate limits and audit events.
+    public var remoteIP: String? { AuditRequest.clientAddress(forwardedFor: nil, peer: remoteAddress?.ipAddress, trustProxy: false) }
 
     public init(source: ApplicationRequestContextSource) {
         coreContext = .init(source: source)
         caller = nil
         requestId = ""
-        remoteIP = source.channel.remoteAddress?.ipAddress
+        remoteAddress = source.channel.remoteAddress
     }
 }
 

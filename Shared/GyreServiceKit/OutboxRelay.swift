@@ -1,5 +1,6 @@
 import Foundation
 import GyreAMQP
+import GyreProtocol
 import GyreStore
 import Logging
 import ServiceLifecycle
@@ -62,10 +63,24 @@ public final class OutboxRelay: Service, Sendable {
 
     func relayBatch() async throws -> Int {
         try await Outbox.relay(database, limit: 500) { rows in
-            try await publisher.publish(rows.map {
-                AMQPOutgoingMessage(exchange: exchange, routingKey: $0.routingKey, body: Array($0.body.utf8),
-                                    messageId: $0.messageId.uuidString.lowercased(), type: $0.type)
-            })
+            try await publisher.publish(Self.messages(rows, exchange: exchange))
         }
+    }
+
+    /// The messages for a batch of outbox rows: one each, except that the
+    /// batch's audit events travel as one `AuditEventsRecorded` (each event
+    /// keeps its id, so a message relayed twice, merged differently, still
+    /// stores every event once).
+    static func messages(_ rows: [Outbox.Row], exchange: String) -> [AMQPOutgoingMessage] {
+        func message(_ row: Outbox.Row, body: String) -> AMQPOutgoingMessage {
+            AMQPOutgoingMessage(exchange: exchange, routingKey: row.routingKey, body: Array(body.utf8),
+                                messageId: row.messageId.uuidString.lowercased(), type: row.type)
+        }
+        let audit = rows.filter { $0.type == AuditEventsRecorded.type }
+        guard audit.count > 1, let merged = AuditEvents.merge(audit.map(\.body)) else {
+            return rows.map { message($0, body: $0.body) }
+        }
+        return rows.filter { $0.type != AuditEventsRecorded.type }.map { message($0, body: $0.body) }
+            + [message(audit[0], body: merged)]
     }
 }

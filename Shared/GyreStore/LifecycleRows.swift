@@ -15,18 +15,41 @@ enum LifecycleRows {
         var workflowId: UUID
         var parentId: UUID?
         var lifecycle: JobLifecycle
+        /// The job's audit facts (`JobAudit.jobFacts`), when the lock asked for them.
+        var audit: JobAudit.Job? = nil
     }
 
     /// Locks `ids` and the parents of any parallel runs among them; returns every locked row by id.
-    static func lock(_ ids: [UUID], on connection: PostgresConnection, logger: Logger) async throws -> [UUID: Row] {
+    /// Rows listed in `auditFacts` come with their audit facts (read by the same statement).
+    static func lock(_ ids: [UUID], auditFacts: [UUID] = [], on connection: PostgresConnection,
+                     logger: Logger) async throws -> [UUID: Row] {
         guard !ids.isEmpty else { return [:] }
+        guard !auditFacts.isEmpty else {
+            let rows = try await connection.run("""
+                SELECT id, workflow_id, parent_id, status, attempt, agent_id FROM jobs
+                WHERE id = ANY(\(ids)) OR id IN (SELECT parent_id FROM jobs WHERE id = ANY(\(ids)))
+                ORDER BY (id = ANY(\(ids))), id
+                FOR UPDATE
+                """, logger)
+            return try await decode(rows)
+        }
         let rows = try await connection.run("""
-            SELECT id, workflow_id, parent_id, status, attempt, agent_id FROM jobs
+            SELECT id, workflow_id, parent_id, status, attempt, agent_id,
+                   CASE WHEN id = ANY(\(auditFacts)) THEN \(unescaped: JobAudit.jobFacts) END
+            FROM jobs
             WHERE id = ANY(\(ids)) OR id IN (SELECT parent_id FROM jobs WHERE id = ANY(\(ids)))
             ORDER BY (id = ANY(\(ids))), id
-            FOR UPDATE
+            FOR UPDATE OF jobs
             """, logger)
-        return try await decode(rows)
+        var result: [UUID: Row] = [:]
+        for try await (id, workflowId, parentId, status, attempt, agent, facts) in
+            rows.decode((UUID, UUID, UUID?, String, Int, UUID?, String?).self) {
+            let status = JobStatus(rawValue: status) ?? .infrastructureFail
+            result[id] = Row(id: id, workflowId: workflowId, parentId: parentId,
+                             lifecycle: JobLifecycle(status: status, attempt: attempt, agent: agent),
+                             audit: JobAudit.Job.decode(facts))
+        }
+        return result
     }
 
     /// Locks the unfinished rows that `agent` holds.
@@ -117,9 +140,25 @@ enum LifecycleRows {
 
     /// Tells the workflow that a (saved) finished row ended its job: a
     /// `JobFinished` in the outbox, for the job itself or, for a parallel
-    /// run, for its job once the last run ended (with the runs' combined status).
+    /// run, for its job once the last run ended (with the runs' combined status),
+    /// and its `workflow.job.finish` audit event when the row was locked with its facts.
     static func announceFinished(_ row: Row, at: Date, on connection: PostgresConnection,
                                  logger: Logger) async throws -> JobFinished? {
+        guard let finished = try await finishedMessage(row, at: at, on: connection, logger: logger) else { return nil }
+        var messages = [Outbox.Message(finished, routingKey: Topology.RoutingKey.jobFinished)]
+        if let facts = row.audit {
+            messages += AuditEvents.message([JobAudit.event(JobAudit.finish, job: finished.jobId, status: finished.status,
+                                                            facts: facts, at: at)]).map { [$0] } ?? []
+        }
+        try await Outbox.add(messages, on: connection, logger: logger)
+        return finished
+    }
+
+    /// The `JobFinished` that a (saved) finished row causes, without adding it
+    /// to the outbox: for the job itself or, for a parallel run, for its job
+    /// once the last run ended (the parent's row is updated here).
+    static func finishedMessage(_ row: Row, at: Date, on connection: PostgresConnection,
+                                logger: Logger) async throws -> JobFinished? {
         var finishedId = row.id
         var status = row.lifecycle.status
         if let parent = row.parentId {
@@ -127,9 +166,7 @@ enum LifecycleRows {
             finishedId = parent
             status = combined
         }
-        let finished = JobFinished(jobId: finishedId, workflowId: row.workflowId, status: status)
-        try await Outbox.add(finished, routingKey: Topology.RoutingKey.jobFinished, on: connection, logger: logger)
-        return finished
+        return JobFinished(jobId: finishedId, workflowId: row.workflowId, status: status)
     }
 
     /// The status a parallel job's row takes from its runs' statuses

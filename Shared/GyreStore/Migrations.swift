@@ -301,7 +301,41 @@ public enum Migrations {
         ALTER TABLE jobs ADD COLUMN agent_token_hash text;
         CREATE INDEX jobs_agent_token ON jobs (agent_token_hash) WHERE agent_token_hash IS NOT NULL
         """,
-        // Roles, groups, sign-in sessions and sign-in history (identity issue).
+        // 13: the audit log (stored by the audit-log service). `seq` is the ingestion order; `file_period`
+        // names the period file an event was written to (null until then); `audit_files` the files written.
+        """
+        CREATE TABLE audit_events (
+            id uuid PRIMARY KEY,
+            seq bigserial NOT NULL,
+            action text NOT NULL,
+            actor jsonb NOT NULL,
+            actor_id text NOT NULL,
+            target jsonb NOT NULL,
+            target_id text NOT NULL,
+            scope jsonb,
+            payload jsonb NOT NULL,
+            metadata jsonb NOT NULL,
+            occurred_at timestamptz NOT NULL,
+            version int NOT NULL,
+            success boolean NOT NULL,
+            request jsonb,
+            received_at timestamptz NOT NULL DEFAULT now(),
+            file_period timestamptz
+        );
+        CREATE INDEX audit_events_occurred ON audit_events (occurred_at, id);
+        CREATE INDEX audit_events_action ON audit_events (action, occurred_at, id);
+        CREATE INDEX audit_events_actor ON audit_events (actor_id, occurred_at, id);
+        CREATE INDEX audit_events_target ON audit_events (target_id, occurred_at, id);
+        CREATE INDEX audit_events_unfiled ON audit_events (occurred_at, id) WHERE file_period IS NULL;
+        CREATE TABLE audit_files (
+            period_start timestamptz PRIMARY KEY,
+            period_end timestamptz NOT NULL,
+            path text NOT NULL,
+            events int NOT NULL,
+            written_at timestamptz NOT NULL DEFAULT now()
+        )
+        """,
+        // 14: roles, groups, sign-in sessions and sign-in history (identity issue).
         """
         CREATE TABLE org_members (
             organization_id uuid NOT NULL REFERENCES organizations(id) ON DELETE CASCADE,

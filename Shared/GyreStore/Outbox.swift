@@ -51,6 +51,15 @@ public enum Outbox {
         public var body: String
     }
 
+    /// Messages nobody waits for (audit events): a relay pass takes them only
+    /// together with messages that are waited for, or once they are older than
+    /// `lazyDelayMilliseconds` (the relay's sweep), so under load they ride
+    /// along with other messages instead of costing a publish and a delete of
+    /// their own. The filter is in the query: a pass that finds only young
+    /// ones reads nothing.
+    public static let lazyRoutingKeys = [Topology.RoutingKey.auditEvent]
+    public static let lazyDelayMilliseconds = 250
+
     /// Takes up to `limit` rows that no other relay holds, hands them to
     /// `publish`, and deletes them once it returns (in one transaction, so a
     /// relay that dies mid-way leaves them for the next; consumers tolerate the
@@ -59,9 +68,13 @@ public enum Outbox {
                              publish: ([Row]) async throws -> Void) async throws -> Int {
         try await database.transaction { connection in
             var rows: [Row] = []
-            let sequence = try await connection.run(
-                "SELECT id, message_id, routing_key, type, body FROM outbox ORDER BY id LIMIT \(limit) FOR UPDATE SKIP LOCKED",
-                database.logger)
+            let sequence = try await connection.run("""
+                SELECT id, message_id, routing_key, type, body FROM outbox
+                WHERE routing_key <> ALL(\(lazyRoutingKeys))
+                   OR created_at <= now() - make_interval(secs => \(Double(lazyDelayMilliseconds) / 1000))
+                   OR EXISTS (SELECT 1 FROM outbox waited WHERE waited.routing_key <> ALL(\(lazyRoutingKeys)))
+                ORDER BY id LIMIT \(limit) FOR UPDATE SKIP LOCKED
+                """, database.logger)
             for try await (id, messageId, routingKey, type, body) in sequence.decode((Int64, UUID, String, String, String).self) {
                 rows.append(Row(id: id, messageId: messageId, routingKey: routingKey, type: type, body: body))
             }

@@ -25,22 +25,35 @@ public struct OutputStore: Sendable {
         let statusEvents = events.filter { if case .output = $0.kind { return false } else { return true } }
         guard !statusEvents.isEmpty else { return [] }
         let jobIds = Array(Set(statusEvents.map(\.jobId)))
+        // Starts and finishes are audited: their rows come with their audit facts.
+        let audited = Array(Set(statusEvents.compactMap { event -> UUID? in
+            switch event.kind {
+            case .jobStarted, .jobFinished: return event.jobId
+            default: return nil
+            }
+        }))
         return try await database.transaction { connection in
             // Batches from several agents are applied concurrently and may
             // touch the same jobs: every row lock is taken up front in one
             // global order so two batches never wait on each other in a cycle.
-            var rows = try await LifecycleRows.lock(jobIds, on: connection, logger: logger)
+            var rows = try await LifecycleRows.lock(jobIds, auditFacts: audited, on: connection, logger: logger)
             var finished: [JobFinished] = []
+            var audit: [AuditEvent] = []
             for event in statusEvents {
                 guard var row = rows[event.jobId] else { continue }
-                if let message = try await apply(event, to: &row, on: connection) { finished.append(message) }
+                if let message = try await apply(event, to: &row, audit: &audit, on: connection) { finished.append(message) }
                 rows[event.jobId] = row
             }
+            // The batch's messages in one statement: its finished jobs and its audit events.
+            var messages = finished.map { Outbox.Message($0, routingKey: Topology.RoutingKey.jobFinished) }
+            if let message = AuditEvents.message(audit) { messages.append(message) }
+            try await Outbox.add(messages, on: connection, logger: logger)
             return finished
         }
     }
 
-    func apply(_ event: JobEvent, to row: inout LifecycleRows.Row, on connection: PostgresConnection) async throws -> JobFinished? {
+    func apply(_ event: JobEvent, to row: inout LifecycleRows.Row, audit: inout [AuditEvent],
+               on connection: PostgresConnection) async throws -> JobFinished? {
         let at = Date(timeIntervalSince1970: Double(event.at) / 1000)
         let change: JobLifecycle.Event
         switch event.kind {
@@ -49,6 +62,10 @@ public struct OutputStore: Sendable {
         case .stepStarted, .stepFinished: change = .step(token: event.attempt)
         case .jobFinished(let status, _, _): change = .finished(token: event.attempt, status: status)
         }
+        // A job can finish before its start report is applied (batches are handled
+        // concurrently): it then starts and finishes in one step, audited as both.
+        var unstarted = false
+        if case .placed = row.lifecycle.state { unstarted = true }
         let transition = row.lifecycle.apply(change)
         guard transition.isApplied else {
             if case .ignored(let why) = transition {
@@ -62,6 +79,10 @@ public struct OutputStore: Sendable {
             return nil
         case .jobStarted:
             try await LifecycleRows.save(row.id, row.lifecycle, at: at, on: connection, logger: logger)
+            if let facts = row.audit {
+                audit.append(JobAudit.event(JobAudit.start, job: row.parentId ?? row.id, status: row.lifecycle.status,
+                                            facts: facts, at: at, node: row.parentId != nil))
+            }
             if let parent = row.parentId {
                 // A parallel job runs from its first run's start.
                 _ = try await LifecycleRows.aggregate(parent: parent, at: at, on: connection, logger: logger)
@@ -100,7 +121,18 @@ public struct OutputStore: Sendable {
                 }
             }
             try await LifecycleRows.save(row.id, row.lifecycle, at: at, message: message, on: connection, logger: logger)
-            return try await LifecycleRows.announceFinished(row, at: at, on: connection, logger: logger)
+            if unstarted, let facts = row.audit {
+                // Just before the finish, so the two keep their order.
+                audit.append(JobAudit.event(JobAudit.start, job: row.parentId ?? row.id, status: .running, facts: facts,
+                                            at: at.addingTimeInterval(-0.000_001), node: row.parentId != nil))
+            }
+            guard let finished = try await LifecycleRows.finishedMessage(row, at: at, on: connection, logger: logger) else {
+                return nil
+            }
+            if let facts = row.audit {
+                audit.append(JobAudit.event(JobAudit.finish, job: finished.jobId, status: finished.status, facts: facts, at: at))
+            }
+            return finished
         }
     }
 }

@@ -18,24 +18,30 @@ public struct PipelineStore: Sendable {
 
     /// Registers a project, or changes its git URL. Idempotent.
     /// Follows a project (and creates its organisation, `vcs/org`, the first time).
-    public func follow(slug: ProjectSlug, vcsURL: String) async throws -> ProjectRecord {
+    /// `change`: the audit event of an explicitly set git URL (same transaction).
+    public func follow(slug: ProjectSlug, vcsURL: String, change: ProjectSettingsChange? = nil) async throws -> ProjectRecord {
         let organization = "\(slug.vcs)/\(slug.org)"
-        let rows = try await database.query("""
-            WITH org AS (
-                INSERT INTO organizations (id, slug, name, vcs_type) VALUES (\(UUID()), \(organization), \(slug.org), \(slug.vcs))
-                ON CONFLICT (slug) DO UPDATE SET name = EXCLUDED.name RETURNING id
-            )
-            INSERT INTO projects (slug, vcs_url, id, organization_id)
-            VALUES (\(slug.description), \(vcsURL), \(UUID()), (SELECT id FROM org))
-            ON CONFLICT (slug) DO UPDATE SET vcs_url = EXCLUDED.vcs_url,
-                organization_id = COALESCE(projects.organization_id, EXCLUDED.organization_id),
-                id = COALESCE(projects.id, EXCLUDED.id)
-            RETURNING slug, vcs_url, created_at, id, organization_id
-            """)
-        for try await (slug, url, created, id, org) in rows.decode((String, String, Date, UUID?, UUID?).self) {
-            return ProjectRecord(slug: slug, vcsURL: url, createdAt: created, id: id, organizationId: org)
+        return try await database.transaction { connection in
+            let rows = try await connection.run("""
+                WITH org AS (
+                    INSERT INTO organizations (id, slug, name, vcs_type) VALUES (\(UUID()), \(organization), \(slug.org), \(slug.vcs))
+                    ON CONFLICT (slug) DO UPDATE SET name = EXCLUDED.name RETURNING id
+                )
+                INSERT INTO projects (slug, vcs_url, id, organization_id)
+                VALUES (\(slug.description), \(vcsURL), \(UUID()), (SELECT id FROM org))
+                ON CONFLICT (slug) DO UPDATE SET vcs_url = EXCLUDED.vcs_url,
+                    organization_id = COALESCE(projects.organization_id, EXCLUDED.organization_id),
+                    id = COALESCE(projects.id, EXCLUDED.id)
+                RETURNING slug, vcs_url, created_at, id, organization_id
+                """, logger)
+            var project: ProjectRecord?
+            for try await (slug, url, created, id, org) in rows.decode((String, String, Date, UUID?, UUID?).self) {
+                project = ProjectRecord(slug: slug, vcsURL: url, createdAt: created, id: id, organizationId: org)
+            }
+            guard let project else { throw StoreError(.unavailable, "project was not stored") }
+            try await change?.record(project: project.slug, on: connection, logger: logger)
+            return project
         }
-        throw StoreError(.unavailable, "project was not stored")
     }
 
     public func project(_ slug: ProjectSlug) async throws -> ProjectRecord? {

@@ -38,18 +38,22 @@ public struct SSHKeyStore: Sendable {
     }
 
     /// Adds (or replaces) a key for a hostname ("" = any host); false if the project is not followed.
-    public func add(project: ProjectSlug, key: SSHKeyRecord) async throws -> Bool {
+    public func add(project: ProjectSlug, key: SSHKeyRecord, change: ProjectSettingsChange? = nil) async throws -> Bool {
         guard let privateKey = key.privateKey else { return false }
-        let rows = try await database.query("""
-            INSERT INTO project_ssh_keys (project_slug, fingerprint, fingerprint_sha256, hostname, key_type, public_key, private_key)
-            SELECT slug, \(key.fingerprint), \(key.fingerprintSHA256), \(key.hostname), \(key.keyType), \(key.publicKey),
-                   \(privateKey) FROM projects WHERE slug = \(project.description)
-            ON CONFLICT (project_slug, fingerprint, hostname) DO UPDATE
-                SET private_key = EXCLUDED.private_key, public_key = EXCLUDED.public_key, created_at = now()
-            RETURNING fingerprint
-            """)
-        for try await _ in rows.decode(String.self) { return true }
-        return false
+        return try await database.transaction { connection in
+            let rows = try await connection.run("""
+                INSERT INTO project_ssh_keys (project_slug, fingerprint, fingerprint_sha256, hostname, key_type, public_key, private_key)
+                SELECT slug, \(key.fingerprint), \(key.fingerprintSHA256), \(key.hostname), \(key.keyType), \(key.publicKey),
+                       \(privateKey) FROM projects WHERE slug = \(project.description)
+                ON CONFLICT (project_slug, fingerprint, hostname) DO UPDATE
+                    SET private_key = EXCLUDED.private_key, public_key = EXCLUDED.public_key, created_at = now()
+                RETURNING fingerprint
+                """, database.logger)
+            var added = false
+            for try await _ in rows.decode(String.self) { added = true }
+            if added { try await change?.record(project: project.description, on: connection, logger: database.logger) }
+            return added
+        }
     }
 
     /// The keys of a project; with `fingerprints`, only those whose MD5 or SHA256 fingerprint is listed.
@@ -72,15 +76,19 @@ public struct SSHKeyStore: Sendable {
     }
 
     /// Deletes a key (for one hostname, or for all); returns how many were deleted.
-    public func delete(project: ProjectSlug, fingerprint: String, hostname: String?) async throws -> Int {
-        let rows = try await database.query("""
-            DELETE FROM project_ssh_keys WHERE project_slug = \(project.description)
-            AND (fingerprint = \(fingerprint) OR fingerprint_sha256 = \(fingerprint))
-            AND (\(hostname)::text IS NULL OR hostname = \(hostname))
-            RETURNING fingerprint
-            """)
-        var count = 0
-        for try await _ in rows.decode(String.self) { count += 1 }
-        return count
+    public func delete(project: ProjectSlug, fingerprint: String, hostname: String?,
+                       change: ProjectSettingsChange? = nil) async throws -> Int {
+        try await database.transaction { connection in
+            let rows = try await connection.run("""
+                DELETE FROM project_ssh_keys WHERE project_slug = \(project.description)
+                AND (fingerprint = \(fingerprint) OR fingerprint_sha256 = \(fingerprint))
+                AND (\(hostname)::text IS NULL OR hostname = \(hostname))
+                RETURNING fingerprint
+                """, database.logger)
+            var count = 0
+            for try await _ in rows.decode(String.self) { count += 1 }
+            if count > 0 { try await change?.record(project: project.description, on: connection, logger: database.logger) }
+            return count
+        }
     }
 }

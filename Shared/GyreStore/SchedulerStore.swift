@@ -126,7 +126,9 @@ public struct SchedulerStore: Sendable {
             var capabilities: [UUID: String] = [:]
             for try await (id, capability) in rows.decode((UUID, String).self) { capabilities[id] = capability }
             guard !capabilities.isEmpty else { return 0 }
-            let locked = try await LifecycleRows.lock(Array(capabilities.keys), on: connection, logger: logger)
+            // With their audit facts: each failure is a `workflow.job.finish` event.
+            let locked = try await LifecycleRows.lock(Array(capabilities.keys), auditFacts: Array(capabilities.keys),
+                                                      on: connection, logger: logger)
             var count = 0
             for id in capabilities.keys.sorted(by: { $0.uuidString < $1.uuidString }) {
                 guard var row = locked[id], row.lifecycle.apply(.unplaceable).isApplied else { continue }

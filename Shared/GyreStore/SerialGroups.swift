@@ -49,8 +49,12 @@ enum SerialGroups {
                                      logger)
             // The scheduler places runs; a parallel job's own row only follows them.
             let announce = locked.count > 1 ? ids.filter { $0 != chosen } : ids
-            try await Outbox.add(announce.map { Outbox.Message(JobReady(jobId: $0), routingKey: Topology.RoutingKey.jobReady) },
-                                 on: connection, logger: logger)
+            var messages = announce.map { Outbox.Message(JobReady(jobId: $0), routingKey: Topology.RoutingKey.jobReady) }
+            if ids.contains(chosen), let facts = try await JobAudit.facts([chosen], on: connection, logger: logger)[chosen],
+               let message = AuditEvents.message([JobAudit.event(JobAudit.scheduled, job: chosen, status: .queued, facts: facts)]) {
+                messages.append(message)
+            }
+            try await Outbox.add(messages, on: connection, logger: logger)
             logger.info("serial group released", metadata: ["serial_group": "\(group)", "job_id": "\(chosen)"])
             queued += announce
         }

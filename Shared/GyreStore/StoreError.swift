@@ -32,4 +32,9 @@ extension StoreError {
         }
         return "\(error)"
     }
+
+    /// Whether Postgres itself refused the statement (bad data, a constraint), as opposed to being unreachable.
+    public static func isRefusal(_ error: Error) -> Bool {
+        (error as? PSQLError)?.serverInfo != nil
+    }
 }

@@ -32,12 +32,16 @@ public struct WebhookStore: Sendable {
 
     /// Sets (or with nil, clears) a project's webhook secret; false if the project is not followed.
     @discardableResult
-    public func setSecret(project: ProjectSlug, secret: String?) async throws -> Bool {
-        let rows = try await database.query("""
-            UPDATE projects SET webhook_secret = \(secret) WHERE slug = \(project.description) RETURNING slug
-            """)
-        for try await _ in rows.decode(String.self) { return true }
-        return false
+    public func setSecret(project: ProjectSlug, secret: String?, change: ProjectSettingsChange? = nil) async throws -> Bool {
+        try await database.transaction { connection in
+            let rows = try await connection.run("""
+                UPDATE projects SET webhook_secret = \(secret) WHERE slug = \(project.description) RETURNING slug
+                """, database.logger)
+            var found = false
+            for try await _ in rows.decode(String.self) { found = true }
+            if found { try await change?.record(project: project.description, on: connection, logger: database.logger) }
+            return found
+        }
     }
 
     public enum Outcome: Sendable, Equatable {

@@ -30,8 +30,10 @@ public struct WorkflowControlStore: Sendable {
     }
 
     /// Approves the `on_hold` approval job `job` of workflow `id`: it becomes
-    /// `success` and the workflow moves on.
-    public func approve(workflow id: UUID, job: UUID, by actor: String = "api") async throws -> Outcome {
+    /// `success` and the workflow moves on. Audited as `workflow.job.approve`
+    /// (by `cause`) and the approval job's `workflow.job.finish`.
+    public func approve(workflow id: UUID, job: UUID, by actor: String = "api",
+                        cause: AuditCause = .system) async throws -> Outcome {
         try await database.transaction { connection in
             guard try await WorkflowWrites.lockWorkflow(id, on: connection, logger: logger) != nil else {
                 return .notFound("workflow \(id)")
@@ -50,6 +52,12 @@ public struct WorkflowControlStore: Sendable {
             }
             try await LifecycleRows.save(job, lifecycle, on: connection, logger: logger)
             try await connection.run("UPDATE jobs SET approved_by = \(actor), approved_at = now() WHERE id = \(job)", logger)
+            if let facts = try await JobAudit.facts([job], on: connection, logger: logger)[job] {
+                try await AuditEvents.record([
+                    JobAudit.event(JobAudit.approve, job: job, status: lifecycle.status, facts: facts, cause: cause),
+                    JobAudit.event(JobAudit.finish, job: job, status: lifecycle.status, facts: facts),
+                ], on: connection, logger: logger)
+            }
             try await WorkflowWrites.advance(workflow: id, on: connection, logger: logger)
             return .done
         }
@@ -179,16 +187,22 @@ public struct WorkflowControlStore: Sendable {
         return nil
     }
 
-    /// Stores the project's settings; returns nil for an unknown project.
-    public func setSettings(project slug: ProjectSlug, _ settings: ProjectSettings) async throws -> ProjectSettings? {
+    /// Stores the project's settings (and the `change`'s audit event, in the
+    /// same transaction); returns nil for an unknown project.
+    public func setSettings(project slug: ProjectSlug, _ settings: ProjectSettings,
+                            change: ProjectSettingsChange? = nil) async throws -> ProjectSettings? {
         let text = JSON.encode(StoredSettings(advanced: settings))
-        let rows = try await database.query("""
-            UPDATE projects SET settings = \(text)::jsonb WHERE slug = \(slug.description) RETURNING settings::text
-            """)
-        for try await text in rows.decode(String.self) {
-            return (try? JSON.decode(StoredSettings.self, text))?.advanced ?? ProjectSettings()
+        return try await database.transaction { connection in
+            let rows = try await connection.run("""
+                UPDATE projects SET settings = \(text)::jsonb WHERE slug = \(slug.description) RETURNING settings::text
+                """, logger)
+            var stored: ProjectSettings?
+            for try await text in rows.decode(String.self) {
+                stored = (try? JSON.decode(StoredSettings.self, text))?.advanced ?? ProjectSettings()
+            }
+            if stored != nil { try await change?.record(project: slug.description, on: connection, logger: logger) }
+            return stored
         }
-        return nil
     }
 
     /// The parallel runs of a job (rows with `parent_id` = the job), by node index.

@@ -58,12 +58,17 @@ enum WorkflowWrites {
     static func insertWorkflow(id workflowId: UUID, pipeline: UUID, project slug: String, name: String, position: Int,
                                jobs: [NewJob], rerunOf: UUID?, on connection: PostgresConnection,
                                logger: Logger) async throws {
+        // The same statement reads the pipeline's audit facts (for `workflow.job.scheduled`).
         let numbers = try await connection.run("""
             UPDATE projects SET next_job_number = next_job_number + \(jobs.count) WHERE slug = \(slug)
-            RETURNING next_job_number - \(jobs.count)
+            RETURNING next_job_number - \(jobs.count), (\(unescaped: JobAudit.pipelineFacts) WHERE p.id = \(pipeline))::text
             """, logger)
         var first: Int?
-        for try await value in numbers.decode(Int.self) { first = value }
+        var facts: JobAudit.Pipeline?
+        for try await (value, text) in numbers.decode((Int, String?).self) {
+            first = value
+            facts = JobAudit.Pipeline.decode(text)
+        }
         guard var number = first else {
             throw StoreError(.corrupt, "project \(slug) of a pipeline is missing")
         }
@@ -79,6 +84,7 @@ enum WorkflowWrites {
                     \(status.isFinal ? Date() : nil))
             """, logger)
         var ready: [Outbox.Message] = []
+        var audit: [AuditEvent] = []
         var groups: Set<String> = []
         for (index, job) in jobs.enumerated() {
             var jobStatus = graph.nodes[index].status
@@ -126,8 +132,13 @@ enum WorkflowWrites {
             } else if jobStatus == .queued {
                 ready.append(Outbox.Message(JobReady(jobId: jobId), routingKey: Topology.RoutingKey.jobReady))
             }
+            if jobStatus == .queued, let facts {
+                audit.append(JobAudit.event(JobAudit.scheduled, job: jobId, name: job.name, status: .queued,
+                                            contexts: job.contexts, workflow: workflowId, pipeline: facts, at: now))
+            }
             number += 1
         }
+        if let message = AuditEvents.message(audit) { ready.append(message) }
         try await Outbox.add(ready, on: connection, logger: logger)
         try await SerialGroups.release(groups, on: connection, logger: logger)
     }
@@ -146,11 +157,21 @@ enum WorkflowWrites {
     /// the job (run) ids that became queued.
     @discardableResult
     static func advance(workflow id: UUID, on connection: PostgresConnection, logger: Logger) async throws -> [UUID] {
-        guard let current = try await lockWorkflow(id, on: connection, logger: logger) else { return [] }
+        // The lock reads the pipeline's audit facts too (for the jobs it schedules or finishes).
+        let locked = try await connection.run("""
+            SELECT status, (\(unescaped: JobAudit.pipelineFacts) WHERE p.id = workflows.pipeline_id)::text
+            FROM workflows WHERE id = \(id) FOR UPDATE OF workflows
+            """, logger)
+        var found: (WorkflowStatus, String?)?
+        for try await (status, facts) in locked.decode((String, String?).self) {
+            found = (WorkflowStatus(rawValue: status) ?? .error, facts)
+        }
+        guard let (current, factsText) = found else { return [] }
         struct Entry {
             var id: UUID
             var lifecycle: JobLifecycle
             var runs: [(UUID, JobLifecycle)] = []
+            var contexts: [String] = []
         }
         var entries: [String: Entry] = [:]
         var parents: [UUID: String] = [:]
@@ -158,11 +179,12 @@ enum WorkflowWrites {
         var serial: [String: String] = [:]
         let rows = try await connection.run("""
             SELECT id, name, requires::text, status, type, attempt, agent_id, parent_id,
-                   jsonb_build_object('requiredStatuses', plan->'requiredStatuses')::text, serial_group
+                   jsonb_build_object('requiredStatuses', plan->'requiredStatuses')::text, serial_group,
+                   CASE WHEN parent_id IS NULL THEN contexts::text END
             FROM jobs WHERE workflow_id = \(id) ORDER BY parent_id NULLS FIRST, position, node_index
             """, logger)
-        for try await (jobId, name, requires, statusText, type, attempt, agent, parent, statuses, group) in
-            rows.decode((UUID, String, String, String, String, Int, UUID?, UUID?, String, String?).self) {
+        for try await (jobId, name, requires, statusText, type, attempt, agent, parent, statuses, group, contexts) in
+            rows.decode((UUID, String, String, String, String, Int, UUID?, UUID?, String, String?, String?).self) {
             let status = JobStatus(rawValue: statusText) ?? .infrastructureFail
             let lifecycle = JobLifecycle(status: status, attempt: attempt, agent: agent)
             if let parent {
@@ -170,7 +192,8 @@ enum WorkflowWrites {
                 continue
             }
             parents[jobId] = name
-            entries[name] = Entry(id: jobId, lifecycle: lifecycle)
+            entries[name] = Entry(id: jobId, lifecycle: lifecycle,
+                                  contexts: contexts.flatMap { try? JSON.decode([String].self, $0) } ?? [])
             if let group { serial[name] = group }
             nodes.append(.init(name: name, requires: try JSON.decode([String].self, requires), status: status,
                                approval: type == WorkflowJobType.approval.rawValue,
@@ -196,6 +219,15 @@ enum WorkflowWrites {
             return changed
         }
         var groups: Set<String> = []
+        var audit: [AuditEvent] = []
+        var facts: JobAudit.Pipeline?
+        /// A `workflow.job.*` event for the job `name` in its current state (facts decoded on first use).
+        func record(_ action: String, _ name: String) {
+            if facts == nil { facts = JobAudit.Pipeline.decode(factsText) }
+            guard let facts, let entry = entries[name] else { return }
+            audit.append(JobAudit.event(action, job: entry.id, name: name, status: entry.lifecycle.status,
+                                        contexts: entry.contexts, workflow: id, pipeline: facts))
+        }
         for name in change.ready {
             if let group = serial[name], let entry = entries[name] {
                 // Its group decides when it runs (in pipeline order, one at a time).
@@ -209,14 +241,20 @@ enum WorkflowWrites {
             let changed = try await move(name, .ready)
             // The scheduler places runs, not the row of a parallel job.
             readyIds += (entries[name]?.runs.isEmpty ?? true) ? changed : changed.filter { $0 != entries[name]?.id }
+            if !changed.isEmpty { record(JobAudit.scheduled, name) }
         }
         // A job of a group that ended (or was canceled, or skipped) frees the group.
         for node in graph.nodes where node.status.isFinal { if let group = serial[node.name] { groups.insert(group) } }
         for name in change.held { _ = try await move(name, .hold) }
-        for name in change.passed { _ = try await move(name, .passed) }
-        for name in change.skipped { _ = try await move(name, .skipped) }
-        try await Outbox.add(readyIds.map { Outbox.Message(JobReady(jobId: $0), routingKey: Topology.RoutingKey.jobReady) },
-                             on: connection, logger: logger)
+        for name in change.passed {
+            if try await !move(name, .passed).isEmpty { record(JobAudit.finish, name) }
+        }
+        for name in change.skipped {
+            if try await !move(name, .skipped).isEmpty { record(JobAudit.finish, name) }
+        }
+        var messages = readyIds.map { Outbox.Message(JobReady(jobId: $0), routingKey: Topology.RoutingKey.jobReady) }
+        if let message = AuditEvents.message(audit) { messages.append(message) }
+        try await Outbox.add(messages, on: connection, logger: logger)
         readyIds += try await SerialGroups.release(groups, on: connection, logger: logger)
         let status = graph.status
         if status != current {
@@ -255,6 +293,7 @@ enum WorkflowWrites {
         let locked = try await LifecycleRows.decode(rows)
         var canceled = 0
         var stops = 0
+        var ended: [UUID: JobStatus] = [:]
         for var row in locked.values.sorted(by: { $0.id.uuidString < $1.id.uuidString }) {
             let transition = row.lifecycle.apply(.cancel)
             guard transition.isApplied else { continue }
@@ -262,8 +301,12 @@ enum WorkflowWrites {
             try await LifecycleRows.perform(transition.actions, job: row.id, on: connection, logger: logger)
             canceled += 1
             stops += transition.actions.count
+            // The API's jobs (not the runs of a parallel one) end here: audited.
+            if row.parentId == nil { ended[row.id] = row.lifecycle.status }
         }
         guard canceled > 0 else { return 0 }
+        try await AuditEvents.record(try await JobAudit.finished(ended, on: connection, logger: logger),
+                                     on: connection, logger: logger)
         try await connection.run("UPDATE workflows SET canceled_by = \(actor) WHERE id = \(id)", logger)
         try await advance(workflow: id, on: connection, logger: logger)
         logger.info("jobs canceled", metadata: ["workflow_id": "\(id)", "jobs": "\(canceled)", "stopped": "\(stops)"])

@@ -52,7 +52,9 @@ final class SystemFixture: Sendable {
         configuration.extraEnvironment = ["GYRE_LOG_LEVEL": "info", "GYRE_AGENT_TIMEOUT_SECONDS": "5",
                                           "GYRE_ORB_DIR": "\(runDirectory)/orbs",
                                           "GYRE_NO_AGENT_TIMEOUT_SECONDS": "15",
-                                          "GYRE_RESOURCE_CLASS_MAP": "windows.medium=gyre/host"]
+                                          "GYRE_RESOURCE_CLASS_MAP": "windows.medium=gyre/host",
+                                          // Audit log files every second (AuditLogTests wait for them).
+                                          "GYRE_AUDIT_FILE_SECONDS": "1"]
         // LDAP sign-in against deploy/scripts/start-slapd.sh's directory (test.sh starts it).
         for (key, value) in Self.ldapEnvironment() { configuration.extraEnvironment[key] = value }
         system = LocalSystem(configuration: configuration)
