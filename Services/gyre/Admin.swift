@@ -12,6 +12,10 @@ struct Admin: AsyncParsableCommand {
         subcommands: [CreateUser.self, CreateToken.self, Promote.self, Demote.self, Deactivate.self, Activate.self,
                        DeleteUser.self, Stats.self])
 
+    /// How `gyre admin` appears in the audit log: Gyre itself, from the command line (no HTTP request).
+    static let cause = AuditCause(actor: AuditEvent.Entity(id: AuditEvent.Entity.system.id, type: "system", name: "gyre admin"),
+                                  request: nil)
+
     struct Connection: ParsableArguments {
         @Option(name: .customLong("postgres-url"), help: "Postgres URL (default: $GYRE_POSTGRES_URL).")
         var postgresURL: String? = ProcessInfo.processInfo.environment["GYRE_POSTGRES_URL"]
@@ -56,7 +60,7 @@ struct Admin: AsyncParsableCommand {
             let (login, name, admin, hash) = (self.login, self.name, self.admin, passwordHash)
             let (user, created) = try await connection.withDatabase { database in
                 let identity = IdentityStore(database: database)
-                let (user, created) = try await identity.createUser(login: login, name: name, admin: admin)
+                let (user, created) = try await identity.createUser(login: login, name: name, admin: admin, cause: Admin.cause)
                 if let hash { try await identity.setPassword(user: user.id, hash: hash) }
                 return (user, created)
             }
@@ -79,7 +83,7 @@ struct Admin: AsyncParsableCommand {
             let secret: String? = try await connection.withDatabase { database in
                 let identity = IdentityStore(database: database)
                 guard let user = try await identity.user(login: login) else { return nil }
-                return try await identity.createToken(user: user.id, name: name).secret
+                return try await identity.createToken(user: user.id, name: name, cause: Admin.cause).secret
             }
             guard let secret else {
                 FileHandle.standardError.write(Data("gyre admin create-token: no user \(login); create it with gyre admin create-user\n".utf8))

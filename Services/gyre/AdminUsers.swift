@@ -42,7 +42,7 @@ extension UserChangeCommand {
     func run() async throws {
         let (login, change) = (self.login, Self.change)
         let user = try await connection.withDatabase { database in
-            try await IdentityStore(database: database).change(login: login, change)
+            try await IdentityStore(database: database).change(login: login, change, cause: Admin.cause)
         }
         await cache.invalidate()
         print("\(user.login) \(Self.outcome)")

@@ -8,7 +8,7 @@ import Hummingbird
 extension FrontendAPI {
     func registerAdmin(on router: Router<Context>) {
         router.patch("api/gyre/users/:login") { request, context in try await changeUser(request, context) }
-        router.delete("api/gyre/users/:login") { _, context in try await deleteUser(context) }
+        router.delete("api/gyre/users/:login") { request, context in try await deleteUser(request, context) }
         router.get("api/gyre/users/statistics") { request, context in try await userStatistics(request, context) }
     }
 
@@ -34,18 +34,21 @@ extension FrontendAPI {
             throw APIError.badRequest("give {\"admin\": true|false} and/or {\"active\": true|false}")
         }
         var user: UserRecord?
-        if let admin = body.admin { user = try await guarded { try await identity.change(login: login, .admin(admin)) } }
-        if let active = body.active { user = try await guarded { try await identity.change(login: login, .active(active)) } }
+        let cause = AuditRequest.cause(request, context: context)
+        if let admin = body.admin { user = try await guarded { try await identity.change(login: login, .admin(admin), cause: cause) } }
+        if let active = body.active { user = try await guarded { try await identity.change(login: login, .active(active), cause: cause) } }
         await userChanged()
         guard let user else { throw APIError.notFound("user \(login)") }
         return JSONResponse.make(UserOut(id: user.id.uuidString.lowercased(), login: user.login, name: user.name,
                                          admin: user.admin, active: user.active))
     }
 
-    func deleteUser(_ context: Context) async throws -> Response {
+    func deleteUser(_ request: Request, _ context: Context) async throws -> Response {
         try requireAdmin(context, because: "deleting a user")
         let login = context.parameters.get("login") ?? ""
-        _ = try await guarded { try await identity.change(login: login, .delete) }
+        _ = try await guarded {
+            try await identity.change(login: login, .delete, cause: AuditRequest.cause(request, context: context))
+        }
         await userChanged()
         return JSONResponse.make(["message": "user \(login) deleted"])
     }

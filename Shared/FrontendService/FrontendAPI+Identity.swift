@@ -10,7 +10,7 @@ extension FrontendAPI {
         router.get("api/v2/me") { _, context in try await me(context) }
         router.get("api/gyre/tokens") { _, context in try await listTokens(context) }
         router.post("api/gyre/tokens") { request, context in try await createToken(request, context) }
-        router.delete("api/gyre/tokens/:id") { _, context in try await revokeToken(context) }
+        router.delete("api/gyre/tokens/:id") { request, context in try await revokeToken(request, context) }
         router.get("api/gyre/users") { _, context in try await listUsers(context) }
         router.post("api/gyre/users") { request, context in try await createUser(request, context) }
     }
@@ -90,15 +90,17 @@ extension FrontendAPI {
         }
         let (token, secret) = try await guarded {
             try await identity.createToken(user: id, name: name, project: project,
-                                           scope: project == nil ? nil : (body?.scope ?? "all"))
+                                           scope: project == nil ? nil : (body?.scope ?? "all"),
+                                           cause: AuditRequest.cause(request, context: context))
         }
         return JSONResponse.make(TokenOut(token, secret: secret), status: .created)
     }
 
-    func revokeToken(_ context: Context) async throws -> Response {
+    func revokeToken(_ request: Request, _ context: Context) async throws -> Response {
         let (user, caller) = try currentUser(context)
         let tokenId = try uuid(context, "token")
-        let revoked = try await guarded { try await identity.revokeToken(tokenId, user: caller.admin ? nil : user) }
+        let revoked = try await guarded { try await identity.revokeToken(tokenId, user: caller.admin ? nil : user,
+                                                                           cause: AuditRequest.cause(request, context: context)) }
         guard revoked else { throw APIError.notFound("live token \(tokenId) of \(caller.login)") }
         await tokens.invalidate()
         return JSONResponse.make(["message": "revoked"])
@@ -138,7 +140,8 @@ extension FrontendAPI {
         }
         if let password = body.password, let problem = Passwords.problem(password) { throw APIError.badRequest(problem) }
         let (user, created) = try await guarded {
-            try await identity.createUser(login: login, name: body.name ?? "", admin: body.admin ?? false)
+            try await identity.createUser(login: login, name: body.name ?? "", admin: body.admin ?? false,
+                                          cause: AuditRequest.cause(request, context: context))
         }
         guard created else { throw APIError(.conflict, "user \(login) exists already") }
         if let password = body.password {

@@ -12,7 +12,7 @@ extension FrontendAPI {
         let org = router.group("api/gyre/orgs/:vcs/:org")
         org.get("members") { _, context in try await orgMembers(context) }
         org.put("members/:login") { request, context in try await setOrgMember(request, context) }
-        org.delete("members/:login") { _, context in try await removeOrgMember(context) }
+        org.delete("members/:login") { request, context in try await removeOrgMember(request, context) }
         org.get("groups") { _, context in try await listGroups(context) }
         org.post("groups") { request, context in try await createGroup(request, context) }
         org.delete("groups/:group") { _, context in try await deleteGroup(context) }
@@ -21,7 +21,7 @@ extension FrontendAPI {
         let project = router.group("api/gyre/projects/:vcs/:org/:repo")
         project.get("members") { _, context in try await projectMembers(context) }
         project.put("members/:login") { request, context in try await setProjectMember(request, context) }
-        project.delete("members/:login") { _, context in try await removeProjectMember(context) }
+        project.delete("members/:login") { request, context in try await removeProjectMember(request, context) }
     }
 
     var roles: RoleStore { RoleStore(database: store.database) }
@@ -72,14 +72,15 @@ extension FrontendAPI {
             throw APIError.badRequest("give {\"role\": \"admin\" | \"member\" | \"viewer\"}")
         }
         let user = try await namedUser(context)
-        guard try await guarded({ try await roles.setOrgRole(organization: org, user: user.id, role: role) }) else {
+        guard try await guarded({ try await roles.setOrgRole(organization: org, user: user.id, role: role,
+                                                                    cause: AuditRequest.cause(request, context: context)) }) else {
             throw APIError.notFound("organisation \(org) (it exists once one of its projects is followed)")
         }
         await authorizer.cache.invalidate()
         return JSONResponse.make(["login": user.login, "role": role.rawValue])
     }
 
-    func removeOrgMember(_ context: Context) async throws -> Response {
+    func removeOrgMember(_ request: Request, _ context: Context) async throws -> Response {
         let org = try organizationSlug(context)
         try await authorizeOrganization(context, org, manage: true)
         let user = try await namedUser(context)
@@ -87,7 +88,8 @@ extension FrontendAPI {
         if admins.map(\.userId) == [user.id] {
             throw APIError(.conflict, "\(user.login) is the last admin of \(org); make someone else admin first")
         }
-        guard try await guarded({ try await roles.setOrgRole(organization: org, user: user.id, role: nil) }) else {
+        guard try await guarded({ try await roles.setOrgRole(organization: org, user: user.id, role: nil,
+                                                                    cause: AuditRequest.cause(request, context: context)) }) else {
             throw APIError.notFound("organisation \(org)")
         }
         await authorizer.cache.invalidate()
@@ -107,15 +109,17 @@ extension FrontendAPI {
         }
         guard try await guarded({ try await store.project(slug) }) != nil else { throw APIError.notFound("project \(slug)") }
         let user = try await namedUser(context)
-        try await guarded { try await roles.setProjectRole(project: slug.description, user: user.id, role: role) }
+        try await guarded { try await roles.setProjectRole(project: slug.description, user: user.id, role: role,
+                                                      cause: AuditRequest.cause(request, context: context)) }
         await authorizer.cache.invalidate()
         return JSONResponse.make(["login": user.login, "role": role.rawValue])
     }
 
-    func removeProjectMember(_ context: Context) async throws -> Response {
+    func removeProjectMember(_ request: Request, _ context: Context) async throws -> Response {
         let slug = try await slug(context, may: .manage)
         let user = try await namedUser(context)
-        try await guarded { try await roles.setProjectRole(project: slug.description, user: user.id, role: nil) }
+        try await guarded { try await roles.setProjectRole(project: slug.description, user: user.id, role: nil,
+                                                      cause: AuditRequest.cause(request, context: context)) }
         await authorizer.cache.invalidate()
         return JSONResponse.make(["message": "\(user.login) removed from \(slug)"])
     }

@@ -65,9 +65,11 @@ extension FrontendAPI {
             response.headers[.retryAfter] = String(wait)
             return response
         }
-        let (user, method) = try await verify(body, ip: ip)
+        let audit = AuditRequest.info(request, context: context)
+        let (user, method) = try await verify(body, ip: ip, request: audit)
         await signInLimiter.succeeded(login: body.login)
-        try await guarded { try await identity.recordSignIn(user: user.id, login: user.login, method: method, ip: ip) }
+        try await guarded { try await identity.recordSignIn(user: user.id, login: user.login, method: method, ip: ip,
+                                                                     request: audit) }
         let secret = IdentityStore.newSecret() + IdentityStore.newSecret()
         let csrf = IdentityStore.newSecret()
         try await guarded {
@@ -103,43 +105,44 @@ extension FrontendAPI {
     }
 
     /// Local users with a password are checked here; anyone else through the directory when one is configured.
-    func verify(_ body: SignInBody, ip: String?) async throws -> (UserRecord, String) {
+    func verify(_ body: SignInBody, ip: String?, request: AuditEvent.Request) async throws -> (UserRecord, String) {
         let rejected = APIError(.unauthorized, "wrong login or password")
         guard IdentityStore.isLogin(body.login), !body.password.isEmpty else { throw rejected }
         let known = try await guarded { try await identity.credentials(login: body.login) }
         if let known, known.source == "local", let hash = known.passwordHash {
             guard known.user.active else { throw APIError(.unauthorized, "the account \(body.login) is deactivated") }
             guard Passwords.verify(body.password, against: hash) else {
-                await failure(login: body.login, method: "password", ip: ip)
+                await failure(login: body.login, method: "password", ip: ip, request: request)
                 throw rejected
             }
             return (known.user, "password")
         }
         guard let directory else {
-            await failure(login: body.login, method: "password", ip: ip)
+            await failure(login: body.login, method: "password", ip: ip, request: request)
             throw rejected
         }
         let found: DirectoryUser
         do {
             found = try await directory.authenticate(login: body.login, password: body.password)
         } catch .rejected {
-            await failure(login: body.login, method: "ldap", ip: ip)
+            await failure(login: body.login, method: "ldap", ip: ip, request: request)
             throw rejected
         } catch .unavailable(let reason) {
             throw APIError(.serviceUnavailable, "the LDAP directory cannot be used right now: \(reason)")
         }
         if let known, !known.user.active { throw APIError(.unauthorized, "the account \(body.login) is deactivated") }
         let (user, created) = try await guarded {
-            try await identity.upsertLDAPUser(login: found.login, name: found.name, emails: found.emails, dn: found.dn)
+            try await identity.upsertLDAPUser(login: found.login, name: found.name, emails: found.emails, dn: found.dn,
+                                              request: request)
         }
         try await guarded { try await RoleStore(database: store.database).syncLDAPGroups(user: user.id, names: found.groups) }
         if created { await authorizer.cache.invalidate() }
         return (user, "ldap")
     }
 
-    func failure(login: String, method: String, ip: String?) async {
+    func failure(login: String, method: String, ip: String?, request: AuditEvent.Request) async {
         await signInLimiter.failed(login: login)
-        _ = try? await identity.recordFailedSignIn(login: login, method: method, ip: ip)
+        _ = try? await identity.recordFailedSignIn(login: login, method: method, ip: ip, request: request)
     }
 
     func cookie(_ value: String, maxAge: Int) -> String {
@@ -158,7 +161,8 @@ extension FrontendAPI {
         guard let secret = AuthMiddleware.sessionSecret(request) else {
             throw APIError.badRequest("there is no session to end (no \(Self.sessionCookie) cookie)")
         }
-        _ = try await guarded { try await identity.deleteSession(idHash: IdentityStore.hash(secret)) }
+        _ = try await guarded { try await identity.deleteSession(idHash: IdentityStore.hash(secret),
+                                                                        request: AuditRequest.info(request, context: context)) }
         var response = JSONResponse.make(["message": "signed out"])
         response.headers[.setCookie] = cookie("", maxAge: 0)
         return response

@@ -1,4 +1,5 @@
 import Foundation
+import GyreModel
 import Logging
 import PostgresNIO
 
@@ -51,7 +52,8 @@ extension IdentityStore {
     /// Promotes, demotes, deactivates, reactivates or deletes a user. The
     /// installation always keeps one active admin: a change that would leave
     /// none is refused (409). Deactivating or deleting ends the user's sessions.
-    public func change(login: String, _ change: UserChange) async throws -> UserRecord {
+    /// Audited as `user.admin.grant` / `user.admin.revoke`, `user.suspended` / `user.reactivated`, `user.delete`.
+    public func change(login: String, _ change: UserChange, cause: AuditCause? = nil) async throws -> UserRecord {
         try await database.transaction { connection in
             try await connection.run("SELECT pg_advisory_xact_lock(\(Self.usersLock))", database.logger)
             var found: UserRecord?
@@ -88,6 +90,18 @@ extension IdentityStore {
             case .delete:
                 try await connection.run("DELETE FROM users WHERE id = \(user.id)", database.logger)
             }
+            if let cause {
+                let action: String
+                switch change {
+                case .admin(let admin): action = admin ? "user.admin.grant" : "user.admin.revoke"
+                case .active(let active): action = active ? "user.reactivated" : "user.suspended"
+                case .delete: action = "user.delete"
+                }
+                try await AuditEvents.record(AuditEvent(
+                    action: action, actor: cause.actor, target: .user(user.id, name: user.login),
+                    payload: ["login": .string(user.login), "admin": .bool(user.admin), "active": .bool(user.active)],
+                    request: cause.request), on: connection, logger: database.logger)
+            }
             return user
         }
     }
@@ -95,8 +109,14 @@ extension IdentityStore {
     // MARK: sign-in
 
     /// Records a successful sign-in: the counters the seed's statistics list, and the history.
-    public func recordSignIn(user: UUID, login: String, method: String, ip: String?) async throws {
+    /// Audited as `user.logged_in` (actor and target: the user).
+    public func recordSignIn(user: UUID, login: String, method: String, ip: String?,
+                             request: AuditEvent.Request? = nil) async throws {
         try await database.transaction { connection in
+            let entity = AuditEvent.Entity.user(user, name: login)
+            try await AuditEvents.record(AuditEvent(
+                action: "user.logged_in", actor: entity, target: entity, payload: ["method": .string(method)],
+                request: request), on: connection, logger: database.logger)
             try await connection.run("""
                 UPDATE users SET sign_in_count = sign_in_count + 1,
                     last_sign_in_at = current_sign_in_at, last_sign_in_ip = current_sign_in_ip,
@@ -109,11 +129,22 @@ extension IdentityStore {
         }
     }
 
-    public func recordFailedSignIn(login: String, method: String, ip: String?) async throws {
-        try await database.query("""
-            INSERT INTO sign_ins (user_id, login, method, success, ip)
-            VALUES ((SELECT id FROM users WHERE login = \(login)), \(login), \(method), false, \(ip))
-            """)
+    /// A refused sign-in: in the history, and audited as `user.logged_in` with `success: false`
+    /// (the actor is the user when the login exists, else the login as it was typed).
+    public func recordFailedSignIn(login: String, method: String, ip: String?, request: AuditEvent.Request? = nil) async throws {
+        try await database.transaction { connection in
+            let rows = try await connection.run("""
+                INSERT INTO sign_ins (user_id, login, method, success, ip)
+                VALUES ((SELECT id FROM users WHERE login = \(login)), \(login), \(method), false, \(ip))
+                RETURNING user_id
+                """, database.logger)
+            var id: UUID?
+            for try await found in rows.decode(UUID?.self) { id = found }
+            let entity = id.map { AuditEvent.Entity.user($0, name: login) } ?? AuditEvent.Entity(id: login, type: "user", name: login)
+            try await AuditEvents.record(AuditEvent(
+                action: "user.logged_in", actor: entity, target: entity, payload: ["method": .string(method)],
+                success: false, request: request), on: connection, logger: database.logger)
+        }
     }
 
     /// The stored password hash of a local user (nil: no password set).
@@ -133,13 +164,14 @@ extension IdentityStore {
 
     /// A user signing in through LDAP for the first time is created (the first user of an installation becomes admin);
     /// their name, emails and DN follow the directory.
-    public func upsertLDAPUser(login: String, name: String, emails: [String], dn: String) async throws -> (user: UserRecord, created: Bool) {
-        let (user, created) = try await createUser(login: login, name: name)
+    public func upsertLDAPUser(login: String, name: String, emails: [String], dn: String,
+                               request: AuditEvent.Request? = nil) async throws -> (user: UserRecord, created: Bool) {
+        // Created by its own first sign-in: the directory (Gyre) is the actor.
+        let (user, created) = try await createUser(login: login, name: name, source: "ldap",
+                                                   cause: AuditCause(actor: .system, request: request))
         let emailsJSON = String(decoding: (try? JSONEncoder().encode(emails)) ?? Data("[]".utf8), as: UTF8.self)
         try await database.query("""
-            UPDATE users SET name = \(name), emails = \(emailsJSON)::jsonb, ldap_dn = \(dn),
-                source = CASE WHEN \(created) THEN 'ldap' ELSE source END
-            WHERE id = \(user.id)
+            UPDATE users SET name = \(name), emails = \(emailsJSON)::jsonb, ldap_dn = \(dn) WHERE id = \(user.id)
             """)
         return (user, created)
     }
@@ -168,9 +200,19 @@ extension IdentityStore {
     }
 
     /// Ends a session; returns its user.
-    public func deleteSession(idHash: String) async throws -> UUID? {
-        let rows = try await database.query("DELETE FROM sessions WHERE id_hash = \(idHash) RETURNING user_id")
-        for try await id in rows.decode(UUID.self) { return id }
-        return nil
+    /// Audited as `user.logged_out`.
+    public func deleteSession(idHash: String, request: AuditEvent.Request? = nil) async throws -> UUID? {
+        try await database.transaction { connection in
+            let rows = try await connection.run("""
+                DELETE FROM sessions s USING users u WHERE s.id_hash = \(idHash) AND u.id = s.user_id RETURNING u.id, u.login
+                """, database.logger)
+            for try await (id, login) in rows.decode((UUID, String).self) {
+                let entity = AuditEvent.Entity.user(id, name: login)
+                try await AuditEvents.record(AuditEvent(action: "user.logged_out", actor: entity, target: entity,
+                                                        request: request), on: connection, logger: database.logger)
+                return id
+            }
+            return nil
+        }
     }
 }

@@ -1,6 +1,7 @@
 import Crypto
 import Foundation
 import Logging
+import GyreModel
 import PostgresNIO
 
 /// A user of the installation.
@@ -43,7 +44,9 @@ public struct IdentityStore: Sendable {
 
     /// Creates a user; the first user of an installation is an admin whatever
     /// `admin` says. Returns the existing user (created false) for a known login.
-    public func createUser(login: String, name: String = "", admin: Bool = false) async throws
+    /// `cause`: who creates the user (audited as `user.create`); nil records nothing.
+    public func createUser(login: String, name: String = "", admin: Bool = false, source: String = "local",
+                           cause: AuditCause? = nil) async throws
         -> (user: UserRecord, created: Bool) {
         try await database.transaction { connection in
             // Serialises "is this the first user?" across concurrent creations.
@@ -58,10 +61,20 @@ public struct IdentityStore: Sendable {
                 first = count == 0
             }
             let rows = try await connection.run("""
-                INSERT INTO users (id, login, name, admin) VALUES (\(UUID()), \(login), \(name), \(admin || first))
+                INSERT INTO users (id, login, name, admin, source) VALUES (\(UUID()), \(login), \(name), \(admin || first), \(source))
                 RETURNING \(unescaped: Self.userColumns)
                 """, database.logger)
-            for try await row in rows.decode((UUID, String, String, Bool, Bool, Date).self) { return (Self.user(row), true) }
+            for try await row in rows.decode((UUID, String, String, Bool, Bool, Date).self) {
+                let user = Self.user(row)
+                if let cause {
+                    try await AuditEvents.record(AuditEvent(
+                        action: "user.create", actor: cause.actor, target: .user(user.id, name: user.login),
+                        payload: ["login": .string(user.login), "admin": .bool(user.admin), "source": .string(source),
+                                  "first_user": .bool(first)],
+                        request: cause.request), on: connection, logger: database.logger)
+                }
+                return (user, true)
+            }
             throw StoreError(.unavailable, "the user was not stored")
         }
     }
@@ -82,20 +95,36 @@ public struct IdentityStore: Sendable {
 
     /// A new personal token (or, with `project`, a project token of `scope`)
     /// and its secret, which is never stored.
-    public func createToken(user: UUID, name: String, project: String? = nil, scope: String? = nil) async throws
-        -> (token: TokenRecord, secret: String) {
+    public func createToken(user: UUID, name: String, project: String? = nil, scope: String? = nil,
+                            cause: AuditCause? = nil) async throws -> (token: TokenRecord, secret: String) {
         let secret = Self.newSecret()
-        let rows = try await database.query("""
-            INSERT INTO api_tokens (id, user_id, name, token_hash, project_slug, scope)
-            VALUES (\(UUID()), \(user), \(name), \(Self.hash(secret)), \(project), \(scope))
-            RETURNING id, user_id, name, project_slug, scope, created_at
-            """)
-        for try await (id, userId, name, project, scope, created) in
-            rows.decode((UUID, UUID, String, String?, String?, Date).self) {
-            return (TokenRecord(id: id, userId: userId, name: name, project: project, scope: scope, createdAt: created,
-                                revokedAt: nil), secret)
+        return try await database.transaction { connection in
+            let rows = try await connection.run("""
+                INSERT INTO api_tokens (id, user_id, name, token_hash, project_slug, scope)
+                VALUES (\(UUID()), \(user), \(name), \(Self.hash(secret)), \(project), \(scope))
+                RETURNING id, user_id, name, project_slug, scope, created_at
+                """, database.logger)
+            for try await (id, userId, name, project, scope, created) in
+                rows.decode((UUID, UUID, String, String?, String?, Date).self) {
+                let token = TokenRecord(id: id, userId: userId, name: name, project: project, scope: scope,
+                                        createdAt: created, revokedAt: nil)
+                if let cause {
+                    try await AuditEvents.record(Self.tokenEvent("user.token.create", token, cause), on: connection,
+                                                 logger: database.logger)
+                }
+                return (token, secret)
+            }
+            throw StoreError(.unavailable, "the token was not stored")
         }
-        throw StoreError(.unavailable, "the token was not stored")
+    }
+
+    /// A token's audit event (never its secret or hash).
+    static func tokenEvent(_ action: String, _ token: TokenRecord, _ cause: AuditCause) -> AuditEvent {
+        var payload: [String: AuditValue] = ["name": .string(token.name), "token_id": .string(token.id.uuidString.lowercased())]
+        if let project = token.project { payload["project_slug"] = .string(project) }
+        if let scope = token.scope { payload["scope"] = .string(scope) }
+        return AuditEvent(action: action, actor: cause.actor, target: .user(token.userId, name: nil), payload: payload,
+                          request: cause.request)
     }
 
     /// The tokens of a user, newest first, revoked ones included.
@@ -114,14 +143,25 @@ public struct IdentityStore: Sendable {
     }
 
     /// Revokes a token of `user` (any user's when `user` is nil); false when there is no such live token.
-    public func revokeToken(_ id: UUID, user: UUID?) async throws -> Bool {
-        let rows = try await database.query("""
-            UPDATE api_tokens SET revoked_at = now()
-            WHERE id = \(id) AND revoked_at IS NULL AND (\(user)::uuid IS NULL OR user_id = \(user))
-            RETURNING id
-            """)
-        for try await _ in rows.decode(UUID.self) { return true }
-        return false
+    public func revokeToken(_ id: UUID, user: UUID?, cause: AuditCause? = nil) async throws -> Bool {
+        try await database.transaction { connection in
+            let rows = try await connection.run("""
+                UPDATE api_tokens SET revoked_at = now()
+                WHERE id = \(id) AND revoked_at IS NULL AND (\(user)::uuid IS NULL OR user_id = \(user))
+                RETURNING id, user_id, name, project_slug, scope, created_at
+                """, database.logger)
+            for try await (id, userId, name, project, scope, created) in
+                rows.decode((UUID, UUID, String, String?, String?, Date).self) {
+                if let cause {
+                    let token = TokenRecord(id: id, userId: userId, name: name, project: project, scope: scope,
+                                            createdAt: created, revokedAt: Date())
+                    try await AuditEvents.record(Self.tokenEvent("user.token.revoke", token, cause), on: connection,
+                                                 logger: database.logger)
+                }
+                return true
+            }
+            return false
+        }
     }
 
     /// Who holds `secret`: a live token of an active user; nil otherwise.

@@ -51,16 +51,27 @@ public struct RoleStore: Sendable {
         return AccessFacts(active: false)
     }
 
-    /// Sets (or, with nil, removes) a user's role in an organisation. False when the organisation is unknown.
-    public func setOrgRole(organization: String, user: UUID, role: OrgRole?) async throws -> Bool {
+    /// Sets (or, with nil, removes) a user's role in an organisation (audited as `organization.member.update`).
+    /// False when the organisation is unknown.
+    public func setOrgRole(organization: String, user: UUID, role: OrgRole?, cause: AuditCause? = nil) async throws -> Bool {
         guard let org = try await self.organization(slug: organization) else { return false }
-        if let role {
-            try await database.query("""
-                INSERT INTO org_members (organization_id, user_id, role) VALUES (\(org.id), \(user), \(role.rawValue))
-                ON CONFLICT (organization_id, user_id) DO UPDATE SET role = EXCLUDED.role
-                """).consume()
-        } else {
-            try await database.query("DELETE FROM org_members WHERE organization_id = \(org.id) AND user_id = \(user)").consume()
+        try await database.transaction { connection in
+            if let role {
+                try await connection.run("""
+                    INSERT INTO org_members (organization_id, user_id, role) VALUES (\(org.id), \(user), \(role.rawValue))
+                    ON CONFLICT (organization_id, user_id) DO UPDATE SET role = EXCLUDED.role
+                    """, database.logger)
+            } else {
+                try await connection.run("DELETE FROM org_members WHERE organization_id = \(org.id) AND user_id = \(user)",
+                                         database.logger)
+            }
+            if let cause {
+                try await AuditEvents.record(AuditEvent(
+                    action: "organization.member.update", actor: cause.actor, target: .user(user, name: nil),
+                    scope: .organization(org.id, name: org.name),
+                    payload: ["organization": .string(organization), "role": role.map { .string($0.rawValue) } ?? .null],
+                    request: cause.request), on: connection, logger: database.logger)
+            }
         }
         return true
     }
@@ -78,14 +89,24 @@ public struct RoleStore: Sendable {
         return false
     }
 
-    public func setProjectRole(project: String, user: UUID, role: ProjectRole?) async throws {
-        if let role {
-            try await database.query("""
-                INSERT INTO project_members (project_slug, user_id, role) VALUES (\(project), \(user), \(role.rawValue))
-                ON CONFLICT (project_slug, user_id) DO UPDATE SET role = EXCLUDED.role
-                """).consume()
-        } else {
-            try await database.query("DELETE FROM project_members WHERE project_slug = \(project) AND user_id = \(user)").consume()
+    /// Sets (or, with nil, removes) a user's role on a project (audited as `project.member.update`).
+    public func setProjectRole(project: String, user: UUID, role: ProjectRole?, cause: AuditCause? = nil) async throws {
+        try await database.transaction { connection in
+            if let role {
+                try await connection.run("""
+                    INSERT INTO project_members (project_slug, user_id, role) VALUES (\(project), \(user), \(role.rawValue))
+                    ON CONFLICT (project_slug, user_id) DO UPDATE SET role = EXCLUDED.role
+                    """, database.logger)
+            } else {
+                try await connection.run("DELETE FROM project_members WHERE project_slug = \(project) AND user_id = \(user)",
+                                         database.logger)
+            }
+            if let cause {
+                try await AuditEvents.record(AuditEvent(
+                    action: "project.member.update", actor: cause.actor, target: .user(user, name: nil),
+                    payload: ["project_slug": .string(project), "role": role.map { .string($0.rawValue) } ?? .null],
+                    request: cause.request), on: connection, logger: database.logger)
+            }
         }
     }
 
