@@ -78,7 +78,9 @@ let package = Package(
         shared("GyreURL", []),
         shared("GyreAMQP", ["CRabbitMQ", "CGyreShims", "GyreURL", log]),
         shared("GyreRedis", ["CHiredis", "CGyreShims", "GyreURL", log]),
-        shared("GyreStore", ["GyreModel", "GyreProtocol", pg, log, crypto, cryptoExtras]),
+        shared("GyreStore", ["GyreModel", "GyreProtocol", pg, log, crypto]),
+        // Local passwords (scrypt): only the frontend and the CLI link it.
+        shared("GyrePasswords", [crypto, cryptoExtras]),
         shared("GyreProcess", ["CGyreSystem", log]),
         shared("GyreGit", ["GyreProcess"]),
         shared("GyreDocker", ["GyreProcess"]),
@@ -92,7 +94,8 @@ let package = Package(
                                   hb, lifecycle, log, metrics, prom, pg]),
 
         // Service logic, one library per service.
-        shared("FrontendService", ["GyreServiceKit", "GyreStore", "GyreRedis", "GyreProtocol", "GyreConfig", "GyreLDAP", hb, crypto]),
+        shared("FrontendService", ["GyreServiceKit", "GyreStore", "GyreRedis", "GyreProtocol", "GyreConfig", "GyreLDAP",
+                                   "GyrePasswords", hb, crypto]),
         shared("DispatcherService", ["GyreServiceKit", "GyreConfig", "GyreGit", "GyreStore"]),
         shared("SchedulerService", ["GyreServiceKit", "GyreStore", "GyreModel"]),
         shared("OutputProcessorService", ["GyreServiceKit", "GyreStore", "GyreRedis", "GyreJUnit", hb]),
@@ -112,7 +115,8 @@ let package = Package(
         .executableTarget(name: "circleci", dependencies: ["GyreTestSplit"], path: "Services/circleci",
                           swiftSettings: swiftSettings, linkerSettings: [.unsafeFlags(["-static-stdlib"])]),
 
-        .executableTarget(name: "gyre", dependencies: ["GyreLocal", "GyreConfig", "GyreModel", "GyreStore", "GyreRedis", argp],
+        .executableTarget(name: "gyre", dependencies: ["GyreLocal", "GyreConfig", "GyreModel", "GyreStore", "GyreRedis",
+                                                       "GyrePasswords", argp],
                           path: "Services/gyre", swiftSettings: swiftSettings),
 
         .testTarget(name: "BuildAgentStepTests", dependencies: ["BuildAgentService", "GyreModel"],
@@ -127,7 +131,8 @@ let package = Package(
                     path: "Tests/GyreConfigTests", swiftSettings: swiftSettings),
         .testTarget(name: "GyreAdapterTests", dependencies: ["GyreAMQP", "GyreRedis"],
                     path: "Tests/GyreAdapterTests", swiftSettings: swiftSettings),
-        .testTarget(name: "GyreTriggerTests", dependencies: ["FrontendService", "DispatcherService", "GyreModel", "GyreRedis"],
+        .testTarget(name: "GyreTriggerTests", dependencies: ["FrontendService", "DispatcherService", "GyreModel", "GyreRedis",
+                                                         "GyrePasswords"],
                     path: "Tests/GyreTriggerTests", swiftSettings: swiftSettings),
         .testTarget(name: "GyreStorageTests", dependencies: ["GyreJUnit", "GyreStore", "OutputProcessorService"],
                     path: "Tests/GyreStorageTests", swiftSettings: swiftSettings),

@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import GyreModel
+import GyrePasswords
 import GyreStore
 import Logging
 

@@ -1,5 +1,6 @@
 import Foundation
 import GyreModel
+import GyrePasswords
 import GyreServiceKit
 import GyreStore
 import Hummingbird

@@ -1,6 +1,7 @@
 import Crypto
 import Foundation
 import GyreModel
+import GyrePasswords
 import GyreServiceKit
 import GyreStore
 import Hummingbird
