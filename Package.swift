@@ -78,7 +78,9 @@ let package = Package(
         shared("GyreURL", []),
         shared("GyreAMQP", ["CRabbitMQ", "CGyreShims", "GyreURL", log]),
         shared("GyreRedis", ["CHiredis", "CGyreShims", "GyreURL", log]),
-        shared("GyreStore", ["GyreModel", "GyreProtocol", pg, log, crypto]),
+        // AES-256-GCM sealing of secrets and data keys (no I/O).
+        shared("GyreSecrets", [crypto]),
+        shared("GyreStore", ["GyreModel", "GyreProtocol", "GyreSecrets", pg, log, crypto]),
         // Local passwords (scrypt): only the frontend and the CLI link it.
         shared("GyrePasswords", [crypto, cryptoExtras]),
         shared("GyreProcess", ["CGyreSystem", log]),
@@ -90,7 +92,7 @@ let package = Package(
         shared("GyreJUnit", []),
 
         // Service runtime: env config, health, metrics, HTTP, outbox relay, consumers.
-        shared("GyreServiceKit", ["GyreModel", "GyreProtocol", "GyreStore", "GyreAMQP", "GyreRedis",
+        shared("GyreServiceKit", ["GyreModel", "GyreProtocol", "GyreStore", "GyreSecrets", "GyreAMQP", "GyreRedis",
                                   hb, lifecycle, log, metrics, prom, pg]),
 
         // Service logic, one library per service.
@@ -116,7 +118,7 @@ let package = Package(
                           swiftSettings: swiftSettings, linkerSettings: [.unsafeFlags(["-static-stdlib"])]),
 
         .executableTarget(name: "gyre", dependencies: ["GyreLocal", "GyreConfig", "GyreModel", "GyreStore", "GyreRedis",
-                                                       "GyrePasswords", argp],
+                                                       "GyrePasswords", "GyreSecrets", argp],
                           path: "Services/gyre", swiftSettings: swiftSettings),
 
         .testTarget(name: "BuildAgentStepTests", dependencies: ["BuildAgentService", "GyreModel"],
@@ -124,6 +126,8 @@ let package = Package(
         .testTarget(name: "GyreTestSplitTests", dependencies: ["GyreTestSplit"], path: "Tests/GyreTestSplitTests",
                     swiftSettings: swiftSettings),
         .testTarget(name: "GyreLDAPTests", dependencies: ["GyreLDAP"], path: "Tests/GyreLDAPTests",
+                    swiftSettings: swiftSettings),
+        .testTarget(name: "GyreSecretsTests", dependencies: ["GyreSecrets", crypto], path: "Tests/GyreSecretsTests",
                     swiftSettings: swiftSettings),
         .testTarget(name: "GyreModelTests", dependencies: ["GyreModel"], path: "Tests/GyreModelTests",
                     swiftSettings: swiftSettings),

@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import GyreRedis
+import GyreSecrets
 import GyreStore
 import Logging
 
@@ -124,6 +125,33 @@ extension Admin {
             }
             print("\(users.count) users (\(period == "all" ? "all time" : "signed in during the last month")), "
                   + "\(users.filter(\.admin).count) admins, \(users.map(\.signInCount).reduce(0, +)) sign-ins")
+        }
+    }
+}
+
+extension Admin {
+    struct RotateKEK: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            commandName: "rotate-kek",
+            abstract: "Re-wrap every data key under a new key-encryption key (secrets themselves are not re-encrypted). "
+                + "Then give the services the new GYRE_KEK_FILE and restart them one by one; the old key can be destroyed.")
+        @Option(help: "The current key-encryption key file (default: $GYRE_KEK_FILE).")
+        var kekFile: String? = ProcessInfo.processInfo.environment["GYRE_KEK_FILE"]
+        @Option(help: "The new key-encryption key file (32 random bytes, base64: head -c 32 /dev/urandom | base64).")
+        var newKekFile: String
+        @OptionGroup var connection: Connection
+
+        func run() async throws {
+            guard let kekFile, let current = try KeyEncryptionKey.fromEnvironment(["GYRE_KEK_FILE": kekFile]) else {
+                throw ValidationError("give the current key: --kek-file or GYRE_KEK_FILE")
+            }
+            guard let next = try KeyEncryptionKey.fromEnvironment(["GYRE_KEK_FILE": newKekFile]) else {
+                throw ValidationError("--new-kek-file: no key")
+            }
+            let count = try await connection.withDatabase { database in
+                try await SecretKeys(database: database, kek: current).rewrap(to: next)
+            }
+            print("re-wrapped \(count) data keys from key-encryption key \(current.id) to \(next.id)")
         }
     }
 }

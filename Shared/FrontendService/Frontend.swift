@@ -28,7 +28,8 @@ public enum Frontend {
                                    internalToken: environment.optionalString("GYRE_INTERNAL_TOKEN")),
             signInLimiter: SignInLimiter(redis: redis, namespace: environment.namespace),
             directory: LDAPDirectory.fromEnvironment(environment, logger: app.logger),
-            externalURL: environment.string("GYRE_EXTERNAL_URL", default: "http://localhost"))
+            externalURL: environment.string("GYRE_EXTERNAL_URL", default: "http://localhost"),
+            secrets: app.secretKeys(database: database))
         let auth = AuthMiddleware(identity: IdentityStore(database: database),
                                   adminToken: environment.optionalString("GYRE_ADMIN_TOKEN"), cache: tokens,
                                   limiter: RateLimiter(redis: redis, namespace: environment.namespace,

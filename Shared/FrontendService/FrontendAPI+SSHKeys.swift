@@ -65,7 +65,7 @@ extension FrontendAPI {
                         "type": .string(key.keyType)],
         ])
         guard try await guarded({
-            try await SSHKeyStore(database: store.database).add(project: slug, key: key, change: change)
+            try await SSHKeyStore(database: store.database, secrets: secrets).add(project: slug, key: key, change: change)
         }) else {
             throw APIError.notFound("project \(slug) (follow it first: POST /api/v1.1/project/\(slug)/follow)")
         }
@@ -76,7 +76,7 @@ extension FrontendAPI {
         let slug = try await slug(context, may: .viewBuilds)
         guard try await guarded({ try await store.project(slug) }) != nil else { throw APIError.notFound("project \(slug)") }
         let keys = try await guarded {
-            try await SSHKeyStore(database: store.database).keys(project: slug, includePrivate: false)
+            try await SSHKeyStore(database: store.database, secrets: secrets).keys(project: slug, includePrivate: false)
         }
         return JSONResponse.make(keys.map(APISSHKey.init))
     }
@@ -96,7 +96,7 @@ extension FrontendAPI {
             "ssh_key": ["operation": "delete", "fingerprint": .string(body.fingerprint), "hostname": .optional(body.hostname)],
         ])
         let deleted = try await guarded {
-            try await SSHKeyStore(database: store.database).delete(project: slug, fingerprint: body.fingerprint,
+            try await SSHKeyStore(database: store.database, secrets: secrets).delete(project: slug, fingerprint: body.fingerprint,
                                                                   hostname: body.hostname, change: change)
         }
         guard deleted > 0 else { throw APIError.notFound("SSH key \(body.fingerprint) of project \(slug)") }
@@ -115,7 +115,7 @@ extension FrontendAPI {
         let change = settingsChange(request, context, ["changed": ["webhook_secret"],
                                                        "webhook_secret": secret == nil ? "removed" : "set"])
         guard try await guarded({
-            try await WebhookStore(database: store.database).setSecret(project: slug, secret: secret, change: change)
+            try await WebhookStore(database: store.database, secrets: secrets).setSecret(project: slug, secret: secret, change: change)
         }) else {
             throw APIError.notFound("project \(slug) (follow it first: POST /api/v1.1/project/\(slug)/follow)")
         }

@@ -36,7 +36,7 @@ extension FrontendAPI {
             project: slug, branch: body?.tag == nil ? branch : nil, tag: body?.tag, revision: body?.revision,
             parameters: (body?.parameters ?? [:]).mapValues(\.description), triggerType: "api", triggerSource: .api,
             actor: "api")
-        let id = try await guarded { try await WebhookStore(database: store.database).createPipeline(pipelineRequest) }
+        let id = try await guarded { try await WebhookStore(database: store.database, secrets: secrets).createPipeline(pipelineRequest) }
         guard let id else {
             throw APIError.notFound("project \(slug) (follow it first: POST /api/v1.1/project/\(slug)/follow)")
         }

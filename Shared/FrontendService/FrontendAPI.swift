@@ -25,6 +25,8 @@ struct FrontendAPI: Sendable {
     let directory: (any DirectorySignIn)?
     /// GYRE_EXTERNAL_URL: where users reach this server (https there makes session cookies Secure).
     let externalURL: String
+    /// Secrets at rest (nil without a key-encryption key: /status says so).
+    let secrets: SecretKeys?
 
     typealias Context = GyreRequestContext
 
@@ -165,7 +167,7 @@ struct FrontendAPI: Sendable {
         if let secret = body?.webhook_secret {
             let change = settingsChange(request, context, ["changed": ["webhook_secret"], "webhook_secret": "set"])
             _ = try await guarded {
-                try await WebhookStore(database: store.database).setSecret(project: slug, secret: secret, change: change)
+                try await WebhookStore(database: store.database, secrets: secrets).setSecret(project: slug, secret: secret, change: change)
             }
         }
         struct Out: Encodable {

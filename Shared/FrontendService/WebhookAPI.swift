@@ -129,7 +129,7 @@ extension FrontendAPI {
     /// The routes of the triggers area: webhooks, the v1.1 trigger and build
     /// calls, the webhook secret and project SSH keys.
     func registerTriggers(on router: Router<Context>) {
-        WebhookAPI(store: WebhookStore(database: store.database), pipelines: store, relay: relay, maxBody: maxBody,
+        WebhookAPI(store: WebhookStore(database: store.database, secrets: secrets), pipelines: store, relay: relay, maxBody: maxBody,
                    logger: Logger(label: "gyre.frontend.webhooks")).register(on: router)
         registerV11(on: router)
         registerSSHKeys(on: router)

@@ -17,6 +17,20 @@ extension LocalSystem {
         return token
     }
 
+    /// The key-encryption key file of this local installation (`<run dir>/kek`, 32 random bytes in base64,
+    /// mode 0600), made the first time: every service gets it as GYRE_KEK_FILE.
+    public var kekFile: String {
+        let path = "\(configuration.runDirectory)/kek"
+        if !FileManager.default.fileExists(atPath: path) {
+            var generator = SystemRandomNumberGenerator()
+            let bytes = (0..<32).map { _ in UInt8.random(in: 0...255, using: &generator) }
+            try? FileManager.default.createDirectory(atPath: configuration.runDirectory, withIntermediateDirectories: true)
+            FileManager.default.createFile(atPath: path, contents: Data((Data(bytes).base64EncodedString() + "\n").utf8),
+                                           attributes: [.posixPermissions: 0o600])
+        }
+        return path
+    }
+
     /// Where `adminToken()` keeps the local installation's admin token (mode 0600).
     public var adminTokenPath: String { "\(configuration.runDirectory)/admin.token" }
 

@@ -2,6 +2,7 @@ import Foundation
 import GyreAMQP
 import GyreProtocol
 import GyreRedis
+import GyreSecrets
 import GyreStore
 import Logging
 
@@ -85,5 +86,24 @@ public extension GyreApplication {
         let client = RedisClient(config: config, logger: logger)
         health.add("redis") { try await client.ping() }
         return client
+    }
+}
+
+extension GyreApplication {
+    /// The data keys for secrets at rest, under the key-encryption key of GYRE_KEK_FILE (or GYRE_KEK).
+    /// Without one (or with a bad one) `/status` answers 500 saying so, and secrets can be neither stored nor read.
+    public func secretKeys(database: Database) -> SecretKeys? {
+        do {
+            guard let kek = try KeyEncryptionKey.fromEnvironment(environment.all(prefix: "GYRE_KEK")) else {
+                environment.problem("GYRE_KEK_FILE: no key-encryption key; secrets (SSH keys, webhook secrets) cannot be "
+                                    + "stored or read. Create one with `head -c 32 /dev/urandom | base64 > kek` and set GYRE_KEK_FILE")
+                return nil
+            }
+            logger.info("secrets sealed under key-encryption key", metadata: ["kek_id": "\(kek.id)"])
+            return SecretKeys(database: database, kek: kek)
+        } catch {
+            environment.problem("\(error)")
+            return nil
+        }
     }
 }

@@ -390,6 +390,16 @@ public enum Migrations {
         ALTER TABLE users ADD COLUMN deactivated_at timestamptz;
         ALTER TABLE pipelines ADD COLUMN config_source text
         """,
+        // 15: data keys for encryption at rest, each wrapped by the operator's key-encryption key.
+        """
+        CREATE TABLE data_keys (
+            id uuid PRIMARY KEY,
+            kek_id text NOT NULL,
+            wrapped text NOT NULL,
+            created_at timestamptz NOT NULL DEFAULT now(),
+            retired_at timestamptz
+        )
+        """,
     ]
 
     /// Applies the steps not yet applied, in order, in one transaction.

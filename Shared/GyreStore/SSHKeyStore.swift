@@ -28,18 +28,30 @@ public struct SSHKeyRecord: Sendable, Equatable {
     }
 }
 
-/// Project SSH keys. The private key is stored as given for now; the
-/// contexts service will encrypt secrets at rest in a later issue.
+/// Project SSH keys. Private keys are sealed at rest (AES-256-GCM, bound to
+/// the project, fingerprint and hostname; see `SecretKeys`).
 public struct SSHKeyStore: Sendable {
     public let database: Database
+    /// nil: no key-encryption key configured; keys can then be neither added nor read.
+    public let secrets: SecretKeys?
 
-    public init(database: Database) {
+    public init(database: Database, secrets: SecretKeys?) {
         self.database = database
+        self.secrets = secrets
+    }
+
+    func requireSecrets() throws -> SecretKeys {
+        guard let secrets else {
+            throw StoreError(.unavailable, "no key-encryption key is configured (GYRE_KEK_FILE): secrets can be neither stored nor read")
+        }
+        return secrets
     }
 
     /// Adds (or replaces) a key for a hostname ("" = any host); false if the project is not followed.
     public func add(project: ProjectSlug, key: SSHKeyRecord, change: ProjectSettingsChange? = nil) async throws -> Bool {
-        guard let privateKey = key.privateKey else { return false }
+        guard let plain = key.privateKey else { return false }
+        let privateKey = try await requireSecrets().seal(
+            plain, for: SecretOwner.sshKey(project: project.description, fingerprint: key.fingerprint, hostname: key.hostname))
         return try await database.transaction { connection in
             let rows = try await connection.run("""
                 INSERT INTO project_ssh_keys (project_slug, fingerprint, fingerprint_sha256, hostname, key_type, public_key, private_key)
@@ -68,9 +80,13 @@ public struct SSHKeyStore: Sendable {
         var result: [SSHKeyRecord] = []
         for try await (md5, sha256, hostname, type, publicKey, privateKey, created) in
             rows.decode((String, String, String, String, String, String, Date).self) {
+            var opened: String?
+            if includePrivate {
+                opened = try await requireSecrets().open(
+                    privateKey, for: SecretOwner.sshKey(project: project.description, fingerprint: md5, hostname: hostname))
+            }
             result.append(SSHKeyRecord(fingerprint: md5, fingerprintSHA256: sha256, hostname: hostname, keyType: type,
-                                       publicKey: publicKey, privateKey: includePrivate ? privateKey : nil,
-                                       createdAt: created))
+                                       publicKey: publicKey, privateKey: opened, createdAt: created))
         }
         return result
     }

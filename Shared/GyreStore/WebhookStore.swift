@@ -8,9 +8,19 @@ import PostgresNIO
 /// pipeline and starts nothing new.
 public struct WebhookStore: Sendable {
     public let database: Database
+    /// Webhook secrets are sealed at rest; nil: no key-encryption key, secrets can be neither set nor read.
+    public let secrets: SecretKeys?
 
-    public init(database: Database) {
+    public init(database: Database, secrets: SecretKeys?) {
         self.database = database
+        self.secrets = secrets
+    }
+
+    func requireSecrets() throws -> SecretKeys {
+        guard let secrets else {
+            throw StoreError(.unavailable, "no key-encryption key is configured (GYRE_KEK_FILE): secrets can be neither stored nor read")
+        }
+        return secrets
     }
 
     var logger: Logger { database.logger }
@@ -25,15 +35,17 @@ public struct WebhookStore: Sendable {
         let rows = try await database.query("SELECT webhook_secret FROM projects WHERE slug = \(project.description)")
         for try await secret in rows.decode(String?.self) {
             guard let secret, !secret.isEmpty else { return .noSecret }
-            return .secret(secret)
+            return .secret(try await requireSecrets().open(secret, for: SecretOwner.webhookSecret(project: project.description)))
         }
         return .unknownProject
     }
 
     /// Sets (or with nil, clears) a project's webhook secret; false if the project is not followed.
     @discardableResult
-    public func setSecret(project: ProjectSlug, secret: String?, change: ProjectSettingsChange? = nil) async throws -> Bool {
-        try await database.transaction { connection in
+    public func setSecret(project: ProjectSlug, secret plain: String?, change: ProjectSettingsChange? = nil) async throws -> Bool {
+        var secret: String?
+        if let plain { secret = try await requireSecrets().seal(plain, for: SecretOwner.webhookSecret(project: project.description)) }
+        return try await database.transaction { connection in
             let rows = try await connection.run("""
                 UPDATE projects SET webhook_secret = \(secret) WHERE slug = \(project.description) RETURNING slug
                 """, database.logger)

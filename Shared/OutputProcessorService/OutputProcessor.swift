@@ -25,7 +25,7 @@ public enum OutputProcessor {
             storageAPI.register(on: router)
         }
         app.add(StorageReaper(store: storageStore, files: BlobFiles(root: storage), gate: gate, logger: app.logger))
-        let sshKeyAPI = SSHKeyAPI(store: SSHKeyStore(database: database))
+        let sshKeyAPI = SSHKeyAPI(store: SSHKeyStore(database: database, secrets: app.secretKeys(database: database)))
         app.routes { router in sshKeyAPI.register(on: router) }
         app.health.add("storage") {
             try FileManager.default.createDirectory(atPath: storage, withIntermediateDirectories: true)
