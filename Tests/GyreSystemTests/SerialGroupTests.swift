@@ -14,7 +14,7 @@ extension EndToEnd {
               build:
             \(hostJob("echo build"))
               deploy:
-            \(hostJob("echo start; sleep 2; echo end"))
+            \(hostJob("echo start; sleep 4; echo end"))
             workflows:
               main:
                 jobs:
@@ -24,6 +24,13 @@ extension EndToEnd {
                       serial-group: \(group)
             """)
         let first = try await system.client.trigger(slug).id
+        // The second pipeline starts once the first one's deploy runs (triggered together, a loaded
+        // machine may compile the second first, and then its deploy holds the group first).
+        let deploying = try await LeaseTests.eventually(.seconds(30)) {
+            guard let workflow = try await system.client.workflows(pipeline: first).first else { return false }
+            return try await system.client.jobs(workflow: workflow.id).first(where: { $0.name == "deploy" })?.status == "running"
+        }
+        #expect(deploying)
         let second = try await system.client.trigger(slug).id
         // While the first pipeline deploys, the second one's deploy waits for the group.
         var waitingMessage: String?
