@@ -35,7 +35,7 @@ struct AuthMiddleware: RouterMiddleware {
                            + "user name of HTTP basic auth, or as ?circle-token= (create one with gyre admin create-token)")
         }
         var context = context
-        if let adminToken, !adminToken.isEmpty, Self.constantTimeEqual(secret, adminToken) {
+        if let adminToken, !adminToken.isEmpty, Credentials.equal(secret, adminToken) {
             context.caller = .operatorCaller
         } else {
             let hash = IdentityStore.hash(secret)
@@ -81,7 +81,7 @@ struct AuthMiddleware: RouterMiddleware {
             throw APIError(.unauthorized, "the session has ended (signed out, expired, or the account is deactivated); sign in again")
         }
         if ![.get, .head, .options].contains(request.method) {
-            guard let sent = request.headers[.init("X-CSRF-Token")!], Self.constantTimeEqual(sent, csrf) else {
+            guard let sent = request.headers[.init("X-CSRF-Token")!], Credentials.equal(sent, csrf) else {
                 throw APIError(.forbidden, "a change made with a session cookie needs the session's CSRF token in the "
                                + "X-CSRF-Token header (from the sign-in answer or GET /api/gyre/session)")
             }
@@ -115,9 +115,4 @@ struct AuthMiddleware: RouterMiddleware {
         return nil
     }
 
-    static func constantTimeEqual(_ a: String, _ b: String) -> Bool {
-        let x = Array(a.utf8), y = Array(b.utf8)
-        guard x.count == y.count else { return false }
-        return zip(x, y).reduce(0) { $0 | ($1.0 ^ $1.1) } == 0
-    }
 }

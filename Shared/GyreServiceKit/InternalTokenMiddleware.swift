@@ -20,15 +20,10 @@ public struct InternalTokenMiddleware: RouterMiddleware {
         }
         let header = request.headers[.authorization] ?? ""
         guard header.lowercased().hasPrefix("bearer "),
-              Self.constantTimeEqual(String(header.dropFirst(7)).trimmingCharacters(in: .whitespaces), token) else {
+              Credentials.equal(String(header.dropFirst(7)).trimmingCharacters(in: .whitespaces), token) else {
             throw APIError(.unauthorized, "this internal API needs GYRE_INTERNAL_TOKEN as a bearer token (Authorization: Bearer …)")
         }
         return try await next(request, context)
     }
 
-    static func constantTimeEqual(_ a: String, _ b: String) -> Bool {
-        let x = Array(a.utf8), y = Array(b.utf8)
-        guard x.count == y.count else { return false }
-        return zip(x, y).reduce(0) { $0 | ($1.0 ^ $1.1) } == 0
-    }
 }

@@ -40,17 +40,10 @@ public struct SSHKeyStore: Sendable {
         self.secrets = secrets
     }
 
-    func requireSecrets() throws -> SecretKeys {
-        guard let secrets else {
-            throw StoreError(.unavailable, "no key-encryption key is configured (GYRE_KEK_FILE): secrets can be neither stored nor read")
-        }
-        return secrets
-    }
-
     /// Adds (or replaces) a key for a hostname ("" = any host); false if the project is not followed.
     public func add(project: ProjectSlug, key: SSHKeyRecord, change: ProjectSettingsChange? = nil) async throws -> Bool {
         guard let plain = key.privateKey else { return false }
-        let privateKey = try await requireSecrets().seal(
+        let privateKey = try await secrets.required().seal(
             plain, for: SecretOwner.sshKey(project: project.description, fingerprint: key.fingerprint, hostname: key.hostname))
         return try await database.transaction { connection in
             let rows = try await connection.run("""
@@ -82,7 +75,7 @@ public struct SSHKeyStore: Sendable {
             rows.decode((String, String, String, String, String, String, Date).self) {
             var opened: String?
             if includePrivate {
-                opened = try await requireSecrets().open(
+                opened = try await secrets.required().open(
                     privateKey, for: SecretOwner.sshKey(project: project.description, fingerprint: md5, hostname: hostname))
             }
             result.append(SSHKeyRecord(fingerprint: md5, fingerprintSHA256: sha256, hostname: hostname, keyType: type,

@@ -85,6 +85,16 @@ public final class SecretKeys: Sendable {
     }
 }
 
+extension Optional where Wrapped == SecretKeys {
+    /// The data keys, or the error a store answers when no key-encryption key is configured.
+    func required() throws -> SecretKeys {
+        guard let keys = self else {
+            throw StoreError(.unavailable, "no key-encryption key is configured (GYRE_KEK_FILE): secrets can be neither stored nor read")
+        }
+        return keys
+    }
+}
+
 /// The owner-and-name strings sealed values are bound to.
 public enum SecretOwner {
     public static func sshKey(project: String, fingerprint: String, hostname: String) -> String {

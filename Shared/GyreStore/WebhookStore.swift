@@ -16,13 +16,6 @@ public struct WebhookStore: Sendable {
         self.secrets = secrets
     }
 
-    func requireSecrets() throws -> SecretKeys {
-        guard let secrets else {
-            throw StoreError(.unavailable, "no key-encryption key is configured (GYRE_KEK_FILE): secrets can be neither stored nor read")
-        }
-        return secrets
-    }
-
     var logger: Logger { database.logger }
 
     public enum SecretLookup: Sendable, Equatable {
@@ -35,7 +28,7 @@ public struct WebhookStore: Sendable {
         let rows = try await database.query("SELECT webhook_secret FROM projects WHERE slug = \(project.description)")
         for try await secret in rows.decode(String?.self) {
             guard let secret, !secret.isEmpty else { return .noSecret }
-            return .secret(try await requireSecrets().open(secret, for: SecretOwner.webhookSecret(project: project.description)))
+            return .secret(try await secrets.required().open(secret, for: SecretOwner.webhookSecret(project: project.description)))
         }
         return .unknownProject
     }
@@ -44,7 +37,7 @@ public struct WebhookStore: Sendable {
     @discardableResult
     public func setSecret(project: ProjectSlug, secret plain: String?, change: ProjectSettingsChange? = nil) async throws -> Bool {
         var secret: String?
-        if let plain { secret = try await requireSecrets().seal(plain, for: SecretOwner.webhookSecret(project: project.description)) }
+        if let plain { secret = try await secrets.required().seal(plain, for: SecretOwner.webhookSecret(project: project.description)) }
         return try await database.transaction { connection in
             let rows = try await connection.run("""
                 UPDATE projects SET webhook_secret = \(secret) WHERE slug = \(project.description) RETURNING slug

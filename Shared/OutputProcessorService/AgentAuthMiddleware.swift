@@ -20,7 +20,7 @@ struct AgentAuthMiddleware: RouterMiddleware {
             throw APIError(.unauthorized, "the storage API needs the job's token (Authorization: Bearer …), which the "
                            + "build agent gets with each assignment")
         }
-        if let internalToken, !internalToken.isEmpty, token == internalToken { return try await next(request, context) }
+        if let internalToken, !internalToken.isEmpty, Credentials.equal(token, internalToken) { return try await next(request, context) }
         let credential = try await APIError.guardingDatabase(logger: context.logger) {
             try await store.jobCredential(token: token)
         }
