@@ -80,6 +80,8 @@ let package = Package(
         shared("GyreRedis", ["CHiredis", "CGyreShims", "GyreURL", log]),
         // AES-256-GCM sealing of secrets and data keys (no I/O).
         shared("GyreSecrets", [crypto]),
+        // Masking of secret values in job output (no dependencies; the build agent and the benchmark).
+        shared("GyreMasking", []),
         shared("GyreStore", ["GyreModel", "GyreProtocol", "GyreSecrets", pg, log, crypto]),
         // Local passwords (scrypt): only the frontend and the CLI link it.
         shared("GyrePasswords", [crypto, cryptoExtras]),
@@ -101,9 +103,9 @@ let package = Package(
         shared("DispatcherService", ["GyreServiceKit", "GyreConfig", "GyreGit", "GyreStore"]),
         shared("SchedulerService", ["GyreServiceKit", "GyreStore", "GyreModel"]),
         shared("OutputProcessorService", ["GyreServiceKit", "GyreStore", "GyreRedis", "GyreJUnit", hb]),
-        shared("BuildAgentService", ["GyreServiceKit", "GyreGit", "GyreDocker", "GyreProcess", "GyreTestSplit", hb]),
+        shared("BuildAgentService", ["GyreServiceKit", "GyreGit", "GyreDocker", "GyreProcess", "GyreTestSplit", "GyreMasking", hb]),
         shared("ReadyAgentService", ["GyreServiceKit", hb]),
-        shared("ContextsService", ["GyreServiceKit"]),
+        shared("ContextsService", ["GyreServiceKit", "GyreStore", "GyreModel", hb]),
         shared("DomainService", ["GyreServiceKit", "GyreStore", "GyreModel", hb]),
         shared("PermissionsService", ["GyreServiceKit", "GyreStore", "GyreModel", hb]),
         shared("AuditLogService", ["GyreServiceKit", "GyreStore", "GyreProtocol", "GyreModel", "GyreAMQP", metrics]),
@@ -118,7 +120,7 @@ let package = Package(
                           swiftSettings: swiftSettings, linkerSettings: [.unsafeFlags(["-static-stdlib"])]),
 
         .executableTarget(name: "gyre", dependencies: ["GyreLocal", "GyreConfig", "GyreModel", "GyreStore", "GyreRedis",
-                                                       "GyrePasswords", "GyreSecrets", argp],
+                                                       "GyrePasswords", "GyreSecrets", "GyreMasking", argp],
                           path: "Services/gyre", swiftSettings: swiftSettings),
 
         .testTarget(name: "BuildAgentStepTests", dependencies: ["BuildAgentService", "GyreModel"],
@@ -128,6 +130,8 @@ let package = Package(
         .testTarget(name: "GyreLDAPTests", dependencies: ["GyreLDAP"], path: "Tests/GyreLDAPTests",
                     swiftSettings: swiftSettings),
         .testTarget(name: "GyreSecretsTests", dependencies: ["GyreSecrets", crypto], path: "Tests/GyreSecretsTests",
+                    swiftSettings: swiftSettings),
+        .testTarget(name: "GyreMaskingTests", dependencies: ["GyreMasking"], path: "Tests/GyreMaskingTests",
                     swiftSettings: swiftSettings),
         .testTarget(name: "GyreModelTests", dependencies: ["GyreModel"], path: "Tests/GyreModelTests",
                     swiftSettings: swiftSettings),

@@ -28,6 +28,9 @@ struct Bench: AsyncParsableCommand {
     @Option(help: "Jobs in the middle of the fan-out/fan-in workflow (total jobs = width + 2).")
     var fanWidth: Int = 18
 
+    @Option(help: "Megabytes of step output per ingest run (1 MB and 80-byte lines, with 100 secrets and with none); 0 skips it.")
+    var ingestMB: Int = 100
+
     func run() async throws {
         let system = try options.system()
         let client = APIClient(base: system.apiURL, token: try system.adminToken())
@@ -105,6 +108,8 @@ struct Bench: AsyncParsableCommand {
             }
         }
         print("  \("all services".padding(toLength: 18, withPad: " ", startingAt: 0)) \(Self.mb(total(idle)))   \(Self.mb(total(loaded)))")
+
+        if ingestMB > 0 { try await ingest(client, system: system, repos: repos) }
     }
 
     /// A `start` job, `fanWidth` jobs that require it, and an `end` job that

@@ -1,6 +1,7 @@
 import Foundation
 import GyreDocker
 import GyreGit
+import GyreMasking
 import GyreModel
 import GyreProtocol
 import Logging
@@ -26,6 +27,8 @@ struct JobRunner: Sendable {
     var steps = StepServices.unconfigured
     /// The API a setup job continues its pipeline through (GYRE_API_URL); nil = none.
     var apiProxy: JobAPIProxy?
+    /// How long a job waits for an unreachable contexts service before it fails.
+    var secretsPatience: Duration = .seconds(30)
 
     /// This builder's job directories (one per attempt): apart from other
     /// builders sharing the work directory, so each reaps only its own.
@@ -94,6 +97,21 @@ struct JobRunner: Sendable {
             setup.output(Array(("Resource class \(job.plan.resourceClass) runs on self-hosted runner class \(runnerClass) "
                 + "(GYRE_RESOURCE_CLASS_MAP), not on a \(job.plan.resourceClass) machine\n").utf8))
         }
+        // Project and context variables, fetched for this job only (never in the assignment); their values are
+        // masked in every step's output from here on.
+        var secrets: [EnvVar] = []
+        if job.secretEnvironment == true {
+            switch await secretEnvironment(job) {
+            case .success(let variables):
+                secrets = variables.map { EnvVar($0.name, $0.value) }
+                emitter.masking.use(SecretMasker(secrets: variables.map(\.value)))
+                setup.output(Array(SecretListing.text(variables).utf8))
+            case .failure(let refusal):
+                setup.output(Array("\(refusal.message)\n".utf8))
+                emitter.finish(setup, status: .failed, exitCode: nil)
+                return (refusal.status, refusal.message)
+            }
+        }
         do {
             try await workspace.prepare(output: setup.output)
             emitter.finish(setup, status: .success, exitCode: 0)
@@ -102,9 +120,11 @@ struct JobRunner: Sendable {
             emitter.finish(setup, status: .failed, exitCode: nil)
             return (.failed, "\(error)")
         }
+        // CircleCI's precedence, lowest first: built-ins, project variables, contexts, the job's environment
+        // (then the step's, in `execute`).
         let environment = BuiltinEnvironment.variables(for: job, workingDirectory: workspace.workingDirectory)
             + [EnvVar(Self.agentDirectoryVariable, workspace.agentDirectory.job)] + apiEnvironment(job)
-            + (await toolEnvironment(job, in: workspace)) + job.plan.environment
+            + (await toolEnvironment(job, in: workspace)) + secrets + job.plan.environment
         let haltMarker = "\(workspace.agentDirectory.host)/halt"
         var failed = false
         for (offset, step) in job.plan.steps.enumerated() {
@@ -210,6 +230,8 @@ struct StepEmitter: Sendable {
     let job: AgentJob
     /// Once the job is stopped, its step events are dropped (see `JobRunner.supervise`).
     var control = JobControl()
+    /// The job's secret values, masked in the output of every step started after they are known.
+    let masking = MaskingSlot()
 
     /// Steps reported finished so far (shared by every copy of this emitter).
     let finishedSteps = Counter()
@@ -241,23 +263,53 @@ struct StepEmitter: Sendable {
     }
 
     func finish(_ handle: StepHandle, status: StepStatus, exitCode: Int32?) {
+        handle.flush()
         guard control.finished(handle) else { return }
         send(.stepFinished(index: handle.index, status: status, exitCode: exitCode, bytes: handle.bytes))
     }
 }
 
-/// A running step: its output goes out as offset-stamped chunks.
+/// The job's compiled secret masker, set once its secrets are known.
+final class MaskingSlot: Sendable {
+    private let masker = Mutex<SecretMasker?>(nil)
+
+    func use(_ value: SecretMasker) { masker.withLock { $0 = value.isEmpty ? nil : value } }
+
+    var current: SecretMasker? { masker.withLock { $0 } }
+}
+
+/// A running step: its output goes out as offset-stamped chunks, with the
+/// job's secrets masked first (a secret split across chunks included: the
+/// masking stream holds back only what could begin one).
 final class StepHandle: Sendable {
     let emitter: StepEmitter
     let index: Int
-    private let offset = Mutex<Int64>(0)
+    private struct State {
+        var offset: Int64 = 0
+        var stream: MaskingStream?
+    }
+
+    private let state: Mutex<State>
 
     init(emitter: StepEmitter, index: Int) {
         self.emitter = emitter
         self.index = index
+        state = Mutex(State(stream: emitter.masking.current.map { MaskingStream(masker: $0) }))
     }
 
-    var bytes: Int64 { offset.withLock { $0 } }
+    var bytes: Int64 { state.withLock { $0.offset } }
+
+    /// Sends what the masking stream still holds (at the end of the step).
+    func flush() {
+        state.withLock { state in
+            guard var stream = state.stream, !emitter.control.isStopped else { return }
+            let rest = stream.finish()
+            state.stream = stream
+            guard !rest.isEmpty else { return }
+            emitter.send(.output(index: index, offset: state.offset, data: Data(rest)))
+            state.offset += Int64(rest.count)
+        }
+    }
 
     func output(_ bytes: [UInt8]) {
         write(bytes, force: false)
@@ -270,11 +322,18 @@ final class StepHandle: Sendable {
 
     private func write(_ bytes: [UInt8], force: Bool) {
         guard !bytes.isEmpty else { return }
-        // Taking the offset and queueing the event under one lock keeps chunks in order.
-        offset.withLock { offset in
+        // Masking, taking the offset and queueing the event under one lock keeps chunks in order.
+        state.withLock { state in
             if !force && emitter.control.isStopped { return }
-            emitter.send(.output(index: index, offset: offset, data: Data(bytes)))
-            offset += Int64(bytes.count)
+            var masked = bytes
+            if var stream = state.stream {
+                masked = stream.feed(bytes)
+                if force { masked += stream.finish() }
+                state.stream = stream
+            }
+            guard !masked.isEmpty else { return }
+            emitter.send(.output(index: index, offset: state.offset, data: Data(masked)))
+            state.offset += Int64(masked.count)
         }
     }
 }

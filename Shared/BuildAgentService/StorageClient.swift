@@ -1,4 +1,5 @@
 import Foundation
+import GyreModel
 import GyreProtocol
 #if canImport(FoundationNetworking)
 import FoundationNetworking
@@ -11,15 +12,20 @@ struct StorageClient: Sendable {
     let baseURL: String
     /// The job attempt's credential (`AgentJob.jobToken`), sent as a bearer token.
     var token: String?
+    /// Which service this client reaches, and the setting naming it (for messages).
+    var service = "storage service (output-processor)"
+    var setting = "GYRE_STORAGE_URL"
 
-    init(baseURL: String, token: String? = nil) {
+    init(baseURL: String, token: String? = nil, service: String? = nil, setting: String? = nil) {
         self.baseURL = baseURL.hasSuffix("/") ? String(baseURL.dropLast()) : baseURL
         self.token = token
+        if let service { self.service = service }
+        if let setting { self.setting = setting }
     }
 
     /// This client for one job attempt.
     func scoped(to job: AgentJob) -> StorageClient {
-        StorageClient(baseURL: baseURL, token: job.jobToken)
+        StorageClient(baseURL: baseURL, token: job.jobToken, service: service, setting: setting)
     }
 
     struct CacheEntry: Decodable, Sendable {
@@ -151,6 +157,20 @@ struct StorageClient: Sendable {
         return try decode(Response.self, code, data, what: "SSH key lookup").keys
     }
 
+    enum EnvironmentAnswer: Sendable {
+        case variables([JobEnvironment.Variable])
+        /// The job may not use a context: it ends `unauthorized` with this message.
+        case refused(String)
+    }
+
+    /// The job's secret environment from the contexts service (this client pointed at GYRE_CONTEXTS_URL).
+    func jobEnvironment(job: UUID) async throws(StorageError) -> EnvironmentAnswer {
+        struct Refusal: Decodable { var message: String; var context: String }
+        let (code, data) = try await send("GET", "/internal/v1/jobs/\(Self.id(job))/environment")
+        if code == 403, let refusal = try? JSONDecoder().decode(Refusal.self, from: data) { return .refused(refusal.message) }
+        return .variables(try decode(JobEnvironment.self, code, data, what: "job environment lookup").variables)
+    }
+
     // MARK: transport
 
     static func id(_ uuid: UUID) -> String { uuid.uuidString.lowercased() }
@@ -163,7 +183,7 @@ struct StorageClient: Sendable {
 
     private func request(_ method: String, _ path: String) throws(StorageError) -> URLRequest {
         guard let url = URL(string: baseURL + path) else {
-            throw StorageError(.unreachable, "GYRE_STORAGE_URL \"\(baseURL)\" does not form a valid URL")
+            throw StorageError(.unreachable, "\(setting) \"\(baseURL)\" does not form a valid URL")
         }
         var request = URLRequest(url: url)
         request.httpMethod = method
@@ -221,7 +241,7 @@ struct StorageClient: Sendable {
         do {
             return try JSONDecoder().decode(T.self, from: data)
         } catch {
-            throw StorageError(.badResponse, "\(what): the storage service answered something unexpected: \(error)")
+            throw StorageError(.badResponse, "\(what): the \(service) answered something unexpected: \(error)")
         }
     }
 
@@ -236,7 +256,7 @@ struct StorageClient: Sendable {
 
     private func unreachable(_ error: any Error) -> StorageError {
         StorageError(.unreachable,
-                     "the storage service at \(baseURL) is not reachable (\(error.localizedDescription)); check GYRE_STORAGE_URL and that the output-processor runs")
+                     "the \(service) at \(baseURL) is not reachable (\(error.localizedDescription)); check \(setting) and that it runs")
     }
 }
 

@@ -56,6 +56,8 @@ struct FrontendAPI: Sendable {
         registerAdmin(on: router)
         registerAccount(on: router)
         registerAudit(on: router)
+        registerContexts(on: router)
+        registerEnvVars(on: router)
     }
 
     // MARK: parameters

@@ -1,3 +1,4 @@
+import GyreModel
 import Yams
 
 /// Checks the config's own definitions even where no workflow uses them, so

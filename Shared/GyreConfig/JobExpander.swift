@@ -1,3 +1,4 @@
+import GyreModel
 import Yams
 
 /// Turns one job definition plus the arguments of one invocation into a plain

@@ -1,3 +1,4 @@
+import GyreModel
 import Foundation
 import Yams
 

@@ -1,3 +1,4 @@
+import GyreModel
 import Yams
 
 /// Expands a steps list into built-in steps only: reusable and orb commands

@@ -113,6 +113,8 @@ public struct APIClient: Sendable {
         public var started_at: Date?
         public var stopped_at: Date?
         public var output: String
+        /// Bytes of output stored.
+        public var output_bytes: Int64?
         /// Which run of a parallel job the step belongs to (0 otherwise).
         public var node_index: Int?
     }

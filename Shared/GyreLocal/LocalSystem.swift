@@ -81,6 +81,7 @@ public final class LocalSystem: Sendable {
         env["GYRE_GIT_CACHE"] = "\(configuration.runDirectory)/git-cache"
         env["GYRE_AGENT_WORK_DIR"] = "\(configuration.runDirectory)/agent"
         env["GYRE_STORAGE_URL"] = "http://127.0.0.1:\(port(of: "output-processor"))"
+        env["GYRE_CONTEXTS_URL"] = "http://127.0.0.1:\(port(of: "contexts"))"
         env["GYRE_INTERNAL_TOKEN"] = internalToken
         env["GYRE_KEK_FILE"] = kekFile
         env["GYRE_PERMISSIONS_URL"] = "http://127.0.0.1:\(port(of: "permissions"))"

@@ -142,13 +142,17 @@ public struct AgentJob: Codable, Sendable, Equatable {
     public var previousRun: UUID?
     /// This attempt's credential on the output-processor's internal storage API (valid while it runs).
     public var jobToken: String?
+    /// The job has contexts or its project has environment variables: the agent asks the contexts service for
+    /// them when the job starts (they are never in this message). nil from older schedulers: false.
+    public var secretEnvironment: Bool?
 
     public init(jobId: UUID, attempt: Int, number: Int, name: String, projectSlug: String, pipelineId: UUID,
                 pipelineNumber: Int, workflowId: UUID, workflowName: String, vcsURL: String, branch: String?,
                 tag: String?, revision: String, buildURL: String, plan: JobPlan,
                 nodeIndex: Int = 0, nodeTotal: Int = 1, parentJobId: UUID? = nil, continuationKey: String? = nil,
-                previousRun: UUID? = nil, jobToken: String? = nil) {
+                previousRun: UUID? = nil, jobToken: String? = nil, secretEnvironment: Bool? = nil) {
         self.jobToken = jobToken
+        self.secretEnvironment = secretEnvironment
         self.continuationKey = continuationKey
         self.previousRun = previousRun
         self.jobId = jobId
@@ -174,6 +178,7 @@ public struct AgentJob: Codable, Sendable, Equatable {
     private enum CodingKeys: String, CodingKey {
         case jobId, attempt, number, name, projectSlug, pipelineId, pipelineNumber, workflowId, workflowName
         case vcsURL, branch, tag, revision, buildURL, plan, nodeIndex, nodeTotal, parentJobId, continuationKey, previousRun, jobToken
+        case secretEnvironment
     }
 
     public init(from decoder: any Decoder) throws {
@@ -199,6 +204,7 @@ public struct AgentJob: Codable, Sendable, Equatable {
         continuationKey = try c.decodeIfPresent(String.self, forKey: .continuationKey)
         previousRun = try c.decodeIfPresent(UUID.self, forKey: .previousRun)
         jobToken = try c.decodeIfPresent(String.self, forKey: .jobToken)
+        secretEnvironment = try c.decodeIfPresent(Bool.self, forKey: .secretEnvironment)
     }
 }
 

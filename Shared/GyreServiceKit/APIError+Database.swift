@@ -14,6 +14,8 @@ extension APIError {
             throw APIError(.conflict, error.message)
         } catch let error as StoreError where error.code == .notFound {
             throw APIError(.notFound, error.message)
+        } catch let error as StoreError where error.code == .noKey {
+            throw APIError.unavailable(error.message + "; the operator sets it on this service (see README, Secrets)")
         } catch {
             logger?.error("database call failed", metadata: ["error": "\(StoreError.reason(error))"])
             throw APIError.unavailable("the database is not reachable right now; try again shortly")

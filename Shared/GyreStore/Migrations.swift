@@ -400,6 +400,41 @@ public enum Migrations {
             retired_at timestamptz
         )
         """,
+        // 16: contexts (an organisation's named sets of secret variables), their restrictions, and project
+        // environment variables. Values are sealed (SecretKeys), never stored in plain text.
+        """
+        CREATE TABLE contexts (
+            id uuid PRIMARY KEY,
+            organization_id uuid NOT NULL REFERENCES organizations(id) ON DELETE CASCADE,
+            name text NOT NULL,
+            created_at timestamptz NOT NULL DEFAULT now(),
+            UNIQUE (organization_id, name)
+        );
+        CREATE TABLE context_env_vars (
+            context_id uuid NOT NULL REFERENCES contexts(id) ON DELETE CASCADE,
+            name text NOT NULL,
+            value text NOT NULL,
+            created_at timestamptz NOT NULL DEFAULT now(),
+            updated_at timestamptz NOT NULL DEFAULT now(),
+            PRIMARY KEY (context_id, name)
+        );
+        CREATE TABLE context_restrictions (
+            id uuid PRIMARY KEY,
+            context_id uuid NOT NULL REFERENCES contexts(id) ON DELETE CASCADE,
+            type text NOT NULL CHECK (type IN ('project', 'group', 'expression')),
+            value text NOT NULL,
+            name text NOT NULL DEFAULT '',
+            created_at timestamptz NOT NULL DEFAULT now(),
+            UNIQUE (context_id, type, value)
+        );
+        CREATE TABLE project_env_vars (
+            project_slug text NOT NULL REFERENCES projects(slug) ON DELETE CASCADE,
+            name text NOT NULL,
+            value text NOT NULL,
+            created_at timestamptz NOT NULL DEFAULT now(),
+            PRIMARY KEY (project_slug, name)
+        )
+        """,
     ]
 
     /// Applies the steps not yet applied, in order, in one transaction.

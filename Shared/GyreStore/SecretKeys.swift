@@ -89,7 +89,7 @@ extension Optional where Wrapped == SecretKeys {
     /// The data keys, or the error a store answers when no key-encryption key is configured.
     func required() throws -> SecretKeys {
         guard let keys = self else {
-            throw StoreError(.unavailable, "no key-encryption key is configured (GYRE_KEK_FILE): secrets can be neither stored nor read")
+            throw StoreError(.noKey, "no key-encryption key is configured (GYRE_KEK_FILE): secrets can be neither stored nor read")
         }
         return keys
     }

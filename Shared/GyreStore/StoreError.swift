@@ -8,6 +8,8 @@ public struct StoreError: Error, Sendable, CustomStringConvertible {
         case corrupt
         /// Arrived ahead of events it depends on: retry later.
         case notReady
+        /// No key-encryption key is configured: secrets can be neither stored nor read.
+        case noKey
     }
 
     public var code: Code

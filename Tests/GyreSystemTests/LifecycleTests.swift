@@ -31,6 +31,7 @@ extension EndToEnd {
             env["GYRE_REDIS_URL"] = configuration.redisURL
             env["GYRE_STORAGE_DIR"] = system.system.storageDirectory
             env["GYRE_STORAGE_URL"] = system.system.url(of: "output-processor").absoluteString
+            env["GYRE_CONTEXTS_URL"] = system.system.url(of: "contexts").absoluteString
             env["GYRE_VCS_BASE"] = configuration.vcsBase
             env["GYRE_GIT_CACHE"] = "\(configuration.runDirectory)/git-cache-\(name)"
             env["GYRE_AGENT_WORK_DIR"] = workDirectory

@@ -9,7 +9,14 @@ extension EndToEnd {
     @Test func aDatabaseDumpContainsNoPlaintextSecret() async throws {
         let system = try fixture
         let api = system.system.apiURL
-        let slug = try await system.project("sealed", config: "version: 2.1\njobs:\n  build:\n\(hostJob("true"))\n")
+        let slug = try await system.project("sealed", config: """
+            version: 2.1
+            jobs:
+              build:
+            \(hostJob(#"sleep 2; printf 'ROTATED=%s\n' "${#ROTATION_CHECK}""#))
+            """)
+        _ = try await system.client.send("POST", "api/v2/project/\(slug)/envvar",
+                                         body: ["name": "ROTATION_CHECK", "value": "rotation-value-31"])
         let added = try await system.client.addSSHKey(slug, hostname: "git.example.com", privateKey: V11Tests.ed25519)
         let secret = "webhook-\(UUID().uuidString)"
         let (code, _) = await system.http.send("PUT", api.appendingPathComponent("api/v2/project/\(slug)/webhook-secret"),
@@ -31,11 +38,13 @@ extension EndToEnd {
         let dump = try SystemFixture.shell(["pg_dump", "--data-only", system.system.configuration.postgresURL])
         let keyLine = V11Tests.ed25519.split(separator: "\n")[1]
         #expect(!dump.contains(String(keyLine)) && !dump.contains("OPENSSH PRIVATE KEY"))
-        #expect(!dump.contains(secret))
+        #expect(!dump.contains(secret) && !dump.contains("rotation-value-31"))
         #expect(dump.contains("gyre:v1:"))
 
-        // Key rotation: re-wrap the data keys under a new key-encryption key, give it to the
-        // output-processor, restart it: the agent's view still has the key.
+        // Key rotation with a job running: re-wrap the data keys under a new key-encryption key, give it to the
+        // output-processor and the contexts service, restart them: the agent's view still has the key, the
+        // running job ends well, and the next job still gets its variables.
+        let running = try await system.client.trigger(slug)
         let gyre = "\(system.system.configuration.binDirectory)/gyre"
         let kek = system.system.kekFile
         let next = kek + ".next"
@@ -45,11 +54,19 @@ extension EndToEnd {
         #expect(rotated.contains("re-wrapped"), "\(rotated)")
         try FileManager.default.removeItem(atPath: kek)
         try FileManager.default.moveItem(atPath: next, toPath: kek)
-        #expect(await system.system.signal("output-processor", SIGTERM) == .exited(0))
-        try system.system.start("output-processor")
-        let (up, _) = await OperationsTests.poll(system.system.url(of: "output-processor", path: "/status"), until: { $0 == 200 },
-                                                 timeout: .seconds(30))
-        #expect(up == 200)
+        for service in ["output-processor", "contexts"] {
+            #expect(await system.system.signal(service, SIGTERM) == .exited(0))
+            try system.system.start(service)
+            let (up, _) = await OperationsTests.poll(system.system.url(of: service, path: "/status"), until: { $0 == 200 },
+                                                     timeout: .seconds(30))
+            #expect(up == 200, "\(service)")
+        }
+        for pipeline in [running.id, try await system.client.trigger(slug).id] {
+            let outcome = try await system.client.wait(for: pipeline)
+            let job = try #require(outcome.workflows.first?.jobs.first)
+            let output = try await system.client.steps(slug, job: job.job_number ?? 0).map(\.output).joined()
+            #expect(job.status == "success" && output.contains("ROTATED=17"), "\(job.status) \(output)")
+        }
         let again = await StorageProbe(base: system.system.url(of: "output-processor"), token: system.system.internalToken)
             .send("GET", "/internal/v1/projects/\(slug)/ssh-keys?fingerprint=\(added.fingerprint)")
         #expect(again.status == 200 && again.text.contains("OPENSSH PRIVATE KEY"), "\(again.text.prefix(200))")

@@ -5,6 +5,8 @@ import GyreServiceKit
 struct StepServices: Sendable {
     /// The output-processor's internal storage API.
     var storage: StorageClient
+    /// The contexts service (a job's secret environment).
+    var contexts = StorageClient(baseURL: "http://127.0.0.1:3011", service: "contexts service", setting: "GYRE_CONTEXTS_URL")
     /// Where each step's transfer files go on the agent host.
     var scratchDirectory: String
 
@@ -20,6 +22,11 @@ struct StepServices: Sendable {
             environment.problem("GYRE_STORAGE_URL: \"\(url)\" is not an http URL (e.g. http://127.0.0.1:8585)")
         }
         storage = StorageClient(baseURL: url)
+        let contextsURL = environment.string("GYRE_CONTEXTS_URL", default: "http://127.0.0.1:3011")
+        if URL(string: contextsURL)?.host == nil {
+            environment.problem("GYRE_CONTEXTS_URL: \"\(contextsURL)\" is not an http URL (e.g. http://127.0.0.1:3011)")
+        }
+        contexts = StorageClient(baseURL: contextsURL, service: "contexts service", setting: "GYRE_CONTEXTS_URL")
         scratchDirectory = environment.string("GYRE_AGENT_WORK_DIR", default: "/var/lib/gyre/agent") + "/.steps"
     }
 

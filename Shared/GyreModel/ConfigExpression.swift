@@ -12,15 +12,15 @@ import Foundation
 /// Identifiers (`pipeline.git.branch`, `pipeline.parameters.x`) are looked up
 /// in an environment; an unknown one is an error, a known one without a value
 /// is `undefined` (not equal to anything, false where a truth value is needed).
-struct ConfigExpression: Sendable {
-    enum Value: Sendable, Equatable {
+public struct ConfigExpression: Sendable {
+    public enum Value: Sendable, Equatable {
         case string(String)
         case integer(Int)
         case boolean(Bool)
         case pattern(String)
         case undefined
 
-        var isTrue: Bool {
+        public var isTrue: Bool {
             switch self {
             case .boolean(let value): return value
             case .undefined: return false
@@ -31,10 +31,10 @@ struct ConfigExpression: Sendable {
         }
     }
 
-    struct Failure: Error, Sendable, Equatable, CustomStringConvertible {
-        var message: String
-        var position: Int
-        var description: String { "\(message) (at character \(position + 1))" }
+    public struct Failure: Error, Sendable, Equatable, CustomStringConvertible {
+        public var message: String
+        public var position: Int
+        public var description: String { "\(message) (at character \(position + 1))" }
     }
 
     indirect enum Node: Sendable {
@@ -46,7 +46,7 @@ struct ConfigExpression: Sendable {
 
     let root: Node
 
-    static func parse(_ text: String) throws(Failure) -> ConfigExpression {
+    public static func parse(_ text: String) throws(Failure) -> ConfigExpression {
         var parser = Parser(tokens: try Scanner.scan(text))
         let root = try parser.or()
         guard parser.atEnd else {
@@ -56,7 +56,7 @@ struct ConfigExpression: Sendable {
     }
 
     /// The expression's truth in `environment` (nil values are defined but undefined).
-    func isTrue(in environment: [String: Value]) throws(Failure) -> Bool {
+    public func isTrue(in environment: [String: Value]) throws(Failure) -> Bool {
         try Self.evaluate(root, environment).isTrue
     }
 
