@@ -80,6 +80,7 @@ extension EndToEnd {
         let me = try Self.json(await system.http.get(api.appendingPathComponent("api/v2/me")).1)
         let adminId = try #require(me["id"] as? String)
 
+        try await system.context("audit-keys")
         let pipeline = try await system.client.trigger(slug)
         let workflow = try #require(try await system.client.waitForWorkflows(pipeline: pipeline.id).first)
         let (_, held) = try await system.client.waitForWorkflow(workflow.id) { workflow, _ in workflow.status == "on_hold" }

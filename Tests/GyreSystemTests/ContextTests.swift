@@ -290,6 +290,38 @@ extension EndToEnd {
         #expect(outside.status == "unauthorized", "\(outside)")
         #expect(outside.output.contains("ctx-ops") && outside.output.contains("ctx-bob") && !outside.output.contains("DEPLOYED"),
                 "\(outside.output)")
+        // After an approval, the approver's rights count: bob approving alice's pipeline makes the deploy
+        // unauthorized; alice approving it lets it run.
+        let held = try await system.project("ctxhold", config: """
+            version: 2.1
+            jobs:
+              deploy:
+                machine: true
+                resource_class: gyre/host
+                steps:
+                  - run: '[ -n "$DEPLOY_KEY" ] && echo DEPLOYED'
+            workflows:
+              main:
+                jobs:
+                  - hold:
+                      type: approval
+                  - deploy:
+                      requires: [hold]
+                      context: ctx-ops
+            """)
+        for (approver, expected) in [(bob, "unauthorized"), (alice, "success")] {
+            let client = APIClient(base: system.system.apiURL, token: alice)
+            let pipeline = try await client.trigger(held)
+            let workflow = try #require(try await client.waitForWorkflows(pipeline: pipeline.id).first)
+            let (_, jobs) = try await client.waitForWorkflow(workflow.id) { workflow, _ in workflow.status == "on_hold" }
+            let hold = try #require(jobs.first { $0.name == "hold" })
+            _ = try await APIClient(base: system.system.apiURL, token: approver).approve(workflow: workflow.id, request: hold.id)
+            let (_, done) = try await client.waitForWorkflow(workflow.id) { workflow, _ in
+                !["on_hold", "running"].contains(workflow.status)
+            }
+            #expect(done.first { $0.name == "deploy" }?.status == expected, "\(done.map { ($0.name, $0.status) })")
+        }
+
         // A context that does not exist: the job says so and ends unauthorized, its siblings unaffected.
         let missing = try await system.project("ctxmissing", config: config.replacingOccurrences(of: "ctx-ops", with: "ctx-nowhere"))
         let pipeline = try await system.client.trigger(missing)

@@ -148,6 +148,15 @@ final class SystemFixture: Sendable {
         guard code == 200 else { throw LocalSystemError("grant \(role) to \(login): \(code) \(String(decoding: body, as: UTF8.self))") }
     }
 
+    /// Makes sure an organisation has a context of that name (jobs naming a context that does not exist end unauthorized).
+    func context(_ name: String, organization: String = "gh/acme") async throws {
+        let body = try JSONSerialization.data(withJSONObject: ["name": name, "owner": ["slug": organization]])
+        let (code, answer) = await http.send("POST", system.apiURL.appendingPathComponent("api/v2/context"), body: body)
+        guard code == 200 || code == 409 else {
+            throw LocalSystemError("create context \(name): \(code) \(String(decoding: answer, as: UTF8.self))")
+        }
+    }
+
     func project(_ name: String, config: String, files: [String: String] = [:]) async throws -> String {
         let org = "acme"
         var all = files

@@ -97,6 +97,7 @@ extension EndToEnd {
                       requires: [hold]
                       context: [deploy-keys, org-global]
             """)
+        for name in ["deploy-keys", "org-global"] { try await system.context(name) }
         let pipeline = try await system.client.trigger(slug)
         let workflow = try #require(try await system.client.waitForWorkflows(pipeline: pipeline.id).first)
         let (held, jobs) = try await system.client.waitForWorkflow(workflow.id) { workflow, _ in workflow.status == "on_hold" }
