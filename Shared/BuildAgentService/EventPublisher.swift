@@ -23,6 +23,13 @@ final class EventPublisher: Service, Sendable {
         (wakeups, waker) = AsyncStream.makeStream(bufferingPolicy: .bufferingNewest(1))
     }
 
+    /// Output bytes queued and not yet confirmed, for `waitForRoom` (a job printing faster than the broker takes
+    /// its output waits, instead of the agent buffering all of it).
+    private let room = NSCondition()
+    private let queuedOutput = Mutex(0)
+    /// Above this many queued output bytes, `waitForRoom` blocks.
+    static let outputLimit = 16 << 20
+
     /// Queues an event; returns its sequence number.
     @discardableResult
     func send(_ event: JobEvent) -> Int {
@@ -30,8 +37,21 @@ final class EventPublisher: Service, Sendable {
             state.events.append(event)
             return state.sent + state.events.count
         }
+        if case .output(_, _, let data) = event.kind { queuedOutput.withLock { $0 += data.count } }
         waker.yield()
         return sequence
+    }
+
+    /// Blocks the calling thread (a step's output reader, never a task of the
+    /// cooperative pool) while more than `outputLimit` bytes of output wait to
+    /// be confirmed: the job's writes then block on its full pipe.
+    func waitForRoom() {
+        guard queuedOutput.withLock({ $0 }) > Self.outputLimit else { return }
+        room.lock()
+        while queuedOutput.withLock({ $0 }) > Self.outputLimit {
+            room.wait(until: Date().addingTimeInterval(0.1))
+        }
+        room.unlock()
     }
 
     /// Waits until every event queued so far is confirmed by the broker.
@@ -62,7 +82,7 @@ final class EventPublisher: Service, Sendable {
     }
 
     /// The oldest events, up to 500 of them or about 1 MB of output.
-    static func nextBatch(from events: [JobEvent]) -> [JobEvent] {
+    static func nextBatch(from events: ArraySlice<JobEvent>) -> [JobEvent] {
         var bytes = 0
         var count = 0
         for event in events.prefix(500) {
@@ -73,20 +93,42 @@ final class EventPublisher: Service, Sendable {
         return Array(events.prefix(count))
     }
 
+    /// Consecutive batches (messages) of the oldest events, up to `maxMessages` of them: published together,
+    /// they wait for one round of broker confirms instead of one each.
+    static func nextBatches(from events: [JobEvent], maxMessages: Int = 8) -> [[JobEvent]] {
+        var batches: [[JobEvent]] = []
+        var rest = events[...]
+        while batches.count < maxMessages, !rest.isEmpty {
+            let batch = nextBatch(from: rest)
+            batches.append(batch)
+            rest = rest.dropFirst(batch.count)
+        }
+        return batches
+    }
+
     private func drain() async {
         var delay = Duration.milliseconds(50)
         while true {
-            let batch = buffer.withLock { Self.nextBatch(from: $0.events) }
-            if batch.isEmpty { return }
+            let batches = buffer.withLock { Self.nextBatches(from: $0.events) }
+            if batches.isEmpty { return }
+            let count = batches.reduce(0) { $0 + $1.count }
+            let outputBytes = batches.joined().reduce(0) { total, event in
+                if case .output(_, _, let data) = event.kind { return total + data.count }
+                return total
+            }
             do {
-                try await publisher.publish([AMQPOutgoingMessage(
-                    exchange: exchange, routingKey: Topology.RoutingKey.jobEvent,
-                    body: MessageCodec.encode(JobEventBatch(events: batch)), messageId: UUID().uuidString.lowercased(),
-                    type: JobEventBatch.type)])
+                try await publisher.publish(batches.map { batch in
+                    AMQPOutgoingMessage(
+                        exchange: exchange, routingKey: Topology.RoutingKey.jobEvent,
+                        body: JobEventBatch(events: batch).compactEncoded(), messageId: UUID().uuidString.lowercased(),
+                        type: JobEventBatch.type)
+                })
                 delay = .milliseconds(50)
+                queuedOutput.withLock { $0 -= outputBytes }
+                room.broadcast()
                 let ready = buffer.withLock { state -> [CheckedContinuation<Void, Never>] in
-                    state.events.removeFirst(batch.count)
-                    state.sent += batch.count
+                    state.events.removeFirst(count)
+                    state.sent += count
                     let sent = state.sent
                     let ready = state.waiters.filter { $0.0 <= sent }.map(\.1)
                     state.waiters.removeAll { $0.0 <= sent }
@@ -94,7 +136,7 @@ final class EventPublisher: Service, Sendable {
                 }
                 for waiter in ready { waiter.resume() }
             } catch {
-                logger.warning("cannot send job events; retrying", metadata: ["error": "\(error)", "pending": "\(batch.count)"])
+                logger.warning("cannot send job events; retrying", metadata: ["error": "\(error)", "pending": "\(count)"])
                 try? await Task.sleep(for: delay)
                 delay = min(delay * 2, .seconds(2))
             }

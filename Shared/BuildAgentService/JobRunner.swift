@@ -189,9 +189,12 @@ struct JobRunner: Sendable {
                  handle: StepHandle) async -> (StepStatus, Int32?) {
         let timeout = Duration.seconds(run.noOutputTimeout ?? 600)
         let lastOutput = OutputClock()
+        let events = self.events
         let output: @Sendable ([UInt8]) -> Void = { bytes in
             lastOutput.touch()
             handle.output(bytes)
+            // Called on the step's output reader thread: a job printing faster than its output is taken waits here.
+            events.waitForRoom()
         }
         let result: (StepStatus, Int32?) = await withTaskGroup(of: (StepStatus, Int32?)?.self) { group in
             group.addTask {

@@ -292,9 +292,11 @@ struct FrontendAPI: Sendable {
     func getSteps(_ request: Request, _ context: Context) async throws -> Response {
         let (_, job) = try await job(context)
         let steps = try await guarded { try await store.steps(job: job.id, attempt: job.attempt) }
+        // `?output=false`: the steps without their output (sizes only), for a job with large logs.
+        let withOutput = request.uri.queryParameters.get("output") != "false"
         var items: [APIStep] = []
         for step in steps {
-            let output = await output(job: job, step: step)
+            let output = withOutput ? await output(job: job, step: step) : []
             items.append(APIStep(step, output: String(decoding: output, as: UTF8.self)))
         }
         return JSONResponse.make(Page(items: items))
@@ -312,14 +314,17 @@ struct FrontendAPI: Sendable {
                         body: .init(byteBuffer: ByteBuffer(bytes: output)))
     }
 
-    /// A running step's live tail comes from Redis; stored output from the storage directory.
+    /// Output from the storage directory (a running step's file is written before its live tail); a running step
+    /// whose file this frontend cannot see (storage not shared) comes from the Redis live tail (its first
+    /// `LiveTail.maxBytes`).
     func output(job: JobRecord, step: StepRecord) async -> [UInt8] {
-        if step.status == .running,
+        let stored = logs.read(job: job.id, attempt: job.attempt, step: step.index)
+        if step.status == .running, stored.isEmpty,
            let live = try? await redis.command(["GET", LiveTail.key(namespace: namespace, job: job.id, attempt: job.attempt, step: step.index)]),
            case .bulk(let bytes) = live {
             return bytes
         }
-        return logs.read(job: job.id, attempt: job.attempt, step: step.index)
+        return stored
     }
 }
 

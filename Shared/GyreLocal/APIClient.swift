@@ -19,14 +19,19 @@ public struct APIClient: Sendable {
         public var description: String { "HTTP \(status): \(body)" }
     }
 
-    func call<T: Decodable>(_ method: String, _ path: String, body: [String: Any]? = nil, as type: T.Type,
+    func call<T: Decodable>(_ method: String, _ path: String, query: String? = nil, body: [String: Any]? = nil, as type: T.Type,
                             headers: [String: String] = [:]) async throws -> T {
         let data = try body.map { try JSONSerialization.data(withJSONObject: $0) }
-        var (status, response, fields) = await http.exchange(method, base.appendingPathComponent(path), body: data, headers: headers)
+        var url = base.appendingPathComponent(path)
+        if let query, var components = URLComponents(url: url, resolvingAgainstBaseURL: false) {
+            components.percentEncodedQuery = query
+            url = components.url ?? url
+        }
+        var (status, response, fields) = await http.exchange(method, url, body: data, headers: headers)
         // Over the rate limit: wait as the server says, as a well-behaved client does.
         for _ in 0..<20 where status == 429 {
             try await Task.sleep(for: .seconds(Double(fields["retry-after"] ?? "") ?? 1))
-            (status, response, fields) = await http.exchange(method, base.appendingPathComponent(path), body: data, headers: headers)
+            (status, response, fields) = await http.exchange(method, url, body: data, headers: headers)
         }
         guard (200..<300).contains(status) else {
             throw APIFailure(status: status, body: String(decoding: response, as: UTF8.self))
@@ -119,8 +124,9 @@ public struct APIClient: Sendable {
         public var node_index: Int?
     }
 
-    public func steps(_ slug: String, job number: Int) async throws -> [Step] {
-        try await call("GET", "api/v2/project/\(slug)/job/\(number)/steps", as: Page<Step>.self).items
+    public func steps(_ slug: String, job number: Int, output: Bool = true) async throws -> [Step] {
+        try await call("GET", "api/v2/project/\(slug)/job/\(number)/steps", query: output ? nil : "output=false",
+                       as: Page<Step>.self).items
     }
 
     /// A pipeline and everything it ran, once it has finished.

@@ -14,4 +14,14 @@ public enum LiveTail {
     }
 
     public static let expirySeconds = 3600
+
+    /// Only a step's first bytes go to Redis: readers that share the storage directory read a running step's
+    /// file (written and flushed before Redis), so Redis holds at most this much per step instead of whole logs.
+    public static let maxBytes = 1 << 20
+
+    /// The part of a chunk at `offset` that goes to Redis (empty beyond `maxBytes`).
+    public static func part(of bytes: [UInt8], at offset: Int64) -> ArraySlice<UInt8> {
+        guard offset < Int64(maxBytes) else { return [] }
+        return bytes.prefix(maxBytes - Int(offset))
+    }
 }

@@ -39,7 +39,7 @@ public enum OutputProcessor {
             consumer: consumer,
             handlers: [
                 topology.outputJobEvents: { delivery in
-                    try await ingest.handle(MessageCodec.decode(JobEventBatch.self, from: delivery.body))
+                    try await ingest.handle(JobEventBatch.decode(delivery.body))
                 },
             ],
             concurrency: environment.int("GYRE_OUTPUT_CONCURRENCY", default: 32, range: 1...1024),
@@ -73,15 +73,17 @@ struct OutputIngest: Sendable {
             let bytes = Array(data)
             try logs.write(job: event.jobId, attempt: event.attempt, step: index, offset: offset, bytes: bytes, sync: false)
             files.insert(StepFile(job: event.jobId, attempt: event.attempt, step: index))
-            let key = Array(LiveTail.key(namespace: namespace, job: event.jobId, attempt: event.attempt, step: index).utf8)
-            live.append([Array("SETRANGE".utf8), key, Array(String(offset).utf8), bytes])
-            live.append([Array("EXPIRE".utf8), key, Array(String(LiveTail.expirySeconds).utf8)])
             jobs.insert(event.jobId)
+            let part = LiveTail.part(of: bytes, at: offset)
+            guard !part.isEmpty else { continue }
+            let key = Array(LiveTail.key(namespace: namespace, job: event.jobId, attempt: event.attempt, step: index).utf8)
+            live.append([Array("SETRANGE".utf8), key, Array(String(offset).utf8), Array(part)])
+            live.append([Array("EXPIRE".utf8), key, Array(String(LiveTail.expirySeconds).utf8)])
         }
         for file in files {
             try logs.flush(job: file.job, attempt: file.attempt, step: file.step)
         }
-        if !live.isEmpty {
+        if !jobs.isEmpty {
             for job in jobs {
                 live.append([Array("PUBLISH".utf8), Array(LiveTail.channel(namespace: namespace, job: job).utf8), Array("output".utf8)])
             }
