@@ -12,7 +12,7 @@ extension JobRunner {
     /// The job's project and context variables from the contexts service, with
     /// the job's own token. A refusal (a context it may not use, or one that
     /// does not exist) ends the job `unauthorized`; a contexts service that
-    /// stays unreachable for `secretsPatience` ends it `infrastructure_fail`.
+    /// stays unreachable or unavailable (503) for `secretsPatience` ends it `infrastructure_fail`.
     func secretEnvironment(_ job: AgentJob) async -> Result<[JobEnvironment.Variable], SecretRefusal> {
         let client = steps.contexts.scoped(to: job)
         let clock = ContinuousClock()
@@ -25,7 +25,7 @@ extension JobRunner {
                 case .refused(let message): return .failure(SecretRefusal(status: .unauthorized, message: message))
                 }
             } catch {
-                guard error.code == .unreachable, clock.now + delay < deadline, !Task.isCancelled else {
+                guard [.unreachable, .unavailable].contains(error.code), clock.now + delay < deadline, !Task.isCancelled else {
                     return .failure(SecretRefusal(status: .infrastructureFail,
                                                   message: "the job's environment variables could not be fetched: \(error.message)"))
                 }

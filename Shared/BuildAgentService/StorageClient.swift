@@ -251,6 +251,9 @@ struct StorageClient: Sendable {
         if code == 404 {
             return StorageError(.notFound, "\(what): not found (HTTP 404) \(message)")
         }
+        if code == 503 {
+            return StorageError(.unavailable, "\(what) failed with HTTP 503: \(message)")
+        }
         return StorageError(.rejected, "\(what) failed with HTTP \(code): \(message)")
     }
 
@@ -262,7 +265,7 @@ struct StorageClient: Sendable {
 
 /// A failed call to the storage API, with what to do about it.
 struct StorageError: Error, Sendable, CustomStringConvertible {
-    enum Code: Sendable { case unreachable, notFound, rejected, badResponse }
+    enum Code: Sendable { case unreachable, notFound, rejected, unavailable, badResponse }
     var code: Code
     var message: String
 

@@ -100,7 +100,8 @@ extension GyreApplication {
                 return nil
             }
             logger.info("secrets sealed under key-encryption key", metadata: ["kek_id": "\(kek.id)"])
-            return SecretKeys(database: database, kek: kek)
+            let variables = environment.all(prefix: "GYRE_KEK")
+            return SecretKeys(database: database, kek: kek, reload: { try? KeyEncryptionKey.fromEnvironment(variables) })
         } catch {
             environment.problem("\(error)")
             return nil

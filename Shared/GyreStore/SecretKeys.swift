@@ -11,13 +11,35 @@ import Synchronization
 /// A store given no KEK refuses to write secrets and to read sealed ones.
 public final class SecretKeys: Sendable {
     let database: Database
-    public let kek: KeyEncryptionKey
+    private let current: Mutex<KeyEncryptionKey>
+    /// Reads the operator's key again (its file), for a data key re-wrapped under a newer KEK by `rotate-kek`.
+    private let reload: (@Sendable () -> KeyEncryptionKey?)?
     private let cache = Mutex<[UUID: SymmetricKey]>([:])
     private let active = Mutex<UUID?>(nil)
 
-    public init(database: Database, kek: KeyEncryptionKey) {
+    public init(database: Database, kek: KeyEncryptionKey, reload: (@Sendable () -> KeyEncryptionKey?)? = nil) {
         self.database = database
-        self.kek = kek
+        current = Mutex(kek)
+        self.reload = reload
+    }
+
+    /// The key-encryption key in use.
+    public var kek: KeyEncryptionKey { current.withLock { $0 } }
+
+    /// Unwraps a data key; when it does not open (re-wrapped under a newer KEK since this service started), reads
+    /// the operator's key again and retries, so a rotation needs no restart.
+    func unwrap(_ wrapped: String, id: UUID) throws -> SymmetricKey {
+        let kek = self.kek
+        do {
+            return try SecretBox.unwrap(wrapped, id: id, kek: kek)
+        } catch {
+            if let fresh = reload?(), fresh.id != kek.id, let key = try? SecretBox.unwrap(wrapped, id: id, kek: fresh) {
+                current.withLock { $0 = fresh }
+                return key
+            }
+            throw StoreError(.noKey, "data key \(id) does not open with this service's key-encryption key \(kek.id) "
+                             + "(re-wrapped by gyre admin rotate-kek? give this service the current key in GYRE_KEK_FILE)")
+        }
     }
 
     static let lock: Int64 = 0x6779_6b79 // "gyky"
@@ -48,7 +70,7 @@ public final class SecretKeys: Sendable {
                                      database.logger)
             return (id, wrapped)
         }
-        let key = try SecretBox.unwrap(wrapped, id: id, kek: kek)
+        let key = try unwrap(wrapped, id: id)
         cache.withLock { $0[id] = key }
         active.withLock { $0 = id }
         return (id, key)
@@ -61,7 +83,7 @@ public final class SecretKeys: Sendable {
             wrapped = text
         }
         guard let wrapped else { throw StoreError(.corrupt, "data key \(id) is missing") }
-        let key = try SecretBox.unwrap(wrapped, id: id, kek: kek)
+        let key = try unwrap(wrapped, id: id)
         cache.withLock { $0[id] = key }
         return key
     }
