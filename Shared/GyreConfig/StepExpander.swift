@@ -8,6 +8,10 @@ struct StepExpander {
     var diagnostics: Diagnostics
     /// Pipeline values for `when`/`unless` step conditions written as expressions; nil = literals only.
     var expressions: [String: ConfigExpression.Value]? = nil
+    /// Validating a job whose executor is defined elsewhere (checked on a stand-in): a step name
+    /// that is neither built in nor defined is left to processing, which never gets to the steps
+    /// of such a job. Otherwise validation reports it as processing does.
+    var leavesUnknownStepsToProcessing = false
 
     /// Commands calling commands deeper than this are refused (a recursive command).
     static let maxDepth = 32
@@ -70,10 +74,12 @@ struct StepExpander {
             if scope.isBroken(kind) { return diagnostics.validating ? placeholder : [] }
             let detail = kind.contains("/") || !scope.commands.isEmpty || !scope.prefix.isEmpty
                 ? "; " + scope.explainMissing(.command, kind) : ""
-            // Validating, an orb's command is a reference left to processing.
-            // Version 2 has no commands: any other step name is unknown there.
+            // Validating, an orb's command (`orb/name`) is a reference left to processing; any
+            // other name is a built-in step or a command of this file (or of the inline orb it
+            // is used in), with or without a `commands:` section, so validation reports it as
+            // processing does (except in a job processing could not expand at all).
             diagnostics.undefined(kind, at: (value ?? step).path, "unknown step \"\(kind)\"\(detail)",
-                                  sectionDefined: !scope.commands.isEmpty || scope.version2)
+                                  sectionDefined: !leavesUnknownStepsToProcessing)
             return diagnostics.validating ? placeholder : []
         }
         return command(definition, arguments: value, at: value ?? step, depth: depth)
