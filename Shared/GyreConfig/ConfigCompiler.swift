@@ -72,9 +72,11 @@ public struct ConfigCompiler: Sendable {
     /// (keys, types, enums, job names, executor/resource-class combinations,
     /// `requires` entries and statuses, durations, cron, patterns) are checked
     /// as processing checks them, but references that only processing
-    /// resolves are not: jobs, executors, commands and pipeline parameters the
-    /// file uses without defining, registry orbs (never loaded), definitions no
-    /// workflow uses, jobs without a workflow. Every workflow is checked,
+    /// resolves are not: jobs, executors and pipeline parameters the file uses
+    /// without defining, orbs' commands (`orb/name`; any other step name that
+    /// is neither built in nor defined is reported as processing reports it,
+    /// except in a job whose executor is defined elsewhere), registry orbs
+    /// (never loaded), definitions no workflow uses, jobs without a workflow. Every workflow is checked,
     /// whatever its `when`/`unless`. So a fragment such as CircleCI's schema
     /// samples validates, while ``compile(yaml:)`` would reject it.
     public func validate(yaml: String) throws(ConfigErrors) {

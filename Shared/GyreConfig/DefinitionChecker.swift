@@ -84,6 +84,7 @@ struct DefinitionChecker {
         guard let resourceClass = outer ?? nested else { return }
         let path = outer != nil ? node.path.appending("resource_class")
             : node.path.appending(kind).appending("resource_class")
-        ExecutorCompiler.checkResourceClass(resourceClass, kind: kind, at: path, diagnostics: diagnostics)
+        ExecutorCompiler.checkResourceClass(resourceClass, kind: kind, at: path, diagnostics: diagnostics,
+                                            executor: mapping[kind])
     }
 }

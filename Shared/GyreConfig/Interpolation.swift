@@ -9,6 +9,12 @@ import Yams
 /// is exactly one reference takes the referenced value itself (so a `steps`
 /// parameter becomes a list, spliced into the list it appears in); otherwise
 /// values are pasted in as text.
+///
+/// `\<<` is CircleCI's escape for a literal `<<` in 2.1 configs: it never opens
+/// a reference or a section, and every pass leaves it as written, so that
+/// ``unescape(_:)`` turns it into `<<` once, when the job or workflow is
+/// compiled (not before: a later pass would read `\<< parameters.x >>` as a
+/// reference).
 struct Interpolation {
     /// What a reference stands for.
     enum Resolution {
@@ -137,8 +143,8 @@ struct Interpolation {
     }
 
     private static func firstSectionOpen(in text: String, from start: String.Index) -> Range<String.Index>? {
-        let hash = text[start...].range(of: "<<#")
-        let caret = text[start...].range(of: "<<^")
+        let hash = unescapedRange(of: "<<#", in: text, from: start)
+        let caret = unescapedRange(of: "<<^", in: text, from: start)
         switch (hash, caret) {
         case (let a?, let b?): return a.lowerBound < b.lowerBound ? a : b
         case (let a?, nil): return a
@@ -151,7 +157,7 @@ struct Interpolation {
     private static func sectionEnd(in text: String, after start: String.Index, name: String) -> Range<String.Index>? {
         var depth = 0
         var cursor = start
-        while let open = text[cursor...].range(of: "<<") {
+        while let open = unescapedRange(of: "<<", in: text, from: cursor) {
             guard let close = text[open.upperBound...].range(of: ">>") else { return nil }
             let inner = text[open.upperBound..<close.lowerBound]
             let marker = inner.first
@@ -188,13 +194,13 @@ struct Interpolation {
 
     static let prefixes = ["parameters.", "pipeline.", "matrix."]
 
-    /// References on single lines whose name starts with a known prefix.
+    /// References on single lines whose name starts with a known prefix (an escaped `\<<` opens none).
     static func references(in text: String) -> [Reference] {
         guard text.contains("<<") else { return [] }
         var found: [Reference] = []
         var rest = text[...]
-        while let open = rest.range(of: "<<") {
-            let afterOpen = rest[open.upperBound...]
+        while let open = unescapedRange(of: "<<", in: text, from: rest.startIndex) {
+            let afterOpen = text[open.upperBound...]
             guard let close = afterOpen.range(of: ">>") else { break }
             let inner = afterOpen[..<close.lowerBound]
             let name = inner.trimmingCharacters(in: .whitespaces)
@@ -207,6 +213,43 @@ struct Interpolation {
             }
         }
         return found
+    }
+
+    /// The first `marker` at or after `start` that is not escaped as `\<<`.
+    static func unescapedRange(of marker: String, in text: String, from start: String.Index) -> Range<String.Index>? {
+        var cursor = start
+        while let found = text[cursor...].range(of: marker) {
+            if found.lowerBound > text.startIndex, text[text.index(before: found.lowerBound)] == "\\" {
+                cursor = text.index(after: found.lowerBound)
+                continue
+            }
+            return found
+        }
+        return nil
+    }
+
+    /// `node` with every `\<<` in its scalars (not its keys) turned into `<<`: what a 2.1
+    /// config's text means once all interpolation is done. Version 2 configs keep the backslash.
+    static func unescape(_ node: Node) -> Node {
+        switch node {
+        case .scalar(let scalar):
+            guard scalar.string.contains("\\<<") else { return node }
+            var unescaped = scalar
+            unescaped.string = unescape(text: scalar.string)
+            return .scalar(unescaped)
+        case .mapping(let mapping):
+            return .mapping(Node.Mapping(mapping.map { ($0.key, unescape($0.value)) }, mapping.tag, mapping.style,
+                                         mapping.mark))
+        case .sequence(let sequence):
+            return .sequence(Node.Sequence(sequence.map(unescape), sequence.tag, sequence.style, sequence.mark))
+        case .alias:
+            return node
+        }
+    }
+
+    /// `text` with every `\<<` turned into `<<`.
+    static func unescape(text: String) -> String {
+        text.replacingOccurrences(of: "\\<<", with: "<<")
     }
 
     /// The text of a scalar value; nil for lists and mappings.

@@ -34,7 +34,9 @@ struct JobCompiler {
         let executor = ExecutorCompiler().compile(job: job, name: name)
         let environment = job["environment"].map { EnvironmentCompiler().compile($0) } ?? []
         let workingDirectory = job["working_directory"]?.nonEmptyString() ?? Self.defaultWorkingDirectory
-        let shell = job["shell"]?.nonEmptyString()
+        // The job's (or its executor's) `shell` wins over `machine: {shell}` / `macos: {shell}`:
+        // CircleCI's keys in a job override those of the executor it uses.
+        let shell = job["shell"]?.nonEmptyString() ?? executor?.shell
         let parallelism = job["parallelism"].flatMap(readParallelism) ?? 1
         let steps = job.required("steps").flatMap { readSteps($0, expanded: expandedSteps) } ?? []
 

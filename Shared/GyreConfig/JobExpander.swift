@@ -36,6 +36,7 @@ struct JobExpander {
         else { return nil }
 
         var entries = expanded.entries.map { ($0.key, $0.value.node) }
+        var standIn = false
         if let executor = expanded["executor"] {
             let before = diagnostics.count
             if let executorEntries = self.executor(executor, scope: definition.scope) {
@@ -44,13 +45,18 @@ struct JobExpander {
                 // An executor defined elsewhere (an orb, a fuller config): check the rest of the job on a
                 // stand-in, without its resource class (which belongs to the unknown executor's kind).
                 entries = Self.placeholderExecutor + entries.filter { !["executor", "resource_class"].contains($0.0) }
+                standIn = true
             } else {
                 return nil
             }
         }
         var steps: [ConfigNode]?
         if let stepsNode = expanded["steps"] {
-            guard let expandedSteps = StepExpander(diagnostics: diagnostics, expressions: expressions).expand(stepsNode, scope: definition.scope)
+            var stepExpander = StepExpander(diagnostics: diagnostics, expressions: expressions)
+            // Processing stops at the missing executor before it reads the steps, so validation leaves
+            // their names to processing too (such a job is a fragment, like CircleCI's schema samples).
+            stepExpander.leavesUnknownStepsToProcessing = standIn
+            guard let expandedSteps = stepExpander.expand(stepsNode, scope: definition.scope)
             else { return nil }
             steps = preSteps + expandedSteps + postSteps
         }

@@ -3,11 +3,16 @@ import Yams
 
 /// Expands a steps list into built-in steps only: reusable and orb commands
 /// are replaced by their (interpolated) steps, `when`/`unless` steps by the
-/// steps they guard or by nothing. The result is compiled by ``StepCompiler``.
+/// steps they guard or by nothing, `steps` steps (a `steps` parameter) by the
+/// steps they list. The result is compiled by ``StepCompiler``.
 struct StepExpander {
     var diagnostics: Diagnostics
     /// Pipeline values for `when`/`unless` step conditions written as expressions; nil = literals only.
     var expressions: [String: ConfigExpression.Value]? = nil
+    /// Validating a job whose executor is defined elsewhere (checked on a stand-in): a step name
+    /// that is neither built in nor defined is left to processing, which never gets to the steps
+    /// of such a job. Otherwise validation reports it as processing does.
+    var leavesUnknownStepsToProcessing = false
 
     /// Commands calling commands deeper than this are refused (a recursive command).
     static let maxDepth = 32
@@ -64,16 +69,22 @@ struct StepExpander {
         if kind == "when" || kind == "unless" {
             return conditional(kind, value ?? step, scope: scope, depth: depth)
         }
+        // A 2.1 feature (it splices a `steps` parameter); version 2 has no such step.
+        if kind == "steps" && !scope.version2 {
+            return splice(value, step: step, scope: scope, depth: depth)
+        }
         guard let definition = scope.lookup(.command, kind) else {
             // Validating, an orb's command stands in as a step that checks nothing more.
             let placeholder = [ConfigNode(Interpolation.string("checkout"), path: step.path, diagnostics: diagnostics)]
             if scope.isBroken(kind) { return diagnostics.validating ? placeholder : [] }
             let detail = kind.contains("/") || !scope.commands.isEmpty || !scope.prefix.isEmpty
                 ? "; " + scope.explainMissing(.command, kind) : ""
-            // Validating, an orb's command is a reference left to processing.
-            // Version 2 has no commands: any other step name is unknown there.
+            // Validating, an orb's command (`orb/name`) is a reference left to processing; any
+            // other name is a built-in step or a command of this file (or of the inline orb it
+            // is used in), with or without a `commands:` section, so validation reports it as
+            // processing does (except in a job processing could not expand at all).
             diagnostics.undefined(kind, at: (value ?? step).path, "unknown step \"\(kind)\"\(detail)",
-                                  sectionDefined: !scope.commands.isEmpty || scope.version2)
+                                  sectionDefined: !leavesUnknownStepsToProcessing)
             return diagnostics.validating ? placeholder : []
         }
         return command(definition, arguments: value, at: value ?? step, depth: depth)
@@ -88,6 +99,26 @@ struct StepExpander {
         // Check the guarded steps even when they are skipped, so mistakes show up early.
         let expanded = expand(steps, scope: scope, depth: depth) ?? []
         return value == (kind == "when") ? expanded : []
+    }
+
+    /// `- steps: << parameters.x >>` (x of type `steps`), or a literal list:
+    /// the listed steps, expanded, in place of this one. An empty list adds
+    /// nothing; anything but a list is an error at the value.
+    private func splice(_ value: ConfigNode?, step: ConfigNode, scope: Scope, depth: Int) -> [ConfigNode] {
+        guard let value else {
+            diagnostics.invalid(step.path, "a steps step needs a list of steps, such as steps: << parameters.x >> "
+                + "with x of type steps")
+            return []
+        }
+        guard case .sequence = value.node else {
+            value.reportExpected("a list of steps (a steps parameter, such as << parameters.x >>)")
+            return []
+        }
+        guard depth < Self.maxDepth else {
+            diagnostics.invalid(value.path, "steps are nested more than \(Self.maxDepth) levels deep")
+            return []
+        }
+        return expand(value, scope: scope, depth: depth + 1) ?? []
     }
 
     /// A reusable command invocation: its steps with its parameters filled in.

@@ -167,7 +167,17 @@ struct WorkflowCompiler {
             .expand(definition, arguments: invocation.arguments, at: invocation.node, preSteps: pre, postSteps: post)
         else { return nil }
         let shortName = invocation.job.split(separator: "/").last.map(String.init) ?? invocation.job
-        return JobCompiler(version: version).compile(expanded.node, name: shortName, expandedSteps: expanded.steps)
+        var node = expanded.node
+        var expandedSteps = expanded.steps
+        if version == .v2_1 {
+            // All interpolation is done: `\<<` now means a literal `<<`.
+            let unescape = { (step: ConfigNode) in
+                ConfigNode(Interpolation.unescape(step.node), path: step.path, diagnostics: step.diagnostics)
+            }
+            node = unescape(node)
+            expandedSteps = expandedSteps?.map(unescape)
+        }
+        return JobCompiler(version: version).compile(node, name: shortName, expandedSteps: expandedSteps)
     }
 
     /// The names (`name:` or the job) of a workflow's entries whose orb could not be loaded.

@@ -78,14 +78,16 @@ struct WorkflowJobReader {
             }
         }
         invocation.arguments += extraArguments
-        if let alias = options["name"]?.nonEmptyString() { invocation.name = alias }
+        if let alias = options["name"]?.nonEmptyString() { invocation.name = unescape(alias) }
         if let type = options["type"] { invocation.marker = checkType(type) }
         if let requires = options["requires"] {
             (invocation.requires, invocation.requiredStatuses) = self.requires(requires)
         }
-        if let context = options["context"] { invocation.contexts = contexts(context) }
+        if let context = options["context"] { invocation.contexts = contexts(context).map(unescape) }
         if let filters = options["filters"] { invocation.filters = FilterCompiler().jobFilters(filters, expressions: expressions) }
-        if let group = options["serial-group"] { invocation.serialGroup = group.nonEmptyString(expected: "a serial group name") }
+        if let group = options["serial-group"] {
+            invocation.serialGroup = group.nonEmptyString(expected: "a serial group name").map(unescape)
+        }
         // `override-with` names an orb job that may replace this one (CircleCI's orb overrides); the job itself runs here.
         _ = options["override-with"]?.nonEmptyString(expected: "the name of a job")
         invocation.preSteps = options["pre-steps"]
@@ -103,6 +105,12 @@ struct WorkflowJobReader {
     }
 
     static let optionKeys = WorkflowCompiler.jobOptionKeys
+
+    /// A 2.1 option's text with `\<<` as the literal `<<` it stands for (interpolation is done).
+    /// The job's parameters are unescaped with the job, once it is expanded.
+    private func unescape(_ text: String) -> String {
+        version == .v2_1 ? Interpolation.unescape(text: text) : text
+    }
 
     /// Reports a job that is not defined (quietly skipping uses of orbs that failed to load).
     private func checkDefined(_ job: String, at entry: ConfigNode) -> Bool {

@@ -240,7 +240,7 @@ struct DocumentTests {
                   - save_cache:
                       key: k
               test:
-                machine: true
+                machine: {image: ubuntu-2204:current}
                 resource_class: windows.medium
                 steps: [checkout]
             workflows:

@@ -34,3 +34,16 @@ extension Array where Element == ConfigError {
 
     func first(at path: String) -> ConfigError? { first { $0.path == path } }
 }
+
+/// The commands of a job's run steps, in order.
+func runStepCommands(_ job: JobPlan?) -> [String] {
+    (job?.steps ?? []).compactMap { step in
+        if case .run(let run) = step { return run.command }
+        return nil
+    }
+}
+
+/// The job named `name` in the first workflow.
+func jobNamed(_ plan: PipelinePlan?, _ name: String) -> JobPlan? {
+    plan?.workflows.first?.jobs.first { $0.name == name }?.job
+}

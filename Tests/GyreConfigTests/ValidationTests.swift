@@ -93,7 +93,7 @@ struct ValidationTests {
                 resource_class: gyre/host
                 steps: [checkout]
               windows-on-linux:
-                machine: true
+                machine: {image: ubuntu-2204:current}
                 resource_class: windows.medium
                 steps: [checkout]
               linux-on-mac:
