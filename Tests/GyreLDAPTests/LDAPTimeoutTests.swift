@@ -15,7 +15,8 @@ struct LDAPTimeoutTests {
         let elapsed = ContinuousClock.now - start
         #expect(error?.code == .unreachable, "\(String(describing: error))")
         #expect(error?.message.contains("no answer within 0.5s") == true, "\(String(describing: error))")
-        #expect(elapsed < .seconds(5))
+        // It ends (a hang would never return); how soon depends on the machine's load, so the bound is loose.
+        #expect(elapsed < .seconds(30))
         withExtendedLifetime(server) {}
     }
 }
