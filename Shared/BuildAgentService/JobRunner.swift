@@ -54,7 +54,7 @@ struct JobRunner: Sendable {
         emitter.send(.jobStarted(agentId: agentId))
         let jobDirectory = "\(jobsDirectory)/\(Reaper.directoryName(attempt))"
         // A setup job continues its pipeline through a socket the agent serves.
-        let apiSocket = job.continuationKey != nil && apiProxy != nil
+        let apiSocket = job.isSetupJob && apiProxy != nil
             ? JobAPIProxy.socketPath(for: job.jobId, attempt: job.attempt, workDirectory: workDirectory) : nil
         guard let workspace = await workspace(for: job, jobDirectory: jobDirectory, apiSocket: apiSocket) else {
             emitter.send(.jobFinished(status: .infrastructureFail, message: "this agent has no Docker engine"))
@@ -82,7 +82,7 @@ struct JobRunner: Sendable {
 
     /// `GYRE_API_SOCKET` for a setup job: where `circleci-agent continue` reaches the server.
     func apiEnvironment(_ job: AgentJob) -> [EnvVar] {
-        guard job.continuationKey != nil, apiProxy != nil else { return [] }
+        guard job.isSetupJob, apiProxy != nil else { return [] }
         if case .machine = job.plan.executor {
             return [EnvVar(JobAPIProxy.environmentVariable, JobAPIProxy.socketPath(for: job.jobId, attempt: job.attempt, workDirectory: workDirectory))]
         }

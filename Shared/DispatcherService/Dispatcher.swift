@@ -27,7 +27,7 @@ public enum Dispatcher {
             environment.problem(error.description)
         }
         let processor = PipelineProcessor(
-            store: DispatcherStore(database: database), git: git, classMap: classMap,
+            store: DispatcherStore(database: database, secrets: app.secretKeys(database: database)), git: git, classMap: classMap,
             cacheDirectory: environment.string("GYRE_GIT_CACHE", default: "/var/cache/gyre/git"), logger: app.logger,
             orbs: OrbCache(store: OrbStore(database: database),
                            directory: environment.orbDirectory.map { URL(fileURLWithPath: $0) }))

@@ -145,14 +145,22 @@ public struct AgentJob: Codable, Sendable, Equatable {
     /// The job has contexts or its project has environment variables: the agent asks the contexts service for
     /// them when the job starts (they are never in this message). nil from older schedulers: false.
     public var secretEnvironment: Bool?
+    /// A job of a setup pipeline not yet continued: the agent serves it the continuation API, and its key
+    /// (`CIRCLE_CONTINUATION_KEY`) comes with its secret environment. nil from older schedulers: false.
+    public var setupPipeline: Bool?
+
+    /// A setup job (the key in the message, from older schedulers, or the flag).
+    public var isSetupJob: Bool { continuationKey != nil || setupPipeline == true }
 
     public init(jobId: UUID, attempt: Int, number: Int, name: String, projectSlug: String, pipelineId: UUID,
                 pipelineNumber: Int, workflowId: UUID, workflowName: String, vcsURL: String, branch: String?,
                 tag: String?, revision: String, buildURL: String, plan: JobPlan,
                 nodeIndex: Int = 0, nodeTotal: Int = 1, parentJobId: UUID? = nil, continuationKey: String? = nil,
-                previousRun: UUID? = nil, jobToken: String? = nil, secretEnvironment: Bool? = nil) {
+                previousRun: UUID? = nil, jobToken: String? = nil, secretEnvironment: Bool? = nil,
+                setupPipeline: Bool? = nil) {
         self.jobToken = jobToken
         self.secretEnvironment = secretEnvironment
+        self.setupPipeline = setupPipeline
         self.continuationKey = continuationKey
         self.previousRun = previousRun
         self.jobId = jobId
@@ -178,7 +186,7 @@ public struct AgentJob: Codable, Sendable, Equatable {
     private enum CodingKeys: String, CodingKey {
         case jobId, attempt, number, name, projectSlug, pipelineId, pipelineNumber, workflowId, workflowName
         case vcsURL, branch, tag, revision, buildURL, plan, nodeIndex, nodeTotal, parentJobId, continuationKey, previousRun, jobToken
-        case secretEnvironment
+        case secretEnvironment, setupPipeline
     }
 
     public init(from decoder: any Decoder) throws {
@@ -205,6 +213,7 @@ public struct AgentJob: Codable, Sendable, Equatable {
         previousRun = try c.decodeIfPresent(UUID.self, forKey: .previousRun)
         jobToken = try c.decodeIfPresent(String.self, forKey: .jobToken)
         secretEnvironment = try c.decodeIfPresent(Bool.self, forKey: .secretEnvironment)
+        setupPipeline = try c.decodeIfPresent(Bool.self, forKey: .setupPipeline)
     }
 }
 

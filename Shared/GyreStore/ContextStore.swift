@@ -222,4 +222,6 @@ extension SecretOwner {
     }
 
     public static func projectVariable(project: String, name: String) -> String { "project-env-var|\(project)|\(name)" }
+
+    public static func continuationKey(pipeline: UUID) -> String { "continuation-key|\(pipeline.uuidString.lowercased())" }
 }

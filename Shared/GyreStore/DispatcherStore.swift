@@ -9,9 +9,12 @@ import PostgresNIO
 /// transition guarded by the current state, so a redelivered message is a no-op.
 public struct DispatcherStore: Sendable {
     public let database: Database
+    /// Seals setup pipelines' continuation keys (nil: no key-encryption key; setup pipelines then error).
+    public let secrets: SecretKeys?
 
-    public init(database: Database) {
+    public init(database: Database, secrets: SecretKeys? = nil) {
         self.database = database
+        self.secrets = secrets
     }
 
     var logger: Logger { database.logger }
@@ -24,14 +27,17 @@ public struct DispatcherStore: Sendable {
     /// same (non-default) branch are canceled in the same transaction.
     /// Returns false if the pipeline was not pending.
     public func storeCompiled(pipeline id: UUID, revision: String, plan: PipelinePlan, source: String? = nil) async throws -> Bool {
-        try await database.transaction { connection in
+        // A setup configuration waits for its continuation; its jobs get the key (from the contexts service, with
+        // their other secrets). Stored sealed, found by its hash.
+        let key: String? = plan.setup ? Self.newContinuationKey() : nil
+        let sealed = try await key.asyncMap { try await secrets.required().seal($0, for: SecretOwner.continuationKey(pipeline: id)) }
+        return try await database.transaction { connection in
             guard let facts = try await lockPipeline(id, state: "pending", on: connection) else { return false }
             try await insertWorkflows(of: plan, pipeline: id, facts: facts, firstPosition: 0, on: connection)
-            // A setup configuration waits for its continuation; its jobs get the key.
-            let key: String? = plan.setup ? Self.newContinuationKey() : nil
             try await connection.run("""
                 UPDATE pipelines SET state = \(plan.setup ? "setup" : "created"), revision = \(revision),
-                       continuation_key = \(key), config_source = \(source), updated_at = now() WHERE id = \(id)
+                       continuation_key = \(sealed), continuation_key_hash = \(key.map(IdentityStore.hash)),
+                       config_source = \(source), updated_at = now() WHERE id = \(id)
                 """, logger)
             if let branch = facts.branch, facts.tag == nil, !Self.defaultBranches.contains(branch),
                facts.triggerSource != .scheduledPipeline {
@@ -194,5 +200,12 @@ public struct DispatcherStore: Sendable {
             for id in ids { ready += try await WorkflowWrites.advance(workflow: id, on: connection, logger: logger) }
             return ready
         }
+    }
+}
+
+extension Optional {
+    func asyncMap<T>(_ transform: (Wrapped) async throws -> T) async rethrows -> T? {
+        guard let value = self else { return nil }
+        return try await transform(value)
     }
 }

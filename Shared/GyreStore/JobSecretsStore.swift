@@ -34,6 +34,9 @@ public struct JobSecretsStore: Sendable {
         var name: String
         var actor: UUID?
         var values: [String: ConfigExpression.Value]
+        /// A setup pipeline's sealed continuation key, while it waits for its continuation.
+        var continuationKey: String?
+        var pipeline: UUID
     }
 
     public func resolve(job: UUID) async throws -> Resolution {
@@ -62,24 +65,31 @@ public struct JobSecretsStore: Sendable {
                 contexts.append((name, try await contextVariables(id)))
             }
         }
-        return .environment(JobEnvironment.merge(project: project, contexts: contexts))
+        var environment = JobEnvironment.merge(project: project, contexts: contexts)
+        if let sealed = facts.continuationKey {
+            let key = try await secrets.required().open(sealed, for: SecretOwner.continuationKey(pipeline: facts.pipeline))
+            environment.variables.insert(.init(name: "CIRCLE_CONTINUATION_KEY", value: key, source: "pipeline"), at: 0)
+        }
+        return .environment(environment)
     }
 
     func facts(_ job: UUID) async throws -> JobFacts? {
         let rows = try await database.query("""
             SELECT j.project_slug, pr.id, pr.organization_id, o.slug, COALESCE(pj.contexts, j.contexts)::text, j.workflow_id,
-                   COALESCE(pj.name, j.name), p.actor_id, p.id::text, p.number, p.branch, p.tag, p.revision, p.trigger_source
+                   COALESCE(pj.name, j.name), p.actor_id, p.id, p.number, p.branch, p.tag, p.revision, p.trigger_source,
+                   CASE WHEN p.state = 'setup' AND p.continued_at IS NULL THEN p.continuation_key END
             FROM jobs j JOIN pipelines p ON p.id = j.pipeline_id
             LEFT JOIN jobs pj ON pj.id = j.parent_id
             LEFT JOIN projects pr ON pr.slug = j.project_slug
             LEFT JOIN organizations o ON o.id = pr.organization_id
             WHERE j.id = \(job)
             """)
-        for try await (slug, projectId, orgId, org, contexts, workflow, name, actor, pipelineId, number, branch, tag, revision, source)
-            in rows.decode((String, UUID?, UUID?, String?, String, UUID, String, UUID?, String, Int, String?, String?, String?,
-                            String).self) {
+        for try await (slug, projectId, orgId, org, contexts, workflow, name, actor, pipelineId, number, branch, tag, revision, source,
+                       key)
+            in rows.decode((String, UUID?, UUID?, String?, String, UUID, String, UUID?, UUID, Int, String?, String?, String?,
+                            String, String?).self) {
             var values: [String: ConfigExpression.Value] = [
-                "pipeline.id": .string(pipelineId), "pipeline.number": .integer(number),
+                "pipeline.id": .string(pipelineId.uuidString.lowercased()), "pipeline.number": .integer(number),
                 "pipeline.project.slug": .string(slug), "pipeline.trigger_source": .string(source),
                 "pipeline.git.branch": branch.map { .string($0) } ?? .undefined,
                 "pipeline.git.tag": tag.map { .string($0) } ?? .undefined,
@@ -88,7 +98,7 @@ public struct JobSecretsStore: Sendable {
             values["pipeline.project.type"] = .string(slug.hasPrefix("bb/") ? "bitbucket" : "github")
             return JobFacts(project: slug, projectId: projectId, organizationId: orgId, organization: org,
                             contexts: try JSON.decode([String].self, contexts), workflow: workflow, name: name, actor: actor,
-                            values: values)
+                            values: values, continuationKey: key, pipeline: pipelineId)
         }
         return nil
     }

@@ -435,6 +435,15 @@ public enum Migrations {
             PRIMARY KEY (project_slug, name)
         )
         """,
+        // 17: a setup pipeline's continuation key is sealed like every secret; continuing finds it by its SHA-256.
+        """
+        ALTER TABLE pipelines ADD COLUMN continuation_key_hash text;
+        UPDATE pipelines SET continuation_key_hash = encode(sha256(convert_to(continuation_key, 'UTF8')), 'hex')
+            WHERE continuation_key IS NOT NULL;
+        DROP INDEX IF EXISTS pipelines_continuation_key;
+        CREATE UNIQUE INDEX pipelines_continuation_key_hash ON pipelines (continuation_key_hash)
+            WHERE continuation_key_hash IS NOT NULL
+        """,
     ]
 
     /// Applies the steps not yet applied, in order, in one transaction.

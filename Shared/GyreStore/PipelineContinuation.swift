@@ -26,7 +26,7 @@ extension PipelineStore {
                 SELECT id, continued_at IS NOT NULL, state,
                        EXISTS (SELECT 1 FROM workflows w WHERE w.pipeline_id = p.id
                                AND w.status NOT IN ('success', 'failed', 'error', 'canceled', 'unauthorized', 'not_run'))
-                FROM pipelines p WHERE continuation_key = \(key) FOR UPDATE
+                FROM pipelines p WHERE continuation_key_hash = \(IdentityStore.hash(key)) FOR UPDATE
                 """, logger)
             var found: (UUID, Bool, String, Bool)?
             for try await row in rows.decode((UUID, Bool, String, Bool).self) { found = row }

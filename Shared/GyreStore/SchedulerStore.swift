@@ -214,23 +214,24 @@ public struct SchedulerStore: Sendable {
                   AND j.agent_id IS NULL
                 RETURNING j.id, c.agent, j.attempt, j.number, j.name, j.project_slug, j.pipeline_id, p.number, j.workflow_id,
                           w.name, p.vcs_url, p.branch, p.tag, p.revision, j.plan::text, j.node_index, j.parallelism, j.parent_id,
-                          CASE WHEN p.state = 'setup' AND p.continued_at IS NULL THEN p.continuation_key END,
+                          p.state = 'setup' AND p.continued_at IS NULL,
                           j.previous_run_id,
-                          j.contexts <> '[]'::jsonb OR EXISTS (SELECT 1 FROM project_env_vars v WHERE v.project_slug = j.project_slug)
+                          j.contexts <> '[]'::jsonb OR (p.state = 'setup' AND p.continued_at IS NULL)
+                              OR EXISTS (SELECT 1 FROM project_env_vars v WHERE v.project_slug = j.project_slug)
                 """, logger)
             var messages: [Outbox.Message] = []
             for try await (jobId, agentId, attempt, number, name, slug, pipelineId, pipelineNumber, workflowId, workflowName,
-                           vcsURL, branch, tag, revision, plan, nodeIndex, parallelism, parentId, key, previous, secret) in
+                           vcsURL, branch, tag, revision, plan, nodeIndex, parallelism, parentId, setup, previous, secret) in
                 rows.decode((UUID, UUID, Int, Int, String, String, UUID, Int, UUID, String, String, String?, String?, String?,
-                             String, Int?, Int, UUID?, String?, UUID?, Bool).self) {
+                             String, Int?, Int, UUID?, Bool, UUID?, Bool).self) {
                 let job = AgentJob(
                     jobId: jobId, attempt: attempt, number: number, name: name, projectSlug: slug,
                     pipelineId: pipelineId, pipelineNumber: pipelineNumber, workflowId: workflowId,
                     workflowName: workflowName, vcsURL: vcsURL, branch: branch, tag: tag, revision: revision ?? "",
                     buildURL: "\(externalURL)/\(slug)/\(number)", plan: try JSON.decode(JobPlan.self, plan),
                     nodeIndex: nodeIndex ?? 0, nodeTotal: max(1, parallelism), parentJobId: parentId,
-                    continuationKey: key, previousRun: previous, jobToken: secrets[jobId],
-                    secretEnvironment: secret ? true : nil)
+                    previousRun: previous, jobToken: secrets[jobId],
+                    secretEnvironment: secret ? true : nil, setupPipeline: setup ? true : nil)
                 messages.append(Outbox.Message(JobAssignment(job: job),
                                                routingKey: Topology.RoutingKey.agent(agentId.uuidString.lowercased())))
             }

@@ -26,6 +26,23 @@ extension EndToEnd {
             jobs: [b]
         """
 
+    /// The job prints its continuation key in hex (the key itself would be masked), and the test reads it back.
+    static let printKey = #"printf 'KEY-HEX:%s\n' "$(printf %s "$CIRCLE_CONTINUATION_KEY" | od -An -tx1 | tr -d ' \n')""#
+
+    static func key(in output: String) throws -> String {
+        let line = try #require(output.split(separator: "\n").first { $0.hasPrefix("KEY-HEX:") })
+        let hex = Array(line.dropFirst("KEY-HEX:".count))
+        var bytes: [UInt8] = []
+        var index = 0
+        while index + 1 < hex.count {
+            bytes.append(try #require(UInt8(String(hex[index...index + 1]), radix: 16)))
+            index += 2
+        }
+        let key = String(decoding: bytes, as: UTF8.self)
+        #expect(key.count >= 32, "\(line)")
+        return key
+    }
+
     @Test func aSetupWorkflowContinuesWithPathFiltering() async throws {
         let system = try fixture
         let slug = try await system.project("monorepo", config: """
@@ -37,6 +54,8 @@ extension EndToEnd {
               setup:
                 jobs:
                   - path-filtering/filter:
+                      pre-steps:
+                        - run: \(Self.printKey)
                       base-revision: main
                       config-path: .circleci/continue_config.yml
                       mapping: |
@@ -63,15 +82,16 @@ extension EndToEnd {
         #expect(output.contains("Changed files:\n  service-a/main.go\n"), "\(output)")
         #expect(output.contains("Parameters: {\"build-a\":true}"), "\(output)")
         #expect(output.contains("Continuation successful: Success"), "\(output)")
-        #expect(!output.contains(try #require(try system.sql(
-            "SELECT continuation_key FROM pipelines WHERE id = '\(created.id.uuidString.lowercased())'").first)),
-                "the key is never printed")
+        let key = try Self.key(in: output)
+        #expect(!output.contains(key), "the key is never printed")
+        // Sealed at rest: the database holds neither the key nor anything it could be read from without the KEK.
+        let stored = try #require(try system.sql(
+            "SELECT continuation_key FROM pipelines WHERE id = '\(created.id.uuidString.lowercased())'").first)
+        #expect(stored.hasPrefix("gyre:v1:") && !stored.contains(key))
         let a = try #require(outcome.workflows.last?.jobs.first?.job_number)
         #expect(try await system.client.steps(slug, job: a).last?.output == "built service a\n")
 
         // The key works once; a wrong key is refused.
-        let key = try #require(try system.sql(
-            "SELECT continuation_key FROM pipelines WHERE id = '\(created.id.uuidString.lowercased())'").first)
         let again = try await system.client.continuePipeline(key: key, configuration: Self.continued)
         #expect(again.status == 409 && again.message.contains("has already been continued"), "\(again)")
         let wrong = try await system.client.continuePipeline(key: "not-a-key", configuration: Self.continued)
@@ -122,6 +142,7 @@ extension EndToEnd {
                 resource_class: gyre/host
                 steps:
                   - checkout
+                  - run: \(Self.printKey)
                   - run: circleci-agent continue --config .circleci/again.yml
             workflows:
               setup:
@@ -137,8 +158,7 @@ extension EndToEnd {
         #expect(output.contains("Continuation failed (HTTP 400)"), "\(output)")
         #expect(output.contains("cannot itself be a setup configuration"), "\(output)")
         // The setup workflow has ended: its key no longer continues the pipeline.
-        let key = try #require(try system.sql(
-            "SELECT continuation_key FROM pipelines WHERE id = '\(created.id.uuidString.lowercased())'").first)
+        let key = try Self.key(in: output)
         let late = try await system.client.continuePipeline(key: key, configuration: Self.continued)
         #expect(late.status == 409 && late.message.contains("setup workflow has ended"), "\(late)")
     }
