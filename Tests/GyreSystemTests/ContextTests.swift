@@ -156,6 +156,37 @@ extension EndToEnd {
         }
     }
 
+    @Test func aDockerJobsSecretsAreNotInItsContainerConfiguration() async throws {
+        let system = try fixture
+        let slug = try await system.project("ctxdocker", config: """
+            version: 2.1
+            jobs:
+              build:
+            \(dockerJob("      - run: 'touch /tmp/started; sleep 4; echo \"length ${#DOCKER_SECRET}\"'"))
+            """)
+        _ = try await Self.call(system, "POST", "api/v2/project/\(slug)/envvar",
+                                ["name": "DOCKER_SECRET", "value": "docker-secret-value-77"], expect: 201)
+        let pipeline = try await system.client.trigger(slug)
+        // While the step runs, inspect the job's containers: the value is in none of them.
+        var inspected = ""
+        let deadline = ContinuousClock.now + .seconds(60)
+        while ContinuousClock.now < deadline && inspected.isEmpty {
+            let names = try SystemFixture.shell(["docker", "ps", "--filter", "label=gyre.project=\(slug)", "--format", "{{.Names}}"])
+                .split(separator: "\n").map(String.init)
+            if let name = names.first,
+               (try? SystemFixture.shell(["docker", "exec", name, "test", "-e", "/tmp/started"])) != nil {
+                inspected = try SystemFixture.shell(["docker", "inspect", name])
+            } else {
+                try await Task.sleep(for: .milliseconds(100))
+            }
+        }
+        #expect(inspected.contains("\"Env\"") && !inspected.contains("docker-secret-value-77"), "\(inspected.prefix(300))")
+        let outcome = try await system.client.wait(for: pipeline.id)
+        let job = try #require(outcome.workflows.first?.jobs.first)
+        let output = try await system.client.steps(slug, job: job.job_number ?? 0).map(\.output).joined()
+        #expect(job.status == "success" && output.contains("length 22"), "\(job.status) \(output)")
+    }
+
     @Test func theAPIFollowsCircleCIsShapesAndRefusesBadInput() async throws {
         let system = try fixture
         let slug = try await system.project("ctxapi", config: "version: 2.1\njobs:\n  build:\n\(hostJob("true"))\n")
