@@ -140,9 +140,11 @@ extension FrontendAPI {
     func getJobSteps(_ request: Request, _ context: Context) async throws -> Response {
         let (_, job) = try await job(context)
         let steps = try await guarded { try await store.nodeSteps(job: job) }
+        // `?output=false`: the steps without their output (sizes only), for a job with large logs.
+        let withOutput = request.uri.queryParameters.get("output") != "false"
         var items: [APIStep] = []
         for (run, step) in steps {
-            let output = await output(job: run, step: step)
+            let output = withOutput ? await output(job: run, step: step) : []
             items.append(APIStep(step, output: String(decoding: output, as: UTF8.self)))
         }
         return JSONResponse.make(Page(items: items))

@@ -289,31 +289,6 @@ struct FrontendAPI: Sendable {
 
     // MARK: step output
 
-    func getSteps(_ request: Request, _ context: Context) async throws -> Response {
-        let (_, job) = try await job(context)
-        let steps = try await guarded { try await store.steps(job: job.id, attempt: job.attempt) }
-        // `?output=false`: the steps without their output (sizes only), for a job with large logs.
-        let withOutput = request.uri.queryParameters.get("output") != "false"
-        var items: [APIStep] = []
-        for step in steps {
-            let output = withOutput ? await output(job: job, step: step) : []
-            items.append(APIStep(step, output: String(decoding: output, as: UTF8.self)))
-        }
-        return JSONResponse.make(Page(items: items))
-    }
-
-    func getStepOutput(_ request: Request, _ context: Context) async throws -> Response {
-        let (_, job) = try await job(context)
-        let index = try int(context, "index")
-        let steps = try await guarded { try await store.steps(job: job.id, attempt: job.attempt) }
-        guard let step = steps.first(where: { $0.index == index }) else {
-            throw APIError.notFound("step \(index) of job \(job.number)")
-        }
-        let output = await output(job: job, step: step)
-        return Response(status: .ok, headers: [.contentType: "text/plain; charset=utf-8"],
-                        body: .init(byteBuffer: ByteBuffer(bytes: output)))
-    }
-
     /// Output from the storage directory (a running step's file is written before its live tail); a running step
     /// whose file this frontend cannot see (storage not shared) comes from the Redis live tail (its first
     /// `LiveTail.maxBytes`).
