@@ -327,3 +327,17 @@ struct APIUser: Encodable {
         try container.encode(name, forKey: .name)
     }
 }
+
+/// A page in CircleCI's shape: `items` and `next_page_token`, always there (null on the last page).
+struct TokenPage<Item: Encodable>: Encodable {
+    var items: [Item]
+    var next_page_token: String?
+
+    enum CodingKeys: String, CodingKey { case items, next_page_token }
+
+    func encode(to encoder: any Encoder) throws {
+        var container = encoder.container(keyedBy: CodingKeys.self)
+        try container.encode(items, forKey: .items)
+        try container.encode(next_page_token, forKey: .next_page_token)
+    }
+}

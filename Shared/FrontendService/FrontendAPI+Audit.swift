@@ -39,19 +39,7 @@ extension FrontendAPI {
     func auditLog(_ request: Request, _ context: Context) async throws -> Response {
         let query = try auditQuery(request, context)
         let page = try await auditPage(query, cursor: query.cursor, limit: query.limit)
-        struct Out: Encodable {
-            var items: [AuditEvent]
-            var next_page_token: String?
-
-            enum CodingKeys: String, CodingKey { case items, next_page_token }
-
-            func encode(to encoder: any Encoder) throws {
-                var container = encoder.container(keyedBy: CodingKeys.self)
-                try container.encode(items, forKey: .items)
-                try container.encode(next_page_token, forKey: .next_page_token)
-            }
-        }
-        return JSONResponse.make(Out(items: page.events, next_page_token: page.next?.token))
+        return JSONResponse.make(TokenPage(items: page.events, next_page_token: page.next?.token))
     }
 
     /// Every matching event (the first page read before answering, so a bad

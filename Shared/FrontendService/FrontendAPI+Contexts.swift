@@ -36,20 +36,6 @@ extension FrontendAPI {
         }
     }
 
-    /// A page in CircleCI's shape: `next_page_token` is always there (null on the last page).
-    struct ContextPage<Item: Encodable>: Encodable {
-        var items: [Item]
-        var next_page_token: String?
-
-        enum CodingKeys: String, CodingKey { case items, next_page_token }
-
-        func encode(to encoder: any Encoder) throws {
-            var container = encoder.container(keyedBy: CodingKeys.self)
-            try container.encode(items, forKey: .items)
-            try container.encode(next_page_token, forKey: .next_page_token)
-        }
-    }
-
     struct Message: Encodable {
         var message: String
     }
@@ -131,7 +117,7 @@ extension FrontendAPI {
         let rows = try await guarded {
             try await contextStore.contexts(organization: org.id, offset: offset, limit: Self.pageSize + 1)
         }
-        return JSONResponse.make(ContextPage(items: rows.prefix(Self.pageSize).map(APIContext.init),
+        return JSONResponse.make(TokenPage(items: rows.prefix(Self.pageSize).map(APIContext.init),
                                              next_page_token: rows.count > Self.pageSize ? String(offset + Self.pageSize) : nil))
     }
 
@@ -168,7 +154,7 @@ extension FrontendAPI {
         let rows = try await guarded {
             try await contextStore.variables(context: record.id, offset: offset, limit: Self.pageSize + 1)
         }
-        return JSONResponse.make(ContextPage(items: rows.prefix(Self.pageSize).map(APIContextVariable.init),
+        return JSONResponse.make(TokenPage(items: rows.prefix(Self.pageSize).map(APIContextVariable.init),
                                              next_page_token: rows.count > Self.pageSize ? String(offset + Self.pageSize) : nil))
     }
 
@@ -235,7 +221,7 @@ extension FrontendAPI {
     func listRestrictions(_ context: Context) async throws -> Response {
         let record = try await routeContext(context, manage: false)
         let rows = try await guarded { try await contextStore.restrictions(context: record.id) }
-        return JSONResponse.make(ContextPage(items: rows.map(APIRestriction.init), next_page_token: nil))
+        return JSONResponse.make(TokenPage(items: rows.map(APIRestriction.init), next_page_token: nil))
     }
 
     struct RestrictionBody: Decodable {

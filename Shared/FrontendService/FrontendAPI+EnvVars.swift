@@ -53,7 +53,7 @@ extension FrontendAPI {
         guard try await guarded({ try await store.project(slug) }) != nil else { throw APIError.notFound("project \(slug)") }
         let items = try await guarded { try await envVars.variables(project: slug) }.map { APIEnvVar($0, v11: v11) }
         if v11 { return JSONResponse.make(items) }
-        return JSONResponse.make(ContextPage(items: items, next_page_token: nil))
+        return JSONResponse.make(TokenPage(items: items, next_page_token: nil))
     }
 
     func getEnvVar(_ context: Context, v11: Bool) async throws -> Response {

@@ -46,15 +46,5 @@ func referenceMask(_ input: [UInt8], patterns: [[UInt8]], final: Bool) -> (outpu
     return (out, input.count)
 }
 
-/// SplitMix64, so that random tests reproduce from their seed.
-struct SeededGenerator: RandomNumberGenerator {
-    var state: UInt64
-    init(seed: UInt64) { state = seed }
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
-}
+/// SplitMix64 (the library's), so that random tests reproduce from their seed.
+typealias SeededGenerator = SplitMix64
