@@ -17,7 +17,18 @@ struct AuthMiddleware: RouterMiddleware {
     /// Paths that answer without a caller: health, metrics, GitHub webhooks (HMAC) and the
     /// continuation of a setup pipeline (its continuation key is the credential, as on CircleCI).
     static let open: [String] = ["/health-check", "/healthcheck", "/status", "/metrics", "/webhooks/github",
-                                 "/api/v2/pipeline/continue"]
+                                 "/api/v2/pipeline/continue", "/login", "/logout", "/assets"]
+
+    /// The web UI's pages: a visitor without a session is sent to `/login` instead of getting a JSON 401.
+    static func isPage(_ request: Request) -> Bool {
+        let path = request.uri.path
+        return [.get, .head].contains(request.method) && (path == "/" || path.hasPrefix("/pipelines/"))
+    }
+
+    static func signInRedirect(_ request: Request) -> Response {
+        let target = request.uri.path + (request.uri.query.map { "?\($0)" } ?? "")
+        return HTML.redirect("/login?next=\(HTML.component(target))")
+    }
 
     static func isOpen(_ path: String) -> Bool {
         open.contains { path == $0 || path.hasPrefix($0 + "/") }
@@ -28,8 +39,15 @@ struct AuthMiddleware: RouterMiddleware {
         // Signing in is open: the body carries the credentials.
         if request.method == .post && request.uri.path == "/api/gyre/session" { return try await next(request, context) }
         if Self.credential(request) == nil, let session = Self.sessionSecret(request) {
-            return try await limited(request, try await signedIn(request, context, session: session), next: next)
+            let signed: Context
+            do {
+                signed = try await signedIn(request, context, session: session)
+            } catch let error as APIError where error.status == .unauthorized && Self.isPage(request) {
+                return Self.signInRedirect(request)
+            }
+            return try await limited(request, signed, next: next)
         }
+        if Self.credential(request) == nil, Self.isPage(request) { return Self.signInRedirect(request) }
         guard let secret = Self.credential(request) else {
             throw APIError(.unauthorized, "this call needs an API token: send it in the Circle-Token header, as the "
                            + "user name of HTTP basic auth, or as ?circle-token= (create one with gyre admin create-token)")

@@ -59,12 +59,26 @@ extension FrontendAPI {
     /// `POST /api/gyre/session` with `{"login", "password"}` (JSON or a form post).
     func signIn(_ request: Request, _ context: Context) async throws -> Response {
         let body = try await signInBody(request)
+        let user: UserRecord, secret: String, csrf: String
+        do {
+            (user, secret, csrf) = try await openSession(body, request: request, context: context)
+        } catch let throttled as SignInThrottled {
+            var response = JSONResponse.make(["message": throttled.message], status: .tooManyRequests)
+            response.headers[.retryAfter] = String(throttled.seconds)
+            return response
+        }
+        var response = JSONResponse.make(SessionOut(id: user.id.uuidString.lowercased(), login: user.login, name: user.name,
+                                                    admin: user.admin, csrf_token: csrf), status: .created)
+        response.headers[.setCookie] = cookie(secret, maxAge: Int(Self.sessionLifetime))
+        return response
+    }
+
+    /// Checks the credentials (rate-limited, recorded in the sign-in history) and opens a session: its secret (for
+    /// the cookie) and CSRF token. Throws `SignInThrottled` or a 401.
+    func openSession(_ body: SignInBody, request: Request, context: Context) async throws -> (UserRecord, String, String) {
         let ip = context.remoteIP
         if let wait = await signInLimiter.check(login: body.login, ip: ip) {
-            var response = JSONResponse.make(["message": "too many sign-in attempts; try again in \(wait) seconds"],
-                                             status: .tooManyRequests)
-            response.headers[.retryAfter] = String(wait)
-            return response
+            throw SignInThrottled(seconds: wait)
         }
         let audit = AuditRequest.info(request, context: context)
         let (user, method) = try await verify(body, ip: ip, request: audit)
@@ -77,10 +91,7 @@ extension FrontendAPI {
             try await identity.createSession(user: user.id, idHash: IdentityStore.hash(secret), csrfToken: csrf, ip: ip,
                                              lifetime: Self.sessionLifetime)
         }
-        var response = JSONResponse.make(SessionOut(id: user.id.uuidString.lowercased(), login: user.login, name: user.name,
-                                                    admin: user.admin, csrf_token: csrf), status: .created)
-        response.headers[.setCookie] = cookie(secret, maxAge: Int(Self.sessionLifetime))
-        return response
+        return (user, secret, csrf)
     }
 
     func signInBody(_ request: Request) async throws -> SignInBody {
@@ -226,4 +237,10 @@ extension FrontendAPI {
             return JSONResponse.make(["ok": "false", "message": reason])
         }
     }
+}
+
+/// Too many sign-in attempts: wait this long.
+struct SignInThrottled: Error {
+    var seconds: Int
+    var message: String { "too many sign-in attempts; try again in \(seconds) seconds" }
 }

@@ -150,7 +150,8 @@ extension FrontendAPI {
         return JSONResponse.make(Page(items: items))
     }
 
-    /// `GET project/{slug}/job/{n}/steps/{index}/output?node_index=N` (node 0 by default).
+    /// `GET project/{slug}/job/{n}/steps/{index}/output?node_index=N&offset=B` (node 0 by default; from byte B, for
+    /// a reader that has the first B bytes already).
     func getNodeStepOutput(_ request: Request, _ context: Context) async throws -> Response {
         let (_, job) = try await job(context)
         let index = try int(context, "index")
@@ -159,11 +160,16 @@ extension FrontendAPI {
             guard let value = Int(text), value >= 0 else { throw APIError.badRequest("node_index must be a whole number") }
             node = value
         }
+        var offset: UInt64 = 0
+        if let text = request.uri.queryParameters.get("offset") {
+            guard let value = UInt64(text) else { throw APIError.badRequest("offset must be a whole number of bytes") }
+            offset = value
+        }
         let steps = try await guarded { try await store.nodeSteps(job: job) }
         guard let (run, step) = steps.first(where: { $0.step.index == index && $0.step.nodeIndex == node }) else {
             throw APIError.notFound("step \(index) on node \(node) of job \(job.number)")
         }
-        let output = await output(job: run, step: step)
+        let output = await output(job: run, step: step, offset: offset)
         return Response(status: .ok, headers: [.contentType: "text/plain; charset=utf-8"],
                         body: .init(byteBuffer: ByteBuffer(bytes: output)))
     }

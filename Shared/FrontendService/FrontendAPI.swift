@@ -58,6 +58,7 @@ struct FrontendAPI: Sendable {
         registerAudit(on: router)
         registerContexts(on: router)
         registerEnvVars(on: router)
+        registerUI(on: router)
     }
 
     // MARK: parameters
@@ -292,12 +293,12 @@ struct FrontendAPI: Sendable {
     /// Output from the storage directory (a running step's file is written before its live tail); a running step
     /// whose file this frontend cannot see (storage not shared) comes from the Redis live tail (its first
     /// `LiveTail.maxBytes`).
-    func output(job: JobRecord, step: StepRecord) async -> [UInt8] {
-        let stored = logs.read(job: job.id, attempt: job.attempt, step: step.index)
+    func output(job: JobRecord, step: StepRecord, offset: UInt64 = 0) async -> [UInt8] {
+        let stored = logs.read(job: job.id, attempt: job.attempt, step: step.index, offset: offset)
         if step.status == .running, stored.isEmpty,
            let live = try? await redis.command(["GET", LiveTail.key(namespace: namespace, job: job.id, attempt: job.attempt, step: step.index)]),
            case .bulk(let bytes) = live {
-            return bytes
+            return offset < UInt64(bytes.count) ? Array(bytes[Int(offset)...]) : []
         }
         return stored
     }

@@ -18,6 +18,14 @@ extension PipelineStore {
         return result
     }
 
+    /// A project's pipeline by its number.
+    public func pipeline(project: String, number: Int) async throws -> PipelineRecord? {
+        for try await row in try await database.query("""
+            SELECT \(unescaped: Self.pipelineColumns) FROM pipelines WHERE project_slug = \(project) AND number = \(number)
+            """) { return try Self.decodePipeline(row) }
+        return nil
+    }
+
     /// The pipelines of an organisation's projects (`gh/acme`), newest first, optionally one user's.
     public func pipelines(organization: String, actor: UUID? = nil, offset: Int, limit: Int) async throws -> [PipelineRecord] {
         let rows = try await database.query("""

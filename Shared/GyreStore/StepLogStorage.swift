@@ -55,10 +55,11 @@ public struct StepLogStorage: Sendable {
         }
     }
 
-    /// The step's output so far (empty when there is none yet).
-    public func read(job: UUID, attempt: Int, step: Int, limit: Int = 64 << 20) -> [UInt8] {
+    /// The step's output so far from byte `offset` (empty when there is none yet), at most `limit` bytes.
+    public func read(job: UUID, attempt: Int, step: Int, offset: UInt64 = 0, limit: Int = 64 << 20) -> [UInt8] {
         guard let handle = FileHandle(forReadingAtPath: path(job: job, attempt: attempt, step: step)) else { return [] }
         defer { try? handle.close() }
+        if offset > 0 { guard (try? handle.seek(toOffset: offset)) != nil else { return [] } }
         return Array((try? handle.read(upToCount: limit)) ?? Data())
     }
 }
