@@ -33,9 +33,43 @@ public enum JSONResponse {
     }()
 
     public static func make<T: Encodable>(_ value: T, status: HTTPResponse.Status = .ok) -> Response {
-        let data = (try? encoder.encode(value)) ?? Data("{}".utf8)
+        var bytes = Array((try? encoder.encode(value)) ?? Data("{}".utf8))
+        lowercaseUUIDs(&bytes)
         return Response(status: status, headers: [.contentType: "application/json"],
-                        body: .init(byteBuffer: ByteBuffer(bytes: data)))
+                        body: .init(byteBuffer: ByteBuffer(bytes: bytes)))
+    }
+
+    /// JSONEncoder writes `UUID`s in upper case; CircleCI's API (and strict clients comparing ids) use lower case.
+    /// Every JSON string that is exactly a UUID is lower-cased, in one pass over the bytes.
+    public static func lowercaseUUIDs(_ bytes: inout [UInt8]) {
+        let quote = UInt8(ascii: "\""), dash = UInt8(ascii: "-")
+        guard bytes.count >= 38 else { return }
+        var index = 0
+        while index + 37 < bytes.count {
+            guard bytes[index] == quote, bytes[index + 37] == quote else { index += 1; continue }
+            var isUUID = true
+            var upper = false
+            for offset in 1...36 {
+                let byte = bytes[index + offset]
+                switch offset {
+                case 9, 14, 19, 24: if byte != dash { isUUID = false }
+                default:
+                    if byte >= 0x41 && byte <= 0x46 { upper = true }
+                    else if !((byte >= 0x30 && byte <= 0x39) || (byte >= 0x61 && byte <= 0x66)) { isUUID = false }
+                }
+                if !isUUID { break }
+            }
+            if isUUID {
+                if upper {
+                    for offset in 1...36 where bytes[index + offset] >= 0x41 && bytes[index + offset] <= 0x46 {
+                        bytes[index + offset] += 0x20
+                    }
+                }
+                index += 38
+            } else {
+                index += 1
+            }
+        }
     }
 }
 
