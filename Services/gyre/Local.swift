@@ -69,6 +69,7 @@ struct Local: AsyncParsableCommand {
             print("all services ready; API at \(system.apiURL.absoluteString); logs in \(options.runDir)/logs")
             print("admin user: admin; its API token is in \(system.adminTokenPath) "
                   + "(export GYRE_TOKEN=$(cat \(system.adminTokenPath)))")
+            print("web UI: \(system.apiURL.absoluteString)/ (sign in as admin with the password in \(system.adminPasswordPath))")
             _ = token
         }
     }

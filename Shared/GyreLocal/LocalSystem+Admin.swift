@@ -34,6 +34,9 @@ extension LocalSystem {
     /// Where `adminToken()` keeps the local installation's admin token (mode 0600).
     public var adminTokenPath: String { "\(configuration.runDirectory)/admin.token" }
 
+    /// Where `adminToken()` keeps the admin's password for the web UI's sign-in (mode 0600).
+    public var adminPasswordPath: String { "\(configuration.runDirectory)/admin.password" }
+
     /// Makes sure the local installation has an admin user (`login`, the
     /// first user) and returns an API token for it, creating one with
     /// `gyre admin` the first time and keeping it in `adminTokenPath`.
@@ -44,7 +47,14 @@ extension LocalSystem {
             return saved
         }
         let gyre = "\(configuration.binDirectory)/gyre"
-        _ = try Self.capture([gyre, "admin", "create-user", login, "--admin", "--postgres-url", configuration.postgresURL])
+        // A password for the web UI, kept beside the token (never on a command line: through standard input).
+        var generator = SystemRandomNumberGenerator()
+        let alphabet = Array("abcdefghjkmnpqrstuvwxyzABCDEFGHJKLMNPQRSTUVWXYZ23456789")
+        let password = String((0..<16).map { _ in alphabet.randomElement(using: &generator)! })
+        _ = try Self.capture([gyre, "admin", "create-user", login, "--admin", "--password-stdin",
+                              "--postgres-url", configuration.postgresURL], input: password + "\n")
+        FileManager.default.createFile(atPath: adminPasswordPath, contents: Data((password + "\n").utf8),
+                                       attributes: [.posixPermissions: 0o600])
         let token = try Self.capture([gyre, "admin", "create-token", login, "--name", "local",
                                       "--postgres-url", configuration.postgresURL])
             .trimmingCharacters(in: .whitespacesAndNewlines)
@@ -57,7 +67,7 @@ extension LocalSystem {
     }
 
     /// Runs a command and returns its standard output; throws with its output when it fails.
-    static func capture(_ argv: [String]) throws -> String {
+    static func capture(_ argv: [String], input: String? = nil) throws -> String {
         let process = Process()
         process.executableURL = URL(fileURLWithPath: argv[0])
         process.arguments = Array(argv.dropFirst())
@@ -65,7 +75,13 @@ extension LocalSystem {
         let errors = Pipe()
         process.standardOutput = output
         process.standardError = errors
+        let stdin = Pipe()
+        if input != nil { process.standardInput = stdin }
         try process.run()
+        if let input {
+            stdin.fileHandleForWriting.write(Data(input.utf8))
+            try? stdin.fileHandleForWriting.close()
+        }
         let data = output.fileHandleForReading.readDataToEndOfFile()
         let problems = errors.fileHandleForReading.readDataToEndOfFile()
         process.waitUntilExit()

@@ -48,3 +48,4 @@ say "running the sample pipeline"
 "$GYRE" run gh/demo/sample --branch main --api http://127.0.0.1:80
 
 say "the system keeps running: API at http://127.0.0.1:80 (admin user: admin; API token: export GYRE_TOKEN=\$(cat $GYRE_HOME/admin.token)), logs in $GYRE_HOME/logs; stop it with bash deploy/scripts/down.sh"
+say "web UI: http://127.0.0.1:80/ -- sign in as admin with the password in $GYRE_HOME/admin.password; the sample pipeline is at http://127.0.0.1:80/pipelines/gh/demo/sample"

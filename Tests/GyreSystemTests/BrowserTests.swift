@@ -1,0 +1,65 @@
+import Foundation
+import GyreLocal
+import Testing
+
+/// The web UI in a real browser (Debian's Chromium through Selenium, prepared
+/// by deploy/scripts/browser-env.sh): sign in, the projects and pipelines,
+/// a job's log arriving live, approving a hold, signing out. Screenshots of
+/// every page go to `$GYRE_HOME/test-outputs/screenshots`.
+extension EndToEnd {
+@Suite struct BrowserTests {
+    static var home: String { ProcessInfo.processInfo.environment["GYRE_HOME"] ?? "\(SystemFixture.repoRoot)/.run" }
+
+    @Test func aUserSignsInWatchesALogArriveLiveApprovesAHoldAndSignsOut() async throws {
+        let system = try fixture
+        let api = system.system.apiURL
+        let password = "browser-pass-\(UUID().uuidString.prefix(8))"
+        let (changed, answer) = await system.http.send("PUT", api.appendingPathComponent("api/gyre/me/password"),
+                                                       body: Data(#"{"new_password": "\#(password)"}"#.utf8))
+        #expect(changed == 200, "\(String(decoding: answer, as: UTF8.self))")
+        // The line arrives a few seconds after the job starts, while the browser is on the job page.
+        let live = try await system.project("browser-live", config: """
+            version: 2.1
+            jobs:
+              build:
+            \(hostJob(#"echo preparing; sleep 6; printf '\033[32mLIVE-LINE-42\033[0m arrived\n'; sleep 2; echo done"#))
+            """)
+        let held = try await system.project("browser-hold", config: """
+            version: 2.1
+            jobs:
+              build:
+            \(hostJob("echo built"))
+              deploy:
+            \(hostJob("echo deployed"))
+            workflows:
+              main:
+                jobs:
+                  - build
+                  - hold:
+                      type: approval
+                      requires: [build]
+                  - deploy:
+                      requires: [hold]
+            """)
+        let heldPipeline = try await system.client.trigger(held)
+        let workflow = try #require(try await system.client.waitForWorkflows(pipeline: heldPipeline.id).first)
+        _ = try await system.client.waitForWorkflow(workflow.id) { workflow, _ in workflow.status == "on_hold" }
+        _ = try await system.client.trigger(live)
+
+        let screenshots = "\(Self.home)/test-outputs/screenshots"
+        try FileManager.default.createDirectory(atPath: screenshots, withIntermediateDirectories: true)
+        let output = try SystemFixture.shell([
+            "\(Self.home)/browser-venv/bin/python", "\(SystemFixture.repoRoot)/Tests/Browser/ui_test.py",
+            "--base", api.absoluteString, "--login", "admin", "--password", password, "--slug", live,
+            "--expect", "LIVE-LINE-42", "--approve-slug", held, "--screenshots", screenshots,
+        ])
+        #expect(output.contains("sign-out"), "\(output)")
+        for name in ["01-sign-in-error", "02-projects", "03-pipelines", "04-pipeline", "05-job-live", "06-job-done", "07-approved"] {
+            #expect(FileManager.default.fileExists(atPath: "\(screenshots)/\(name).png"), "\(name).png")
+        }
+        // The approval made in the browser counted.
+        let done = try await system.client.wait(for: heldPipeline.id)
+        #expect(done.status == "success", "\(done.workflows.map { $0.jobs.map { ($0.name, $0.status) } })")
+    }
+}
+}
