@@ -30,6 +30,9 @@ enum Assets {
         pre.log { margin: 0; padding: .6rem; background: #0b1020; color: #e5e7eb; overflow: auto; max-height: 32rem;
                   white-space: pre-wrap; word-break: break-all; font-size: .85rem; }
         .error { color: var(--bad); background: #fee2e2; padding: .5rem .7rem; border-radius: .3rem; }
+        form.inline { display: flex; flex-wrap: wrap; gap: .5rem; align-items: center; margin: .5rem 0 1rem; }
+        form.inline input { padding: .3rem; } .actions { margin: .3rem 0; }
+        button.cancel { background: #fff; color: var(--bad); border-color: var(--bad); }
         form.sign-in { max-width: 22rem; background: #fff; padding: 1rem 1.2rem; border: 1px solid var(--line); border-radius: .4rem; }
         form.sign-in label { display: block; margin: .6rem 0 .2rem; } form.sign-in input { width: 100%; padding: .4rem; box-sizing: border-box; }
         button { padding: .35rem .8rem; border-radius: .3rem; border: 1px solid #1d4ed8; background: #1d4ed8; color: #fff; cursor: pointer; }
@@ -121,12 +124,31 @@ enum Assets {
           }
         }
 
+        // Approve, cancel and rerun buttons post to the API with the session's CSRF token.
         document.addEventListener("click", async event => {
-          const button = event.target.closest("button.approve");
+          const button = event.target.closest("button.approve, button.action");
           if (!button) return;
           button.disabled = true;
-          const answer = await fetch(button.dataset.url, {method: "POST", headers: {"X-CSRF-Token": csrf()}});
+          const answer = await fetch(button.dataset.url, {method: "POST", body: button.dataset.body || undefined,
+                                     headers: {"X-CSRF-Token": csrf(), "Content-Type": "application/json"}});
           if (!answer.ok) { button.disabled = false; alert((await answer.json()).message || answer.statusText); return; }
+          location.reload();
+        });
+
+        // Trigger a pipeline from the pipelines page.
+        document.addEventListener("submit", async event => {
+          const form = event.target.closest("#trigger-form");
+          if (!form) return;
+          event.preventDefault();
+          const body = {};
+          body[form.querySelector("#trigger-kind").value] = form.querySelector("#trigger-ref").value;
+          const parameters = form.querySelector("#trigger-parameters").value.trim();
+          if (parameters) {
+            try { body.parameters = JSON.parse(parameters); } catch (error) { alert("Parameters must be JSON: " + error.message); return; }
+          }
+          const answer = await fetch(form.dataset.url, {method: "POST", body: JSON.stringify(body),
+                                     headers: {"X-CSRF-Token": csrf(), "Content-Type": "application/json"}});
+          if (!answer.ok) { alert((await answer.json()).message || answer.statusText); return; }
           location.reload();
         });
 

@@ -135,8 +135,18 @@ extension FrontendAPI {
             <th scope="col">Workflows</th><th scope="col" class="optional">Revision</th><th scope="col" class="optional">Created</th></tr></thead>
             <tbody>\(rows.joined(separator: "\n"))</tbody></table>
             """
+        let trigger = """
+            <form id="trigger-form" class="inline" data-url="/api/v2/project/\(slug)/pipeline">
+              <label for="trigger-ref">Branch or tag</label>
+              <select id="trigger-kind" aria-label="Branch or tag"><option value="branch">branch</option><option value="tag">tag</option></select>
+              <input id="trigger-ref" name="ref" value="main" required>
+              <label for="trigger-parameters">Parameters (JSON)</label>
+              <input id="trigger-parameters" name="parameters" placeholder='{"deploy": true}'>
+              <button id="trigger" type="submit">Trigger pipeline</button>
+            </form>
+            """
         return HTML.page(title: slug.description, caller: context.caller,
-                         body: "<h1>\(HTML.escape(slug.description))</h1>\(table)\(more)", main: " data-refresh=\"1\"")
+                         body: "<h1>\(HTML.escape(slug.description))</h1>\(trigger)\(table)\(more)", main: " data-refresh=\"1\"")
     }
 
     /// A pipeline's status as a list shows it: errored, setup, or its workflows' (the first not successful).
@@ -202,6 +212,7 @@ extension FrontendAPI {
         return """
             <section class="workflow" id="w-\(workflowId)" data-status="\(workflow.status.rawValue)" aria-label="workflow \(HTML.escape(workflow.name))">
             <h2>\(HTML.escape(workflow.name)) \(HTML.status(workflow.status.rawValue))</h2>
+            <p class="actions">\(Self.workflowActions(workflow))</p>
             <div class="graph">\(graph)</div>
             </section>
             """
@@ -209,6 +220,19 @@ extension FrontendAPI {
 
     /// How much of a finished step's log the job page shows (its tail).
     static let pageLogBytes: Int64 = 256 << 10
+
+    static func workflowActions(_ workflow: WorkflowRecord) -> String {
+        let base = "/api/v2/workflow/\(workflow.id.uuidString.lowercased())"
+        if !workflow.status.isFinal {
+            return "<button class=\"action cancel\" data-url=\"\(base)/cancel\">Cancel workflow</button>"
+        }
+        var buttons = "<button class=\"action rerun\" data-url=\"\(base)/rerun\" data-body='{}'>Rerun all</button>"
+        if workflow.status != .success {
+            buttons += " <button class=\"action rerun-failed\" data-url=\"\(base)/rerun\" data-body='{\"from_failed\": true}'>"
+                + "Rerun from failed</button>"
+        }
+        return buttons
+    }
 
     func jobPage(_ context: Context) async throws -> Response {
         let (slug, job) = try await job(context)
@@ -237,6 +261,7 @@ extension FrontendAPI {
         let body = """
             <h1><a href="/pipelines/\(slug)">\(HTML.escape(slug.description))</a> · \(HTML.escape(job.name)) #\(job.number)</h1>
             <p>\(HTML.status(job.status.rawValue, id: "job-status")) <span class="muted">workflow \(HTML.escape(job.workflowName))</span>
+            \(job.status.isFinal ? "" : "<button class=\"action cancel\" id=\"cancel-job\" data-url=\"\(api)/cancel\">Cancel job</button>")
             \(job.message.map { "<span class=\"muted\">\(HTML.escape($0))</span>" } ?? "")</p>
             <div id="steps" aria-live="polite">\(boxes.joined(separator: "\n"))</div>
             """
