@@ -13,6 +13,7 @@ PACKAGES=(
   debootstrap                               # builds the local job image gyre/base:bookworm
   slapd ldap-utils libldap-dev openssl      # LDAP sign-in: the client library, and a throwaway directory for tests
   git curl ca-certificates procps iproute2  # tools used by scripts and tests (git checkouts, pg/redis probes, ss)
+  chromium chromium-driver python3-venv     # browser tests: headless Chromium driven by Selenium (deploy/scripts/browser-env.sh)
 )
 
 log() { printf '[install-deps] %s\n' "$*"; }

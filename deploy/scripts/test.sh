@@ -3,7 +3,8 @@
 #   1. install missing Debian packages      (deploy/scripts/install-deps.sh)
 #   2. start Postgres/Redis/RabbitMQ/dockerd (deploy/scripts/start-infra.sh)
 #   3. build the job image gyre/base:bookworm (deploy/images/build-base-image.sh)
-#   4. swift build --build-tests, then swift test --skip-build "$@"
+#   4. a Python venv with Selenium for the browser tests (deploy/scripts/browser-env.sh)
+#   5. swift build --build-tests, then swift test --skip-build "$@"
 # Every step is idempotent, so re-running on a prepared machine is quick.
 # Extra arguments go to `swift test`, e.g.: bash deploy/scripts/test.sh --filter HealthTests
 set -euo pipefail
@@ -37,6 +38,9 @@ bash "$REPO/deploy/scripts/start-slapd.sh"
 
 phase "base job image"
 bash "$REPO/deploy/images/build-base-image.sh"
+
+phase "browser test environment"
+bash "$REPO/deploy/scripts/browser-env.sh"
 
 # Connection URLs for the services and the test suite.
 # shellcheck source=deploy/scripts/test-env.sh

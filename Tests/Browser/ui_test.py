@@ -1,0 +1,382 @@
+"""End-to-end browser test of Gyre's web UI (headless Chromium through Selenium).
+
+    "$GYRE_HOME/browser-venv/bin/python" Tests/Browser/ui_test.py \\
+        --base http://127.0.0.1:PORT --login USER --password PASS \\
+        --slug gh/acme/app --expect "TEXT" --screenshots DIR [--approve-slug SLUG]
+
+Needs a running Gyre whose project SLUG has a pipeline whose first job prints
+TEXT in one of its steps and then succeeds (with --approve-slug: a project whose
+newest pipeline has an approval job on hold, or about to be). Prepare the
+virtualenv with deploy/scripts/browser-env.sh.
+
+Flow (screenshots DIR/NN-name.png):
+  a. /login: a wrong password shows .error                       01-sign-in-error
+  b. the right password lands on /, which lists SLUG             02-projects
+  c. the project's page lists pipelines (newest first)           03-pipelines
+  d. the newest pipeline's page shows its jobs                   04-pipeline
+  e. the first job's page shows TEXT in a step's log, live       05-job-live
+     (within 60 s, no page reload), then #job-status success     06-job-done
+  f. (--approve-slug) approving the hold job makes its workflow
+     succeed (within 60 s)                                       07-approved
+  g. #sign-out leads back to /login
+On a failure it also saves 99-failure.png.
+
+Prints one `[ui-test] ok ...` line per check and `[ui-test] all N checks passed`.
+Exit codes: 0 all checks passed; 1 a check failed (a `[ui-test] FAIL ...` line on
+stderr says which and why); 2 bad arguments; 3 the browser could not be started.
+"""
+
+import argparse
+import os
+import re
+import sys
+import time
+from urllib.parse import urlsplit
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from gyre_browser import driver, page_snippet, shot, text_of, wait_for, wait_until  # noqa: E402
+
+from selenium.common.exceptions import (  # noqa: E402
+    ElementClickInterceptedException,
+    NoAlertPresentException,
+    WebDriverException,
+)
+from selenium.webdriver.common.by import By  # noqa: E402
+
+EXIT_OK, EXIT_FAILED, EXIT_USAGE, EXIT_NO_BROWSER = 0, 1, 2, 3
+
+# Statuses after which a job or workflow will never read "success".
+FAILED_STATUSES = {
+    "failed", "failing", "error", "errored", "canceled", "cancelled", "infrastructure_fail",
+    "timedout", "not_run", "terminated-unknown", "unauthorized",
+}
+# Set on the job page's window object: gone if the page reloads.
+NO_RELOAD_MARK = "__gyreUiTestNoReload"
+
+
+class UITest:
+    def __init__(self, d, args):
+        self.d = d
+        self.args = args
+        self.base = args.base.rstrip("/")
+        self.prefix = urlsplit(self.base).path.rstrip("/")
+        self.checks = 0
+        self.stage = "start"
+
+    # -- helpers -----------------------------------------------------------
+
+    def ok(self, message):
+        self.checks += 1
+        print(f"[ui-test] ok   {message}", flush=True)
+
+    def url(self, path):
+        return self.base + path
+
+    def path(self):
+        p = urlsplit(self.d.current_url).path
+        return p.rstrip("/") or "/"
+
+    def want_path(self, path):
+        return (self.prefix + path).rstrip("/") or "/"
+
+    def wait_path(self, pattern, what, timeout=20):
+        """Waits until the current URL's path equals pattern (a str) or fully matches it (a compiled regex)."""
+        def matches():
+            p = self.path()
+            if isinstance(pattern, str):
+                return p == self.want_path(pattern)
+            return pattern.fullmatch(p) is not None
+        wait_until(self.d, matches, what, timeout)
+        return self.path()
+
+    def shot(self, name):
+        path = shot(self.d, name)
+        print(f"[ui-test]      screenshot {path}", flush=True)
+
+    def click(self, el):
+        self.d.execute_script("arguments[0].scrollIntoView({block: 'center'});", el)
+        try:
+            el.click()
+        except ElementClickInterceptedException:
+            self.d.execute_script("arguments[0].click();", el)
+
+    def sign_out_present(self):
+        wait_for(self.d, "#sign-out", timeout=10)
+
+    def fill_sign_in(self, login, password):
+        form = wait_for(self.d, "#sign-in-form")
+        for css, name, value in (("#login", "login", login), ("#password", "password", password)):
+            field = wait_for(self.d, css, timeout=5)
+            if field.get_attribute("name") != name:
+                raise AssertionError(f"{css} has name={field.get_attribute('name')!r}, expected {name!r}")
+            field.clear()
+            field.send_keys(value)
+        button = wait_for(self.d, "#sign-in", timeout=5)
+        return form, button
+
+    def visible_error(self):
+        for el in self.d.find_elements(By.CSS_SELECTOR, ".error"):
+            if el.is_displayed():
+                return el
+        return None
+
+    # -- the flow ----------------------------------------------------------
+
+    def run(self):
+        a = self.args
+        self.sign_in_wrong()
+        self.sign_in()
+        self.projects()
+        number = self.pipelines(a.slug)
+        self.pipeline(a.slug, number)
+        self.job(a.slug)
+        if a.approve_slug:
+            self.approve(a.approve_slug)
+        self.sign_out()
+
+    def sign_in_wrong(self):
+        self.stage = "a. sign-in with a wrong password"
+        self.d.get(self.url("/login"))
+        _, button = self.fill_sign_in(self.args.login, "wrong-" + self.args.password)
+        self.click(button)
+        err = wait_until(self.d, self.visible_error, "a visible '.error' after a wrong password")
+        if self.path() == self.want_path("/"):
+            raise AssertionError("a wrong password signed in (the browser is on /)")
+        message = " ".join(text_of(err).split())[:80]
+        self.ok(f"wrong password refused: .error {message!r}")
+        self.shot("01-sign-in-error")
+
+    def sign_in(self):
+        self.stage = "b. sign-in"
+        _, button = self.fill_sign_in(self.args.login, self.args.password)
+        self.click(button)
+        self.wait_path("/", "the browser to land on / after signing in")
+        self.ok(f"signed in as {self.args.login!r}: on /")
+
+    def projects(self):
+        self.stage = "b. projects page"
+        slug = self.args.slug
+        wait_for(self.d, "h1", text="Projects")
+
+        def project_link():
+            for el in self.d.find_elements(By.CSS_SELECTOR, "a.project"):
+                if text_of(el).strip() == slug:
+                    return el
+            return None
+        link = wait_until(self.d, project_link, f"a link 'a.project' whose text is {slug!r}")
+        href = urlsplit(link.get_attribute("href") or "").path
+        if href != self.want_path(f"/pipelines/{slug}"):
+            raise AssertionError(f"project link {slug!r} goes to {href!r}, expected {self.want_path('/pipelines/' + slug)!r}")
+        self.sign_out_present()
+        self.ok(f"/ lists project {slug} (h1 Projects, a.project -> {href})")
+        self.shot("02-projects")
+        self.click(link)
+
+    def pipelines(self, slug):
+        self.stage = f"c. pipelines of {slug}"
+        self.wait_path(f"/pipelines/{slug}", f"the project page /pipelines/{slug}")
+        wait_for(self.d, "tr.pipeline")
+        rows = self.d.find_elements(By.CSS_SELECTOR, "tr.pipeline")
+        numbers = []
+        for row in rows:
+            n = row.get_attribute("data-number")
+            if n is None or not n.strip().isdigit():
+                raise AssertionError(f"tr.pipeline with data-number={n!r} (expected a pipeline number)")
+            numbers.append(int(n))
+            row.find_element(By.CSS_SELECTOR, "a.pipeline-link")
+            row.find_element(By.CSS_SELECTOR, ".status")
+        if numbers != sorted(numbers, reverse=True):
+            raise AssertionError(f"pipelines not newest first: data-number order {numbers}")
+        status = text_of(rows[0].find_element(By.CSS_SELECTOR, ".status")).strip()
+        self.sign_out_present()
+        self.ok(f"/pipelines/{slug} lists {len(rows)} pipeline(s) newest first: {numbers[:10]}; "
+                f"newest #{numbers[0]} is {status!r}")
+        self.shot("03-pipelines")
+        return numbers[0]
+
+    def open_newest_pipeline(self, slug, number):
+        row = self.d.find_elements(By.CSS_SELECTOR, "tr.pipeline")[0]
+        self.click(row.find_element(By.CSS_SELECTOR, "a.pipeline-link"))
+        self.wait_path(f"/pipelines/{slug}/{number}", f"the pipeline page /pipelines/{slug}/{number}")
+
+    def pipeline(self, slug, number):
+        self.stage = f"d. pipeline {slug} #{number}"
+        self.open_newest_pipeline(slug, number)
+        wait_for(self.d, ".job")
+        summary = []
+        for wf in self.d.find_elements(By.CSS_SELECTOR, "section.workflow"):
+            if wf.get_attribute("data-status") is None:
+                raise AssertionError("a section.workflow has no data-status")
+            jobs = wf.find_elements(By.CSS_SELECTOR, ".job")
+            for job in jobs:
+                for attr in ("data-name", "data-status"):
+                    if job.get_attribute(attr) is None:
+                        raise AssertionError(f"a .job has no {attr}: {text_of(job).strip()[:80]!r}")
+                job.find_element(By.CSS_SELECTOR, "a.job-link")
+            summary.append(f"workflow {wf.get_attribute('data-status')}: "
+                           + ", ".join(f"{j.get_attribute('data-name')}={j.get_attribute('data-status')}" for j in jobs))
+        if not summary:
+            raise AssertionError("the pipeline page shows .job elements but no section.workflow")
+        self.sign_out_present()
+        self.ok(f"pipeline #{number} page: " + "; ".join(summary))
+        self.shot("04-pipeline")
+
+    def job(self, slug):
+        a = self.args
+        self.stage = "e. job page"
+        job = wait_for(self.d, ".job")
+        name = job.get_attribute("data-name")
+        self.click(job.find_element(By.CSS_SELECTOR, "a.job-link"))
+        job_path = self.wait_path(re.compile(re.escape(f"{self.prefix}/pipelines/{slug}/jobs/") + r"\d+"),
+                                  f"the page of job {name!r} (/pipelines/{slug}/jobs/N)")
+        status_el = wait_for(self.d, "#job-status")
+        first_status = text_of(status_el).strip()
+        self.d.execute_script(f"window.{NO_RELOAD_MARK} = true;")
+        self.sign_out_present()
+        self.ok(f"job {name!r} page {job_path}: #job-status {first_status!r}")
+
+        self.stage = f"e. live log of job {name!r}"
+        t0 = time.monotonic()
+        already = any(a.expect in text_of(el) for el in self.d.find_elements(By.CSS_SELECTOR, ".step pre.log"))
+        log = wait_for(self.d, ".step pre.log", text=a.expect, timeout=a.expect_timeout)
+        step = log.find_element(By.XPATH, "./ancestor::*[contains(concat(' ', normalize-space(@class), ' '), ' step ')][1]")
+        self.assert_no_reload("the step output arrived")
+        when = "already there on arrival" if already else f"arrived live after {time.monotonic() - t0:.1f}s"
+        self.ok(f"step {step.get_attribute('data-index')} ({step.get_attribute('data-status')}) log shows "
+                f"{a.expect!r}: {when}, no page reload")
+        self.shot("05-job-live")
+
+        self.stage = f"e. job {name!r} finishing"
+
+        def done():
+            s = text_of(self.d.find_element(By.CSS_SELECTOR, "#job-status")).strip()
+            if s.lower() in FAILED_STATUSES:
+                raise AssertionError(f"job {name!r} ended {s!r}, expected 'success'; page text: {page_snippet(self.d)!r}")
+            return s.lower() == "success"
+        wait_until(self.d, done, "#job-status to read 'success'", a.done_timeout)
+        self.assert_no_reload("the job finished")
+        steps = [f"{s.get_attribute('data-index')}={s.get_attribute('data-status')}"
+                 for s in self.d.find_elements(By.CSS_SELECTOR, ".step")]
+        self.ok(f"job {name!r} #job-status 'success' (live, no page reload); steps {', '.join(steps)}")
+        self.shot("06-job-done")
+
+    def assert_no_reload(self, when):
+        if not self.d.execute_script(f"return window.{NO_RELOAD_MARK} === true;"):
+            raise AssertionError(f"the job page reloaded before {when}: its step output and status "
+                                 "must update live, without a page reload")
+
+    def approve(self, slug):
+        a = self.args
+        self.stage = f"f. approval in {slug}"
+        self.d.get(self.url(f"/pipelines/{slug}"))
+        wait_for(self.d, "tr.pipeline")
+        number = int(self.d.find_elements(By.CSS_SELECTOR, "tr.pipeline")[0].get_attribute("data-number"))
+        self.open_newest_pipeline(slug, number)
+        pipeline_url = self.d.current_url
+        # The hold may not have been reached yet: reload the page every few seconds if it doesn't update itself.
+        button = self.wait_reloading(pipeline_url, lambda: self.d.find_elements(By.CSS_SELECTOR, "button.approve")[:1],
+                                     f"a 'button.approve' on pipeline #{number}", a.approve_timeout)[0][0]
+        section = button.find_element(
+            By.XPATH, "./ancestor::section[contains(concat(' ', normalize-space(@class), ' '), ' workflow ')][1]")
+        index = self.d.find_elements(By.CSS_SELECTOR, "section.workflow").index(section)
+        job = button.find_element(By.XPATH, "./ancestor::*[contains(concat(' ', normalize-space(@class), ' '), ' job ')][1]")
+        job_name = job.get_attribute("data-name")
+        self.click(button)
+        try:  # a confirmation dialog, if the page asks
+            self.d.switch_to.alert.accept()
+        except NoAlertPresentException:
+            pass
+
+        def succeeded():
+            sections = self.d.find_elements(By.CSS_SELECTOR, "section.workflow")
+            if len(sections) <= index:
+                return False
+            s = (sections[index].get_attribute("data-status") or "").strip()
+            if s.lower() in FAILED_STATUSES:
+                raise AssertionError(f"the workflow ended {s!r} after approving {job_name!r}, expected 'success'")
+            return s.lower() == "success"
+        _, reloaded = self.wait_reloading(pipeline_url, succeeded,
+                                          "the approved workflow's data-status to become 'success'", a.approve_timeout)
+        self.ok(f"approved {job_name!r} on {slug} #{number}: workflow success "
+                + ("(after reloading the page)" if reloaded else "(live)"))
+        self.shot("07-approved")
+
+    def wait_reloading(self, url, condition, what, timeout, every=5.0):
+        """wait_until(condition), reloading url every `every` seconds meanwhile; returns (result, reloaded)."""
+        deadline = time.monotonic() + timeout
+        reloaded = False
+        while True:
+            left = deadline - time.monotonic()
+            try:
+                return wait_until(self.d, condition, what, max(0.1, min(every, left))), reloaded
+            except AssertionError as e:
+                # A condition's own verdict (e.g. the workflow failed) is final; only timeouts retry.
+                if not str(e).startswith("timed out"):
+                    raise
+                if time.monotonic() >= deadline:
+                    raise AssertionError(f"timed out after {timeout:.0f}s waiting for {what} on {self.d.current_url} "
+                                         f"(reloading every {every:.0f}s); page text: {page_snippet(self.d)!r}") from None
+            self.d.get(url)
+            reloaded = True
+
+    def sign_out(self):
+        self.stage = "g. sign-out"
+        self.click(wait_for(self.d, "#sign-out"))
+        self.wait_path("/login", "the browser to be back on /login after #sign-out")
+        wait_for(self.d, "#sign-in-form")
+        self.ok("signed out: back on /login")
+
+
+def main(argv=None):
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--base", required=True, help="Gyre's web UI, e.g. http://127.0.0.1:8080")
+    ap.add_argument("--login", required=True, help="user name to sign in with")
+    ap.add_argument("--password", required=True, help="that user's password")
+    ap.add_argument("--slug", required=True, help="project slug, e.g. gh/acme/app")
+    ap.add_argument("--expect", required=True, help="text the first job's step output must show")
+    ap.add_argument("--screenshots", required=True, help="directory for the PNG screenshots (made if missing)")
+    ap.add_argument("--approve-slug", help="also approve the hold job of this project's newest pipeline")
+    ap.add_argument("--expect-timeout", type=float, default=60, help="seconds for --expect to appear (60)")
+    ap.add_argument("--done-timeout", type=float, default=120, help="seconds for the job to succeed (120)")
+    ap.add_argument("--approve-timeout", type=float, default=60,
+                    help="seconds for the hold button, then for the approved workflow to succeed (60 each)")
+    args = ap.parse_args(argv)
+    if urlsplit(args.base).scheme not in ("http", "https"):
+        ap.error(f"--base must be an http(s) URL, got {args.base!r}")
+    if not args.expect:
+        ap.error("--expect must not be empty")
+
+    try:
+        d = driver(args.screenshots)
+    except Exception as e:  # noqa: BLE001
+        print(f"[ui-test] FAIL could not start headless Chromium: {type(e).__name__}: {e}", file=sys.stderr, flush=True)
+        return EXIT_NO_BROWSER
+    test = UITest(d, args)
+    t0 = time.monotonic()
+    try:
+        test.run()
+    except (AssertionError, WebDriverException, IndexError, ValueError) as e:
+        if isinstance(e, AssertionError):
+            why = str(e).strip()
+        elif isinstance(e, WebDriverException):  # its message without chromedriver's stack trace
+            try:
+                where = d.current_url
+            except WebDriverException:
+                where = "?"
+            why = f"{type(e).__name__}: {(e.msg or '').strip().splitlines()[0] if e.msg else e!s} (on {where})"
+        else:
+            why = f"{type(e).__name__}: {e}"
+        print(f"[ui-test] FAIL {test.stage}: {why}", file=sys.stderr, flush=True)
+        try:
+            test.shot("99-failure")
+        except Exception:  # noqa: BLE001
+            pass
+        return EXIT_FAILED
+    finally:
+        d.quit()
+    print(f"[ui-test] all {test.checks} checks passed in {time.monotonic() - t0:.1f}s", flush=True)
+    return EXIT_OK
+
+
+if __name__ == "__main__":
+    sys.exit(main())
