@@ -145,7 +145,13 @@ extension FrontendAPI {
         var items: [APIStep] = []
         for (run, step) in steps {
             let output = withOutput ? await output(job: run, step: step) : []
-            items.append(APIStep(step, output: String(decoding: output, as: UTF8.self)))
+            var item = APIStep(step, output: String(decoding: output, as: UTF8.self))
+            // A running step's size is recorded when it finishes: until then, what is stored so far.
+            if step.status == .running {
+                item.output_bytes = max(item.output_bytes, withOutput ? Int64(output.count)
+                                        : logs.size(job: run.id, attempt: run.attempt, step: step.index))
+            }
+            items.append(item)
         }
         return JSONResponse.make(Page(items: items))
     }

@@ -104,7 +104,7 @@ enum Assets {
                   loaded.set(key, have + bytes.length);
                 }
               }
-              if (final.has(job.status)) return;
+              if (final.has(job.status)) { document.getElementById("cancel-job")?.remove(); return; }
             } catch (error) { console.warn(error); }
             await new Promise(resolve => setTimeout(resolve, 250));
           }
