@@ -22,7 +22,8 @@ struct AuthMiddleware: RouterMiddleware {
     /// The web UI's pages: a visitor without a session is sent to `/login` instead of getting a JSON 401.
     static func isPage(_ request: Request) -> Bool {
         let path = request.uri.path
-        return [.get, .head].contains(request.method) && (path == "/" || path.hasPrefix("/pipelines/"))
+        return [.get, .head].contains(request.method)
+            && (path == "/" || path == "/admin" || path.hasPrefix("/pipelines/") || path.hasPrefix("/settings/"))
     }
 
     static func signInRedirect(_ request: Request) -> Response {

@@ -48,7 +48,9 @@ extension EndToEnd {
             for (probe, what) in [(anonymous, "no credential"), (wrong, "a wrong token")] {
                 let (status, answer) = await probe.send(route.method, url, body: body)
                 // A page of the web UI sends a visitor without a session to the sign-in page (the probe follows it).
-                if probe.defaultHeaders.isEmpty && route.method == "GET" && (route.path == "/" || route.path.hasPrefix("/pipelines/")) {
+                if probe.defaultHeaders.isEmpty && route.method == "GET"
+                    && (route.path == "/" || route.path == "/admin" || route.path.hasPrefix("/pipelines/")
+                        || route.path.hasPrefix("/settings/")) {
                     #expect(status == 200 && String(decoding: answer, as: UTF8.self).contains("id=\"sign-in-form\""),
                             "\(route.method) \(route.path) with \(what): \(status)")
                     continue

@@ -129,9 +129,29 @@ enum Assets {
           const button = event.target.closest("button.approve, button.action");
           if (!button) return;
           button.disabled = true;
-          const answer = await fetch(button.dataset.url, {method: "POST", body: button.dataset.body || undefined,
+          const answer = await fetch(button.dataset.url, {method: button.dataset.method || "POST", body: button.dataset.body || undefined,
                                      headers: {"X-CSRF-Token": csrf(), "Content-Type": "application/json"}});
           if (!answer.ok) { button.disabled = false; alert((await answer.json()).message || answer.statusText); return; }
+          location.reload();
+        });
+
+        // Settings forms: the inputs as a JSON body (`a.b` names nest; `{name}` in the URL takes that field).
+        document.addEventListener("submit", async event => {
+          const form = event.target.closest("form.api");
+          if (!form) return;
+          event.preventDefault();
+          let url = form.dataset.url;
+          const body = {};
+          for (const input of form.querySelectorAll("input[name], textarea[name]")) {
+            if (url.includes(`{${input.name}}`)) { url = url.replace(`{${input.name}}`, encodeURIComponent(input.value)); continue; }
+            const path = input.name.split(".");
+            let target = body;
+            for (const key of path.slice(0, -1)) target = target[key] = target[key] || {};
+            target[path[path.length - 1]] = input.value;
+          }
+          const answer = await fetch(url, {method: form.dataset.method || "POST", body: JSON.stringify(body),
+                                     headers: {"X-CSRF-Token": csrf(), "Content-Type": "application/json"}});
+          if (!answer.ok) { alert((await answer.json()).message || answer.statusText); return; }
           location.reload();
         });
 

@@ -25,6 +25,7 @@ extension FrontendAPI {
         router.get("pipelines/:vcs/:org/:repo/jobs/:number") { _, context in
             try await uiPage(context) { try await jobPage(context) }
         }
+        registerSettingsUI(on: router)
     }
 
     /// Renders an API error as a page with its status and message.
@@ -146,7 +147,10 @@ extension FrontendAPI {
             </form>
             """
         return HTML.page(title: slug.description, caller: context.caller,
-                         body: "<h1>\(HTML.escape(slug.description))</h1>\(trigger)\(table)\(more)", main: " data-refresh=\"1\"")
+                         body: "<h1>\(HTML.escape(slug.description))</h1>"
+                             + "<p><a id=\"project-settings\" href=\"/settings/project/\(slug)\">Project settings</a> · "
+                             + "<a id=\"organization-settings\" href=\"/settings/organization/\(slug.organization)\">Organisation</a></p>"
+                             + "\(trigger)\(table)\(more)", main: " data-refresh=\"1\"")
     }
 
     /// A pipeline's status as a list shows it: errored, setup, or its workflows' (the first not successful).

@@ -35,6 +35,7 @@ enum HTML {
                      status: HTTPResponse.Status = .ok) -> Response {
         let user = caller.map { caller in
             """
+            \(caller.admin ? "<a id=\"admin\" href=\"/admin\">Admin</a>" : "")
             <span class="who">\(escape(caller.login))\(caller.admin ? " (admin)" : "")</span>
             <a id="sign-out" href="/logout">Sign out</a>
             """
