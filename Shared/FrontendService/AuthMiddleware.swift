@@ -17,7 +17,7 @@ struct AuthMiddleware: RouterMiddleware {
     /// Paths that answer without a caller: health, metrics, GitHub webhooks (HMAC) and the
     /// continuation of a setup pipeline (its continuation key is the credential, as on CircleCI).
     static let open: [String] = ["/health-check", "/healthcheck", "/status", "/metrics", "/webhooks/github",
-                                 "/api/v2/pipeline/continue", "/login", "/logout", "/assets"]
+                                 "/api/v2/pipeline/continue", "/login", "/logout", "/assets", "/badges"]
 
     /// The web UI's pages: a visitor without a session is sent to `/login` instead of getting a JSON 401.
     static func isPage(_ request: Request) -> Bool {

@@ -65,7 +65,19 @@ extension EndToEnd {
         #expect(orgCode == 200 && org.contains("data-name=\"ui-context\"") && org.contains("id=\"create-context\""))
         let (adminCode, adminPage) = await Self.page(system, "admin?action=project.env_var.create", cookie: adminCookie)
         #expect(adminCode == 200 && adminPage.contains("data-login=\"ui-member\"") && adminPage.contains("id=\"audit-csv\"")
-                && adminPage.contains("<td>project.env_var.create</td>"), "\(adminPage.prefix(400))")
+                && adminPage.contains("<td>project.env_var.create</td>") && adminPage.contains("class=\"agent\""),
+                "\(adminPage.prefix(400))")
+
+        // The status badge is public: no builds, then passing.
+        func badge() async -> (Int, String) {
+            let (code, body) = await HTTPProbe().send("GET", system.system.apiURL.appendingPathComponent("badges/\(slug).svg"), body: nil)
+            return (code, String(decoding: body, as: UTF8.self))
+        }
+        let (before, empty) = await badge()
+        #expect(before == 200 && empty.hasPrefix("<svg") && empty.contains("no builds"))
+        #expect(try await system.client.wait(for: try await system.client.trigger(slug).id).status == "success")
+        #expect(await badge().1.contains("passing"))
+        #expect(settings.contains("id=\"badge-markdown\""))
 
         // A member sees the organisation's contexts (no changes offered), not the project settings or the admin pages.
         let (memberOrgCode, memberOrg) = await Self.page(system, "settings/organization/gh/acme", cookie: memberCookie)

@@ -172,6 +172,31 @@ enum Assets {
           location.reload();
         });
 
+        // Find in the logs: matching lines highlighted, their count shown, the first one scrolled to.
+        document.addEventListener("input", event => {
+          if (event.target.id !== "log-search") return;
+          const term = event.target.value.toLowerCase();
+          let count = 0, first = null;
+          for (const pre of document.querySelectorAll("pre.log")) {
+            pre.querySelectorAll("mark").forEach(mark => mark.replaceWith(...mark.childNodes));
+            if (!term) continue;
+            const walker = document.createTreeWalker(pre, NodeFilter.SHOW_TEXT);
+            const hits = [];
+            for (let node = walker.nextNode(); node; node = walker.nextNode()) {
+              if (node.nodeValue.toLowerCase().includes(term)) hits.push(node);
+            }
+            for (const node of hits) {
+              const index = node.nodeValue.toLowerCase().indexOf(term);
+              const match = node.splitText(index); match.splitText(term.length);
+              const mark = document.createElement("mark"); match.replaceWith(mark); mark.appendChild(match);
+              count++; first = first || mark;
+              pre.closest("details").open = true;
+            }
+          }
+          document.getElementById("log-matches").textContent = term ? `${count} match${count === 1 ? "" : "es"}` : "";
+          first?.scrollIntoView({block: "center"});
+        });
+
         document.addEventListener("DOMContentLoaded", () => {
           const main = document.getElementById("main");
           for (const pre of document.querySelectorAll("pre.log")) pre.innerHTML = ansi(pre.textContent);

@@ -79,6 +79,11 @@ extension FrontendAPI {
                            fields: Self.field("secret", label: "Webhook secret", type: "password", id: "hook-secret"),
                            button: "Set secret"))
             </section>
+            <section aria-labelledby="badge"><h2 id="badge">Status badge</h2>
+            <p><img src="/badges/\(slug).svg?branch=main" alt="build status of main"></p>
+            <p><label for="badge-markdown">Markdown</label>
+            <input id="badge-markdown" readonly size="90" value="[![build](\(HTML.escape(externalURL))/badges/\(slug).svg?branch=main)](\(HTML.escape(externalURL))/pipelines/\(slug))"></p>
+            </section>
             <section aria-labelledby="advanced"><h2 id="advanced">Advanced</h2>
             <p>Auto-cancel redundant builds: <strong id="autocancel">\(settings.autocancelBuilds ? "on" : "off")</strong>
             <button class="action" data-method="PATCH" data-url="/api/v2/project/\(slug)/settings"
@@ -148,6 +153,17 @@ extension FrontendAPI {
                 </td></tr>
                 """
         }.joined()
+        let operations = OperationsStore(database: store.database)
+        let agents = try await guarded { try await operations.agents() }
+        let queue = try await guarded { try await operations.queue() }
+        let agentRows = agents.map { agent in
+            "<tr class=\"agent\"><td>\(HTML.escape(agent.name))</td><td>\(HTML.escape(agent.capabilities.joined(separator: ", ")))</td>"
+                + "<td>\(agent.running) / \(agent.capacity)</td><td>\(agent.accepting ? "accepting" : "draining")</td>"
+                + "<td>\(HTML.time(agent.lastSeen))</td></tr>"
+        }.joined()
+        let queueRows = queue.map { row in
+            "<tr class=\"queue\"><td>\(HTML.escape(row.capability))</td><td>\(row.depth)</td><td>\(HTML.time(row.oldest))</td></tr>"
+        }.joined()
         let action = request.uri.queryParameters.get("action").map { String($0) }
         // The last hour's events (the audit API pages from the oldest; its CSV has everything).
         var parameters: [String: String] = ["limit": "50", "from": ISO8601.format(Date().addingTimeInterval(-3600))]
@@ -163,6 +179,15 @@ extension FrontendAPI {
             <section aria-labelledby="users"><h2 id="users">Users</h2>
             <table><thead><tr><th scope="col">Login</th><th scope="col">Name</th><th scope="col">Admin</th><th scope="col">State</th>
             <th scope="col">Change</th></tr></thead><tbody>\(userRows)</tbody></table></section>
+            <section aria-labelledby="agents"><h2 id="agents">Build agents</h2>
+            <table><thead><tr><th scope="col">Agent</th><th scope="col">Offers</th><th scope="col">Running / capacity</th>
+            <th scope="col">State</th><th scope="col">Last heartbeat</th></tr></thead><tbody>\(agentRows)</tbody></table>
+            <h3>Queue</h3>
+            \(queueRows.isEmpty ? "<p class=\"muted\" id=\"queue-empty\">No job is waiting for an agent.</p>" : """
+            <table><thead><tr><th scope="col">Needs</th><th scope="col">Waiting jobs</th><th scope="col">Oldest since</th></tr></thead>
+            <tbody>\(queueRows)</tbody></table>
+            """)
+            </section>
             <section aria-labelledby="audit"><h2 id="audit">Audit log <span class="muted">(the last hour, 50 events)</span></h2>
             <form class="inline" method="get" action="/admin"><label for="audit-action">Action</label>
             <input id="audit-action" name="action" value="\(HTML.escape(action ?? ""))" placeholder="e.g. user.logged_in">

@@ -26,6 +26,7 @@ extension FrontendAPI {
             try await uiPage(context) { try await jobPage(context) }
         }
         registerSettingsUI(on: router)
+        registerBadges(on: router)
     }
 
     /// Renders an API error as a page with its status and message.
@@ -267,6 +268,8 @@ extension FrontendAPI {
             <p>\(HTML.status(job.status.rawValue, id: "job-status")) <span class="muted">workflow \(HTML.escape(job.workflowName))</span>
             \(job.status.isFinal ? "" : "<button class=\"action cancel\" id=\"cancel-job\" data-url=\"\(api)/cancel\">Cancel job</button>")
             \(job.message.map { "<span class=\"muted\">\(HTML.escape($0))</span>" } ?? "")</p>
+            <p class="inline"><label for="log-search">Find in the logs</label> <input id="log-search" type="search">
+            <span id="log-matches" class="muted" aria-live="polite"></span></p>
             <div id="steps" aria-live="polite">\(boxes.joined(separator: "\n"))</div>
             """
         let live = job.status.isFinal ? "" : " data-live-job=\"\(api)\""
