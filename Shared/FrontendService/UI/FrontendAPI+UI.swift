@@ -121,7 +121,7 @@ extension FrontendAPI {
             rows.append("""
                 <tr class="pipeline" data-number="\(pipeline.number)">
                   <td><a class="pipeline-link" href="/pipelines/\(slug)/\(pipeline.number)">#\(pipeline.number)</a></td>
-                  <td class="status-cell">\(HTML.status(status).replacingOccurrences(of: "class=\"status", with: "class=\"status"))</td>
+                  <td class="status-cell">\(HTML.status(status))</td>
                   <td>\(HTML.escape(pipeline.tag.map { "tag \($0)" } ?? pipeline.branch ?? ""))</td>
                   <td>\(links)</td>
                   <td class="optional">\(HTML.escape(String((pipeline.revision ?? "").prefix(8))))</td>
