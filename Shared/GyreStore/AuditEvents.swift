@@ -19,6 +19,21 @@ public enum AuditEvents {
         try await Outbox.add([message], on: connection, logger: logger)
     }
 
+    /// A project as an event's target and its organisation as the scope (the slug alone for a project without an id).
+    static func project(_ slug: String, on connection: PostgresConnection,
+                        logger: Logger) async throws -> (AuditEvent.Entity, AuditEvent.Entity?) {
+        var target = AuditEvent.Entity(id: slug, type: "project", name: slug)
+        var scope: AuditEvent.Entity?
+        for try await (id, orgId, orgName) in try await connection.run("""
+            SELECT pr.id, o.id, o.name FROM projects pr LEFT JOIN organizations o ON o.id = pr.organization_id
+            WHERE pr.slug = \(slug)
+            """, logger).decode((UUID?, UUID?, String?).self) {
+            if let id { target = .project(id, slug: slug) }
+            scope = orgId.map { AuditEvent.Entity.organization($0, name: orgName ?? "") }
+        }
+        return (target, scope)
+    }
+
     /// The outbox message carrying `events`, to add with the transaction's other messages in one statement.
     public static func message(_ events: [AuditEvent]) -> Outbox.Message? {
         events.isEmpty ? nil : Outbox.Message(AuditEventsRecorded(events: events), routingKey: Topology.RoutingKey.auditEvent)
@@ -56,17 +71,10 @@ public struct ProjectSettingsChange: Sendable {
 
     /// Records the change against `slug` (target: the project; scope: its organisation).
     func record(project slug: String, on connection: PostgresConnection, logger: Logger) async throws {
-        let rows = try await connection.run("""
-            SELECT pr.id, pr.slug, o.id, o.name FROM projects pr LEFT JOIN organizations o ON o.id = pr.organization_id
-            WHERE pr.slug = \(slug)
-            """, logger)
-        for try await (id, slug, orgId, orgName) in rows.decode((UUID?, String, UUID?, String?).self) {
-            let target = id.map { AuditEvent.Entity.project($0, slug: slug) } ?? AuditEvent.Entity(id: slug, type: "project", name: slug)
-            let scope = orgId.map { AuditEvent.Entity.organization($0, name: orgName ?? "") }
-            try await AuditEvents.record(
-                AuditEvent(action: Self.action, actor: cause.actor, target: target, scope: scope, payload: payload,
-                           request: cause.request),
-                on: connection, logger: logger)
-        }
+        let (target, scope) = try await AuditEvents.project(slug, on: connection, logger: logger)
+        try await AuditEvents.record(
+            AuditEvent(action: Self.action, actor: cause.actor, target: target, scope: scope, payload: payload,
+                       request: cause.request),
+            on: connection, logger: logger)
     }
 }

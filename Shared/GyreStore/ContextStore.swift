@@ -119,6 +119,19 @@ public struct ContextStore: Sendable {
         return result
     }
 
+    /// The variables with their values opened, by name (for a starting job).
+    public func values(context: UUID) async throws -> [(String, String)] {
+        var sealed: [(String, String)] = []
+        for try await row in try await database.query("""
+            SELECT name, value FROM context_env_vars WHERE context_id = \(context) ORDER BY name
+            """).decode((String, String).self) { sealed.append(row) }
+        var result: [(String, String)] = []
+        for (name, value) in sealed {
+            result.append((name, try await secrets.required().open(value, for: SecretOwner.contextVariable(context: context, name: name))))
+        }
+        return result
+    }
+
     /// Adds or replaces a variable (sealed for this context and name); nil if the context does not exist.
     public func store(context: ContextRecord, name: String, value: String, cause: AuditCause) async throws -> ContextVariableRecord? {
         let sealed = try await secrets.required().seal(value, for: SecretOwner.contextVariable(context: context.id, name: name))

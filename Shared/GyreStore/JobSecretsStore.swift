@@ -41,7 +41,8 @@ public struct JobSecretsStore: Sendable {
 
     public func resolve(job: UUID) async throws -> Resolution {
         guard let facts = try await facts(job) else { return .unknownJob }
-        let project = try await projectVariables(facts.project)
+        let project = try await ProjectEnvVarStore(database: database, secrets: secrets).values(project: facts.project)
+            .map { ($0.name, $0.value) }
         var contexts: [(name: String, variables: [(String, String)])] = []
         if !facts.contexts.isEmpty {
             guard let organization = facts.organizationId else {
@@ -62,7 +63,7 @@ public struct JobSecretsStore: Sendable {
                                                                     subject: subject) {
                     return .refused(context: name, message: message)
                 }
-                contexts.append((name, try await contextVariables(id)))
+                contexts.append((name, try await ContextStore(database: database, secrets: secrets).values(context: id)))
             }
         }
         var environment = JobEnvironment.merge(project: project, contexts: contexts)
@@ -101,18 +102,6 @@ public struct JobSecretsStore: Sendable {
                             values: values, continuationKey: key, pipeline: pipelineId)
         }
         return nil
-    }
-
-    func projectVariables(_ project: String) async throws -> [(String, String)] {
-        var sealed: [(String, String)] = []
-        for try await row in try await database.query("""
-            SELECT name, value FROM project_env_vars WHERE project_slug = \(project) ORDER BY name
-            """).decode((String, String).self) { sealed.append(row) }
-        var result: [(String, String)] = []
-        for (name, value) in sealed {
-            result.append((name, try await secrets.required().open(value, for: SecretOwner.projectVariable(project: project, name: name))))
-        }
-        return result
     }
 
     func contextIds(organization: UUID, names: [String]) async throws -> [String: UUID] {
@@ -168,17 +157,5 @@ public struct JobSecretsStore: Sendable {
             groups.insert(id.lowercased())
         }
         return (login ?? user.uuidString.lowercased(), groups)
-    }
-
-    func contextVariables(_ context: UUID) async throws -> [(String, String)] {
-        var sealed: [(String, String)] = []
-        for try await row in try await database.query("""
-            SELECT name, value FROM context_env_vars WHERE context_id = \(context) ORDER BY name
-            """).decode((String, String).self) { sealed.append(row) }
-        var result: [(String, String)] = []
-        for (name, value) in sealed {
-            result.append((name, try await secrets.required().open(value, for: SecretOwner.contextVariable(context: context, name: name))))
-        }
-        return result
     }
 }

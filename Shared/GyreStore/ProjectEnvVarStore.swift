@@ -23,16 +23,23 @@ public struct ProjectEnvVarStore: Sendable {
     }
 
     public func variables(project: ProjectSlug, name: String? = nil) async throws -> [ProjectVariableRecord] {
+        try await values(project: project.description, name: name).map {
+            ProjectVariableRecord(name: $0.name, masked: EnvironmentVariableName.masked($0.value), createdAt: $0.createdAt)
+        }
+    }
+
+    /// The variables with their values opened, by name (for a starting job, and masked for listings).
+    public func values(project: String, name: String? = nil) async throws -> [(name: String, value: String, createdAt: Date)] {
         let rows = try await database.query("""
             SELECT name, value, created_at FROM project_env_vars
-            WHERE project_slug = \(project.description) AND (\(name)::text IS NULL OR name = \(name)) ORDER BY name
+            WHERE project_slug = \(project) AND (\(name)::text IS NULL OR name = \(name)) ORDER BY name
             """)
         var sealed: [(String, String, Date)] = []
         for try await row in rows.decode((String, String, Date).self) { sealed.append(row) }
-        var result: [ProjectVariableRecord] = []
+        var result: [(name: String, value: String, createdAt: Date)] = []
         for (name, value, created) in sealed {
-            let plain = try await secrets.required().open(value, for: SecretOwner.projectVariable(project: project.description, name: name))
-            result.append(ProjectVariableRecord(name: name, masked: EnvironmentVariableName.masked(plain), createdAt: created))
+            result.append((name, try await secrets.required().open(value, for: SecretOwner.projectVariable(project: project, name: name)),
+                           created))
         }
         return result
     }
@@ -73,16 +80,7 @@ public struct ProjectEnvVarStore: Sendable {
 
     static func audit(_ action: String, project: ProjectSlug, name: String, cause: AuditCause,
                       on connection: PostgresConnection, logger: Logger) async throws {
-        let rows = try await connection.run("""
-            SELECT pr.id, o.id, o.name FROM projects pr LEFT JOIN organizations o ON o.id = pr.organization_id
-            WHERE pr.slug = \(project.description)
-            """, logger)
-        var target = AuditEvent.Entity(id: project.description, type: "project", name: project.description)
-        var scope: AuditEvent.Entity?
-        for try await (id, org, orgName) in rows.decode((UUID?, UUID?, String?).self) {
-            if let id { target = .project(id, slug: project.description) }
-            scope = org.map { AuditEvent.Entity.organization($0, name: orgName ?? "") }
-        }
+        let (target, scope) = try await AuditEvents.project(project.description, on: connection, logger: logger)
         try await AuditEvents.record(AuditEvent(
             action: action, actor: cause.actor, target: target, scope: scope, payload: ["env_var_name": .string(name)],
             request: cause.request), on: connection, logger: logger)

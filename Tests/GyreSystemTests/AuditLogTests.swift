@@ -56,24 +56,7 @@ extension EndToEnd {
     @Test func jobsApprovalsAndSettingChangesAreAuditedWithEveryField() async throws {
         let system = try fixture
         let api = system.system.apiURL
-        let slug = try await system.project("audited", config: """
-            version: 2.1
-            jobs:
-              build:
-            \(hostJob("echo built"))
-              deploy:
-            \(hostJob("echo deployed"))
-            workflows:
-              main:
-                jobs:
-                  - build
-                  - hold:
-                      type: approval
-                      requires: [build]
-                  - deploy:
-                      requires: [hold]
-                      context: [audit-keys]
-            """)
+        let slug = try await system.project("audited", config: approvalWorkflow(contexts: ["audit-keys"]))
         let project = try Self.json(await system.http.get(api.appendingPathComponent("api/v2/project/\(slug)")).1)
         let projectId = try #require(project["id"] as? String)
         let orgId = try #require(project["organization_id"] as? String)

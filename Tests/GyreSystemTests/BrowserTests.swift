@@ -20,23 +20,7 @@ extension EndToEnd {
               build:
             \(hostJob(#"echo preparing; sleep 15; printf '\033[32mLIVE-LINE-42\033[0m arrived\n'; sleep 8; echo done"#))
             """)
-        let held = try await system.project("browser-hold", config: """
-            version: 2.1
-            jobs:
-              build:
-            \(hostJob("echo built"))
-              deploy:
-            \(hostJob("echo deployed"))
-            workflows:
-              main:
-                jobs:
-                  - build
-                  - hold:
-                      type: approval
-                      requires: [build]
-                  - deploy:
-                      requires: [hold]
-            """)
+        let held = try await system.project("browser-hold", config: approvalWorkflow())
         // A member (once the organisation exists) of the organisation with a password, set by the user through the API.
         let password = "browser-pass-\(UUID().uuidString.prefix(8))"
         let token = try system.user("browser-user")

@@ -23,3 +23,25 @@ func dockerJob(_ steps: String, parallelism: Int = 1) -> String {
     \(steps)
     """
 }
+
+/// build → hold (approval) → deploy, the deploy job naming `contexts` (none: no `context` key).
+func approvalWorkflow(contexts: [String] = []) -> String {
+    let context = contexts.isEmpty ? "" : "\n          context: [\(contexts.joined(separator: ", "))]"
+    return """
+        version: 2.1
+        jobs:
+          build:
+        \(hostJob("echo built"))
+          deploy:
+        \(hostJob("echo deployed"))
+        workflows:
+          main:
+            jobs:
+              - build
+              - hold:
+                  type: approval
+                  requires: [build]
+              - deploy:
+                  requires: [hold]\(context)
+        """
+}

@@ -79,24 +79,7 @@ extension EndToEnd {
 
     @Test func approvalHoldsTheWorkflowUntilApproved() async throws {
         let system = try fixture
-        let slug = try await system.project("approval", config: """
-            version: 2.1
-            jobs:
-              build:
-            \(hostJob("echo built"))
-              deploy:
-            \(hostJob("echo deployed"))
-            workflows:
-              main:
-                jobs:
-                  - build
-                  - hold:
-                      type: approval
-                      requires: [build]
-                  - deploy:
-                      requires: [hold]
-                      context: [deploy-keys, org-global]
-            """)
+        let slug = try await system.project("approval", config: approvalWorkflow(contexts: ["deploy-keys", "org-global"]))
         for name in ["deploy-keys", "org-global"] { try await system.context(name) }
         let pipeline = try await system.client.trigger(slug)
         let workflow = try #require(try await system.client.waitForWorkflows(pipeline: pipeline.id).first)
