@@ -15,6 +15,7 @@ func service(_ dir: String, _ lib: String) -> Target {
 }
 
 let hb = Target.Dependency.product(name: "Hummingbird", package: "hummingbird")
+let hbCore = Target.Dependency.product(name: "HummingbirdCore", package: "hummingbird")
 let log = Target.Dependency.product(name: "Logging", package: "swift-log")
 let pg = Target.Dependency.product(name: "PostgresNIO", package: "postgres-nio")
 let lifecycle = Target.Dependency.product(name: "ServiceLifecycle", package: "swift-service-lifecycle")
@@ -25,6 +26,7 @@ let argp = Target.Dependency.product(name: "ArgumentParser", package: "swift-arg
 let crypto = Target.Dependency.product(name: "Crypto", package: "swift-crypto")
 // scrypt for local passwords (swift-crypto's CryptoExtras).
 let cryptoExtras = Target.Dependency.product(name: "CryptoExtras", package: "swift-crypto")
+let websocket = Target.Dependency.product(name: "HummingbirdWebSocket", package: "hummingbird-websocket")
 
 let serviceNames: [(dir: String, lib: String)] = [
     ("frontend", "FrontendService"),
@@ -56,6 +58,8 @@ let package = Package(
         .package(url: "https://github.com/jpsim/Yams.git", from: "6.0.0"),
         // Already built for postgres-nio (SCRAM); used for webhook HMACs and SSH key fingerprints.
         .package(url: "https://github.com/apple/swift-crypto.git", "3.0.0"..<"5.0.0"),
+        // Live job pages: the frontend's WebSocket endpoint.
+        .package(url: "https://github.com/hummingbird-project/hummingbird-websocket.git", from: "2.0.0"),
     ],
     targets: [
         // C libraries and the non-variadic shims Swift can call.
@@ -95,11 +99,11 @@ let package = Package(
 
         // Service runtime: env config, health, metrics, HTTP, outbox relay, consumers.
         shared("GyreServiceKit", ["GyreModel", "GyreProtocol", "GyreStore", "GyreSecrets", "GyreAMQP", "GyreRedis",
-                                  hb, lifecycle, log, metrics, prom, pg]),
+                                  hb, hbCore, lifecycle, log, metrics, prom, pg]),
 
         // Service logic, one library per service.
         shared("FrontendService", ["GyreServiceKit", "GyreStore", "GyreRedis", "GyreProtocol", "GyreConfig", "GyreLDAP",
-                                   "GyrePasswords", hb, crypto]),
+                                   "GyrePasswords", hb, crypto, websocket]),
         shared("DispatcherService", ["GyreServiceKit", "GyreConfig", "GyreGit", "GyreStore"]),
         shared("SchedulerService", ["GyreServiceKit", "GyreStore", "GyreModel"]),
         shared("OutputProcessorService", ["GyreServiceKit", "GyreStore", "GyreRedis", "GyreJUnit", hb]),

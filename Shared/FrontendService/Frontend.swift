@@ -4,6 +4,7 @@ import GyreRedis
 import GyreServiceKit
 import GyreStore
 import Hummingbird
+import HummingbirdWebSocket
 
 /// The web UI/API service: REST API v2 (and the v1.1 calls older clients use).
 public enum Frontend {
@@ -35,6 +36,12 @@ public enum Frontend {
                                   limiter: RateLimiter(redis: redis, namespace: environment.namespace,
                                                        perSecond: Double(environment.int("GYRE_RATE_LIMIT_PER_SECOND", default: 150, range: 0...1_000_000)),
                                                        burst: environment.int("GYRE_RATE_LIMIT_BURST", default: 300, range: 0...1_000_000)))
+        // Job pages follow their job over a WebSocket (announcements through Redis pub/sub).
+        let live = LiveJobSocket(api: api, auth: auth,
+                                 subscriber: RedisSubscriber(config: app.redisConfig(), logger: app.logger))
+        app.server(.http1WebSocketUpgrade { head, channel, logger in
+            await live.shouldUpgrade(head, channel: channel, logger: logger)
+        })
         app.routes { router in
             router.add(middleware: auth)
             api.register(on: router)

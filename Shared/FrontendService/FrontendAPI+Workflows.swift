@@ -171,13 +171,46 @@ extension FrontendAPI {
             guard let value = UInt64(text) else { throw APIError.badRequest("offset must be a whole number of bytes") }
             offset = value
         }
+        var limit = 64 << 20
+        if let text = request.uri.queryParameters.get("limit") {
+            guard let value = Int(text), value > 0, value <= limit else {
+                throw APIError.badRequest("limit must be a number of bytes from 1 to \(limit)")
+            }
+            limit = value
+        }
         let steps = try await guarded { try await store.nodeSteps(job: job) }
         guard let (run, step) = steps.first(where: { $0.step.index == index && $0.step.nodeIndex == node }) else {
             throw APIError.notFound("step \(index) on node \(node) of job \(job.number)")
         }
-        let output = await output(job: run, step: step, offset: offset)
+        if let term = request.uri.queryParameters.get("search") {
+            return try await searchOutput(run: run, step: step, term: String(term))
+        }
+        let output = await output(job: run, step: step, offset: offset, limit: limit)
         return Response(status: .ok, headers: [.contentType: "text/plain; charset=utf-8"],
                         body: .init(byteBuffer: ByteBuffer(bytes: output)))
+    }
+
+    /// `...output?search=TERM`: the lines of the whole log that contain TERM (ASCII letters without case), at most
+    /// 200, each with its byte offset (to fetch the text around it with `offset` and `limit`) and line number.
+    func searchOutput(run: JobRecord, step: StepRecord, term: String) async throws -> Response {
+        guard !term.isEmpty, term.utf8.count <= 200, !term.contains("\n") else {
+            throw APIError.badRequest("search must be 1 to 200 bytes of text on one line")
+        }
+        var search = LogSearch(term: term)
+        var offset: UInt64 = 0
+        let chunk = 1 << 20
+        while !search.isFull {
+            let bytes = await output(job: run, step: step, offset: offset, limit: chunk)
+            search.feed(bytes)
+            offset += UInt64(bytes.count)
+            if bytes.count < chunk { break }
+        }
+        search.finish()
+        struct Match: Encodable { var offset: UInt64; var line: Int; var text: String }
+        struct Body: Encodable { var items: [Match]; var truncated: Bool; var searched_bytes: UInt64 }
+        return JSONResponse.make(Body(items: search.matches.map { Match(offset: $0.offset, line: $0.line,
+                                                                         text: String(decoding: $0.text, as: UTF8.self)) },
+                                      truncated: search.truncated, searched_bytes: offset))
     }
 }
 

@@ -293,12 +293,12 @@ struct FrontendAPI: Sendable {
     /// Output from the storage directory (a running step's file is written before its live tail); a running step
     /// whose file this frontend cannot see (storage not shared) comes from the Redis live tail (its first
     /// `LiveTail.maxBytes`).
-    func output(job: JobRecord, step: StepRecord, offset: UInt64 = 0) async -> [UInt8] {
-        let stored = logs.read(job: job.id, attempt: job.attempt, step: step.index, offset: offset)
+    func output(job: JobRecord, step: StepRecord, offset: UInt64 = 0, limit: Int = 64 << 20) async -> [UInt8] {
+        let stored = logs.read(job: job.id, attempt: job.attempt, step: step.index, offset: offset, limit: limit)
         if step.status == .running, stored.isEmpty,
            let live = try? await redis.command(["GET", LiveTail.key(namespace: namespace, job: job.id, attempt: job.attempt, step: step.index)]),
            case .bulk(let bytes) = live {
-            return offset < UInt64(bytes.count) ? Array(bytes[Int(offset)...]) : []
+            return offset < UInt64(bytes.count) ? Array(bytes[Int(offset)...].prefix(limit)) : []
         }
         return stored
     }

@@ -83,7 +83,7 @@ public final class RedisClient: Sendable {
 final class RedisSession {
     let config: RedisConfig
     let logger: Logger
-    private var context: UnsafeMutablePointer<redisContext>?
+    var context: UnsafeMutablePointer<redisContext>?
 
     init(config: RedisConfig, logger: Logger) {
         self.config = config
@@ -122,7 +122,7 @@ final class RedisSession {
 
     /// The live context, (re)connecting when there is none or the idle socket shows the
     /// server closed it.
-    private func connection() throws(RedisError) -> UnsafeMutablePointer<redisContext> {
+    func connection() throws(RedisError) -> UnsafeMutablePointer<redisContext> {
         if let c = context {
             // Nothing is expected from the server between commands: readable means EOF/RST
             // (or garbage), so the connection is unusable.
@@ -182,7 +182,7 @@ final class RedisSession {
         return RedisError(code, "\(what) failed: \(text)")
     }
 
-    private static func errorText(_ c: UnsafeMutablePointer<redisContext>) -> String {
+    static func errorText(_ c: UnsafeMutablePointer<redisContext>) -> String {
         withUnsafeBytes(of: c.pointee.errstr) { raw in
             let bytes = raw.prefix { $0 != 0 }
             let text = String(decoding: bytes, as: UTF8.self)
@@ -226,7 +226,7 @@ final class RedisSession {
 }
 
 /// Calls `body` with argc/argv/argvlen for hiredis, all pointing into one contiguous buffer.
-private func withArgv<R>(_ args: [[UInt8]],
+func withArgv<R>(_ args: [[UInt8]],
                          _ body: (Int32, UnsafeMutablePointer<UnsafePointer<CChar>?>, UnsafePointer<Int>) -> R) -> R {
     var flat: [UInt8] = []
     flat.reserveCapacity(args.reduce(0) { $0 + $1.count } + 1)

@@ -39,6 +39,11 @@ public enum JSONResponse {
                         body: .init(byteBuffer: ByteBuffer(bytes: bytes)))
     }
 
+    /// The same encoding as text (for a WebSocket message); output text is passed through as it is.
+    public static func encodeText<T: Encodable>(_ value: T) -> String {
+        String(decoding: (try? encoder.encode(value)) ?? Data("{}".utf8), as: UTF8.self)
+    }
+
     /// JSONEncoder writes `UUID`s in upper case; CircleCI's API (and strict clients comparing ids) use lower case.
     /// Every JSON string that is exactly a UUID is lower-cased, in one pass over the bytes.
     public static func lowercaseUUIDs(_ bytes: inout [UInt8]) {

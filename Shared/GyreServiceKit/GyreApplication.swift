@@ -1,5 +1,6 @@
 import Foundation
 import Hummingbird
+import HummingbirdCore
 import Logging
 import Metrics
 import Prometheus
@@ -18,6 +19,12 @@ public final class GyreApplication: Sendable {
     let backgroundServices = Mutex<[any Service]>([])
     let routeSetups = Mutex<[@Sendable (Router<GyreRequestContext>) -> Void]>([])
     let registeredRoutes = Mutex<[(method: String, path: String)]>([])
+    let serverBuilder = Mutex<HTTPServerBuilder?>(nil)
+
+    /// Replaces the plain HTTP/1 server (e.g. with one that also upgrades to WebSockets).
+    public func server(_ builder: HTTPServerBuilder) {
+        serverBuilder.withLock { $0 = builder }
+    }
 
     /// Every route of the HTTP server (method, path template), once it is built.
     public var routeTable: [(method: String, path: String)] { registeredRoutes.withLock { $0 } }
@@ -96,6 +103,7 @@ public final class GyreApplication: Sendable {
         }
         let app = Application(
             router: buildRouter(),
+            server: serverBuilder.withLock { $0 } ?? .http1(),
             configuration: .init(address: .hostname(environment.bindHost, port: port), serverName: "gyre-\(name)"),
             logger: logger)
         let services = backgroundServices.withLock { $0 } + [app]

@@ -76,16 +76,21 @@ public extension GyreApplication {
     }
 
     func redis() -> RedisClient {
-        let config: RedisConfig
-        do {
-            config = try RedisConfig(url: environment.redisURL)
-        } catch {
-            environment.problem("GYRE_REDIS_URL: \(error.message)")
-            config = try! RedisConfig(url: "redis://127.0.0.1:6379/0")
-        }
-        let client = RedisClient(config: config, logger: logger)
+        let client = RedisClient(config: redisConfig(), logger: logger)
         health.add("redis") { try await client.ping() }
         return client
+    }
+}
+
+extension GyreApplication {
+    /// GYRE_REDIS_URL as a configuration (a bad URL is reported on `/status`).
+    public func redisConfig() -> RedisConfig {
+        do {
+            return try RedisConfig(url: environment.redisURL)
+        } catch {
+            environment.problem("GYRE_REDIS_URL: \(error.message)")
+            return try! RedisConfig(url: "redis://127.0.0.1:6379/0")
+        }
     }
 }
 

@@ -103,12 +103,30 @@ struct OutputIngest: Sendable {
             do {
                 try checkOutputStored(batch)
                 try await store.apply(batch.events)
+                await announceStatus(batch)
                 return
             } catch let error as StoreError where error.code == .notReady && waited < .seconds(2) {
                 try await Task.sleep(for: delay)
                 waited += delay
                 delay = min(delay * 2, .milliseconds(10))
             }
+        }
+    }
+
+    /// Pages following a job (the frontend's WebSocket) hear of its steps starting and finishing at once.
+    func announceStatus(_ batch: JobEventBatch) async {
+        var jobs: [UUID] = []
+        for event in batch.events {
+            if case .output = event.kind { continue }
+            if !jobs.contains(event.jobId) { jobs.append(event.jobId) }
+        }
+        guard !jobs.isEmpty else { return }
+        do {
+            _ = try await redis.pipeline(jobs.map { job in
+                [Array("PUBLISH".utf8), Array(LiveTail.channel(namespace: namespace, job: job).utf8), Array("status".utf8)]
+            })
+        } catch {
+            logger.warning("job status not announced", metadata: ["error": "\(error)"])
         }
     }
 

@@ -51,6 +51,15 @@ def driver(screenshots_dir):
         "--lang=en-US",
     ):
         options.add_argument(flag)
+    # Downloads (the audit CSV) go to DIR/downloads without asking.
+    downloads = os.path.join(os.path.abspath(screenshots_dir), "downloads")
+    os.makedirs(downloads, exist_ok=True)
+    options.add_experimental_option("prefs", {
+        "download.default_directory": downloads,
+        "download.prompt_for_download": False,
+        "download.directory_upgrade": True,
+        "safebrowsing.enabled": False,
+    })
     service = ChromeService(executable_path=CHROMEDRIVER)
     d = Chrome(service=service, options=options)
     try:
@@ -60,6 +69,7 @@ def driver(screenshots_dir):
         d.quit()
         raise
     d.gyre_screenshots_dir = os.path.abspath(screenshots_dir)
+    d.gyre_downloads_dir = downloads
     return d
 
 

@@ -19,6 +19,16 @@ Flow (screenshots DIR/NN-name.png):
   f. (--approve-slug) approving the hold job makes its workflow
      succeed (within 60 s)                                       07-approved
   g. #sign-out leads back to /login
+Also: every page passes a small accessibility check (one h1, lang, labelled
+inputs, named buttons and links, a main landmark); the pipelines page triggers
+a pipeline by keyboard alone (Tab to the form, Enter); the job page follows its
+job over the WebSocket and reports how long STAMP lines took from the job to the
+page; the job page holds at a phone's width (390 px)                08-job-phone
+  h. (--big-slug) a job printing 50 MB: its page follows it live keeping at most
+     a few MB in the page, shows the final line, loads earlier output on demand
+     and finds a line of the head by searching the whole log      09-big-log-live
+                                                                  10-big-log
+  i. (--admin-login) the admin page, and the audit CSV downloaded  11-admin
 On a failure it also saves 99-failure.png.
 
 Prints one `[ui-test] ok ...` line per check and `[ui-test] all N checks passed`.
@@ -128,11 +138,93 @@ class UITest:
         self.sign_in()
         self.projects()
         number = self.pipelines(a.slug)
+        number = self.trigger_by_keyboard(a.slug, number)
         self.pipeline(a.slug, number)
         self.job(a.slug)
+        self.phone()
         if a.approve_slug:
             self.approve(a.approve_slug)
+        if a.big_slug:
+            self.big_log(a.big_slug)
         self.sign_out()
+        if a.admin_login:
+            self.admin()
+
+    # -- accessibility and keyboard ---------------------------------------
+
+    A11Y = """
+        const problems = [];
+        if (!document.documentElement.lang) problems.push("html has no lang");
+        if (document.querySelectorAll("h1").length !== 1) problems.push(`${document.querySelectorAll("h1").length} h1 elements`);
+        if (!document.querySelector("main")) problems.push("no main landmark");
+        if (!document.querySelector("nav[aria-label]")) problems.push("no labelled nav");
+        const visible = el => el.offsetParent !== null || el.getClientRects().length > 0;
+        for (const el of document.querySelectorAll("input:not([type=hidden]), select, textarea")) {
+          const named = el.getAttribute("aria-label") || (el.id && document.querySelector(`label[for="${el.id}"]`))
+                        || el.closest("label") || el.getAttribute("aria-labelledby");
+          if (!named) problems.push("unlabelled " + el.outerHTML.slice(0, 90));
+        }
+        for (const el of document.querySelectorAll("button, a[href]")) {
+          if (visible(el) && !(el.textContent.trim() || el.getAttribute("aria-label"))) problems.push("nameless " + el.outerHTML.slice(0, 90));
+        }
+        for (const el of document.querySelectorAll("img")) if (!el.hasAttribute("alt")) problems.push("img without alt");
+        for (const table of document.querySelectorAll("table")) if (!table.querySelector("th")) problems.push("table without headers");
+        return problems;
+    """
+
+    def a11y(self, page):
+        problems = self.d.execute_script(self.A11Y)
+        if problems:
+            raise AssertionError(f"{page} fails the accessibility check: {problems[:5]}")
+        count = self.d.execute_script("return document.querySelectorAll('button, a[href], input:not([type=hidden]), select, textarea, [tabindex]').length")
+        self.ok(f"{page}: accessibility check passed ({count} focusable elements named or labelled)")
+
+    def tab_to(self, css, limit=80):
+        """Presses Tab from the top of the page until the element matching css has the focus; returns the count."""
+        from selenium.webdriver.common.action_chains import ActionChains
+        from selenium.webdriver.common.keys import Keys
+        target = wait_for(self.d, css)
+        self.d.execute_script("document.activeElement && document.activeElement.blur(); window.scrollTo(0, 0);")
+        body = self.d.find_element(By.TAG_NAME, "body")
+        self.d.execute_script("arguments[0].setAttribute('tabindex', '-1'); arguments[0].focus();", body)
+        for count in range(1, limit + 1):
+            ActionChains(self.d).send_keys(Keys.TAB).perform()
+            if self.d.execute_script("return document.activeElement === arguments[0];", target):
+                return count
+        raise AssertionError(f"{css} was not reached with {limit} presses of Tab")
+
+    def trigger_by_keyboard(self, slug, number):
+        from selenium.webdriver.common.action_chains import ActionChains
+        from selenium.webdriver.common.keys import Keys
+        self.stage = f"c. trigger a pipeline of {slug} by keyboard"
+        self.a11y(f"/pipelines/{slug}")
+        tabs = self.tab_to("#trigger-ref")
+        ActionChains(self.d).key_down(Keys.CONTROL).send_keys("a").key_up(Keys.CONTROL).send_keys("main").perform()
+        more = self.tab_to("#trigger")
+        ActionChains(self.d).send_keys(Keys.ENTER).perform()
+
+        def newer():
+            rows = self.d.find_elements(By.CSS_SELECTOR, "tr.pipeline")
+            return rows and int(rows[0].get_attribute("data-number") or 0) > number
+        wait_until(self.d, newer, f"a pipeline newer than #{number} after pressing Enter on #trigger", 30)
+        newest = int(self.d.find_elements(By.CSS_SELECTOR, "tr.pipeline")[0].get_attribute("data-number"))
+        self.ok(f"triggered pipeline #{newest} by keyboard: Tab x{tabs} to the branch field, Tab x{more} to the button, Enter")
+        return newest
+
+    def phone(self):
+        self.stage = "e. the job page at a phone's width"
+        self.d.set_window_size(390, 844)
+        try:
+            self.d.refresh()
+            wait_for(self.d, "#job-status")
+            overflow = self.d.execute_script("return document.documentElement.scrollWidth - window.innerWidth;")
+            if overflow > 1:
+                raise AssertionError(f"at 390 px the job page is {overflow}px wider than the screen")
+            self.ok("job page at 390 px: no sideways scrolling")
+            self.shot("08-job-phone")
+        finally:
+            from gyre_browser import WINDOW
+            self.d.set_window_size(*WINDOW)
 
     def sign_in_wrong(self):
         self.stage = "a. sign-in with a wrong password"
@@ -232,6 +324,19 @@ class UITest:
         status_el = wait_for(self.d, "#job-status")
         first_status = text_of(status_el).strip()
         self.d.execute_script(f"window.{NO_RELOAD_MARK} = true;")
+        # When each STAMP <epoch ms> line the job prints reaches the page.
+        self.d.execute_script("""
+            window.__gyreStamps = []; const seen = new Set();
+            new MutationObserver(records => {
+              const now = Date.now();
+              for (const record of records) for (const node of record.addedNodes) {
+                for (const m of (node.textContent || "").matchAll(/STAMP (\\d{13})/g)) {
+                  if (!seen.has(m[1])) { seen.add(m[1]); window.__gyreStamps.push(now - Number(m[1])); }
+                }
+              }
+            }).observe(document.getElementById("steps"), {childList: true, subtree: true});
+        """)
+        self.a11y(job_path)
         self.sign_out_present()
         self.ok(f"job {name!r} page {job_path}: #job-status {first_status!r}")
 
@@ -244,6 +349,10 @@ class UITest:
         when = "already there on arrival" if already else f"arrived live after {time.monotonic() - t0:.1f}s"
         self.ok(f"step {step.get_attribute('data-index')} ({step.get_attribute('data-status')}) log shows "
                 f"{a.expect!r}: {when}, no page reload")
+        state = self.d.execute_script("return document.getElementById('main').dataset.liveState || '';")
+        if state != "socket":
+            raise AssertionError(f"the job page followed the job by {state or 'nothing'!r}, expected its WebSocket")
+        self.ok("the job page follows the job over its WebSocket")
         self.shot("05-job-live")
 
         self.stage = f"e. job {name!r} finishing"
@@ -258,6 +367,11 @@ class UITest:
         steps = [f"{s.get_attribute('data-index')}={s.get_attribute('data-status')}"
                  for s in self.d.find_elements(By.CSS_SELECTOR, ".step")]
         self.ok(f"job {name!r} #job-status 'success' (live, no page reload); steps {', '.join(steps)}")
+        stamps = sorted(self.d.execute_script("return window.__gyreStamps || [];"))
+        if len(stamps) < 3:
+            raise AssertionError(f"only {len(stamps)} STAMP lines reached the page while it was open (expected 3 or more)")
+        self.ok(f"printed -> shown in the page, {len(stamps)} lines: median {stamps[len(stamps) // 2]} ms, "
+                f"max {stamps[-1]} ms")
         self.shot("06-job-done")
 
     def assert_no_reload(self, when):
@@ -319,6 +433,101 @@ class UITest:
             self.d.get(url)
             reloaded = True
 
+    def pre_window(self):
+        """(bytes of log in the page, the furthest byte any step shows)."""
+        return self.d.execute_script("""
+            const pres = [...document.querySelectorAll('.step pre.log')];
+            return [pres.reduce((n, p) => n + Number(p.dataset.bytes || 0) - Number(p.dataset.start || 0), 0),
+                    Math.max(0, ...pres.map(p => Number(p.dataset.bytes || 0)))];
+        """)
+
+    def big_log(self, slug):
+        a = self.args
+        self.stage = f"h. a 50 MB log ({slug})"
+        self.d.get(self.url(f"/pipelines/{slug}"))
+        wait_for(self.d, "tr.pipeline")
+        number = int(self.d.find_elements(By.CSS_SELECTOR, "tr.pipeline")[0].get_attribute("data-number"))
+        self.open_newest_pipeline(slug, number)
+        job = wait_for(self.d, ".job")
+        self.click(job.find_element(By.CSS_SELECTOR, "a.job-link"))
+        wait_for(self.d, "#job-status")
+        if a.big_go_file:  # the job starts printing once the page is open
+            wait_for(self.d, ".step", timeout=60)
+            open(a.big_go_file, "w").close()
+        t0 = time.monotonic()
+        wait_for(self.d, ".step pre.log", text=a.big_expect, timeout=180)
+        shown, furthest = self.pre_window()
+        if furthest < 50_000_000:
+            raise AssertionError(f"the page shows the log up to byte {furthest}, expected past 50,000,000")
+        if shown > 3 << 20:
+            raise AssertionError(f"the page holds {shown} bytes of log, expected at most 3 MiB")
+        start = time.monotonic()
+        self.d.execute_script("return 1;")
+        answer_ms = (time.monotonic() - start) * 1000
+        heap = self.d.execute_script("return performance.memory ? performance.memory.usedJSHeapSize : 0;")
+        self.ok(f"50 MB log followed live: final line after {time.monotonic() - t0:.1f}s, {shown / 1e6:.2f} MB kept in "
+                f"the page, script answers in {answer_ms:.0f} ms, JS heap {heap / 1e6:.1f} MB")
+        self.shot("09-big-log-live")
+
+        def done():
+            return text_of(self.d.find_element(By.CSS_SELECTOR, "#job-status")).strip().lower() == "success"
+        wait_until(self.d, done, "the 50 MB job to succeed", 120)
+        self.d.refresh()
+        wait_for(self.d, ".step pre.log", text=a.big_expect, timeout=30)
+        load_ms = self.d.execute_script(
+            "const t = performance.getEntriesByType('navigation')[0]; return Math.round(t.loadEventEnd - t.startTime);")
+        shown, furthest = self.pre_window()
+        # A step that succeeded starts collapsed: open it by its summary, as a person would.
+        for step in self.d.find_elements(By.CSS_SELECTOR, "details.step"):
+            if step.find_elements(By.CSS_SELECTOR, ".earlier-bar:not([hidden])") and not step.get_attribute("open"):
+                self.click(step.find_element(By.CSS_SELECTOR, "summary"))
+        bar = wait_for(self.d, ".earlier-bar:not([hidden]) button.earlier")
+        if not bar.is_displayed():
+            raise AssertionError("a finished 50 MB log shows no 'Load earlier output' button")
+        self.ok(f"finished 50 MB log: page loaded in {load_ms} ms with its last {shown / 1e3:.0f} kB and the final line")
+        pre = bar.find_element(By.XPATH, "./ancestor::details[1]//pre")
+        before = int(pre.get_attribute("data-start"))
+        self.click(bar)
+        wait_until(self.d, lambda: int(pre.get_attribute("data-start")) < before, "earlier output to load", 20)
+        self.ok(f"'Load earlier output' loaded {before - int(pre.get_attribute('data-start'))} more bytes")
+        field = wait_for(self.d, "#log-search")
+        field.clear()
+        field.send_keys(a.big_head)
+        self.click(wait_for(self.d, "#log-search-all"))
+        hit = wait_for(self.d, "#search-results li", text=a.big_head, timeout=30)
+        self.ok(f"searching the whole log found the head line: {' '.join(text_of(hit).split())[:60]!r}")
+        self.shot("10-big-log")
+
+    def admin(self):
+        a = self.args
+        self.stage = "i. admin page and audit CSV"
+        self.d.get(self.url("/login"))
+        _, button = self.fill_sign_in(a.admin_login, a.admin_password)
+        self.click(button)
+        self.wait_path("/", "the admin to land on / after signing in")
+        self.click(wait_for(self.d, "#admin"))
+        self.wait_path("/admin", "the admin page")
+        wait_for(self.d, "h1", text="Administration")
+        self.a11y("/admin")
+        downloads = self.d.gyre_downloads_dir
+        for name in os.listdir(downloads):
+            os.remove(os.path.join(downloads, name))
+        self.click(wait_for(self.d, "#audit-csv"))
+
+        def downloaded():
+            names = [n for n in os.listdir(downloads) if n.endswith(".csv")]
+            return names[0] if names else None
+        name = wait_until(self.d, downloaded, "the audit CSV in the downloads directory", 30)
+        with open(os.path.join(downloads, name), encoding="utf-8") as f:
+            lines = f.read().splitlines()
+        if len(lines) < 2 or "action" not in lines[0]:
+            raise AssertionError(f"the audit CSV has {len(lines)} lines, header {lines[:1]!r}")
+        actions = sum(1 for line in lines[1:] if "user.logged_in" in line)
+        if actions == 0:
+            raise AssertionError("the audit CSV records no user.logged_in event, though users signed in")
+        self.ok(f"downloaded {name}: {len(lines) - 1} events, {actions} sign-ins")
+        self.shot("11-admin")
+
     def sign_out(self):
         self.stage = "g. sign-out"
         self.click(wait_for(self.d, "#sign-out"))
@@ -340,6 +549,12 @@ def main(argv=None):
     ap.add_argument("--done-timeout", type=float, default=120, help="seconds for the job to succeed (120)")
     ap.add_argument("--approve-timeout", type=float, default=60,
                     help="seconds for the hold button, then for the approved workflow to succeed (60 each)")
+    ap.add_argument("--big-slug", help="a project whose newest pipeline's job prints about 50 MB")
+    ap.add_argument("--big-go-file", help="a file to create once the 50 MB job's page is open (the job waits for it)")
+    ap.add_argument("--big-expect", default="BIG-FINAL-LINE", help="the last line of that log")
+    ap.add_argument("--big-head", default="BIG-HEAD-LINE", help="a line only at the start of that log")
+    ap.add_argument("--admin-login", help="an installation admin, for the admin page and the audit CSV")
+    ap.add_argument("--admin-password", help="that admin's password")
     args = ap.parse_args(argv)
     if urlsplit(args.base).scheme not in ("http", "https"):
         ap.error(f"--base must be an http(s) URL, got {args.base!r}")

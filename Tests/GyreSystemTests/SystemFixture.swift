@@ -133,10 +133,10 @@ final class SystemFixture: Sendable {
 
     /// A project whose repository holds `config` as .circleci/config.yml, followed by the API.
     /// Creates a user with an API token (through `gyre admin`, as an operator would); returns the token.
-    func user(_ login: String, password: String? = nil) throws -> String {
+    func user(_ login: String, password: String? = nil, admin: Bool = false) throws -> String {
         let gyre = "\(system.configuration.binDirectory)/gyre"
         let db = system.configuration.postgresURL
-        _ = try Self.shell([gyre, "admin", "create-user", login, "--postgres-url", db])
+        _ = try Self.shell([gyre, "admin", "create-user", login, "--postgres-url", db] + (admin ? ["--admin"] : []))
         return try Self.shell([gyre, "admin", "create-token", login, "--postgres-url", db])
             .trimmingCharacters(in: .whitespacesAndNewlines)
     }

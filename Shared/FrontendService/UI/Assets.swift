@@ -38,6 +38,10 @@ enum Assets {
         button { padding: .35rem .8rem; border-radius: .3rem; border: 1px solid #1d4ed8; background: #1d4ed8; color: #fff; cursor: pointer; }
         .muted { color: var(--muted); } .a-1 { color: #f87171; } .a-2 { color: #4ade80; } .a-3 { color: #facc15; }
         .a-4 { color: #60a5fa; } .a-5 { color: #e879f9; } .a-6 { color: #22d3ee; } .a-b { font-weight: 700; }
+        .nodes { display: grid; grid-template-columns: repeat(auto-fit, minmax(20rem, 1fr)); gap: 1rem; align-items: start; }
+        .node h2 { margin: .2rem 0; } .earlier-bar { margin: 0; padding: .3rem .6rem; font-size: .85rem; }
+        pre.message { background: #fef2f2; color: var(--bad); padding: .4rem; white-space: pre-wrap; margin: .3rem 0 0; }
+        #search-results code { white-space: pre-wrap; word-break: break-all; } .artifacts { background: #fff; padding: .6rem 2rem; }
         @media (max-width: 40rem) { th.optional, td.optional { display: none; } .column { min-width: 100%; } }
         """
 
@@ -63,52 +67,163 @@ enum Assets {
           return out + "</span>".repeat(open);
         }
 
-        // The job page: steps and their logs arrive while the job runs (only the new bytes are fetched).
-        async function followJob(main) {
-          const api = main.dataset.liveJob;
+        // The job page. Each step's <pre> holds a window of its log, [data-start, data-bytes), as chunks
+        // (<span class="chunk" data-bytes=N>); at most maxLogBytes stay in the page, the earliest dropped first,
+        // and "Load earlier output" brings earlier bytes back on demand.
+        const maxLogBytes = 2 << 20, earlierBytes = 256 << 10;
+        const utf8 = new TextEncoder();
+        function chunkHTML(text, bytes) { return `<span class="chunk" data-bytes="${bytes}">${ansi(text)}</span>`; }
+        function earlierBar(box) {
+          const pre = box.querySelector("pre.log"), bar = box.querySelector(".earlier-bar");
+          const start = Number(pre.dataset.start || 0);
+          if (!bar) return;
+          bar.hidden = start === 0;
+          bar.querySelector(".earlier-note").textContent = start ? `${start} earlier bytes not shown` : "";
+        }
+        function stepBox(step) {
+          const key = step.node_index + ":" + step.index;
+          let box = document.querySelector(`.step[data-key="${key}"]`);
+          if (box) return box;
           const steps = document.getElementById("steps");
-          const loaded = new Map();
-          for (const pre of document.querySelectorAll(".step pre.log")) {
-            loaded.set(pre.closest(".step").dataset.key, Number(pre.dataset.bytes || 0));
+          let parent = steps;
+          if (steps.dataset.parallel === "1") {
+            parent = steps.querySelector(`.node[data-node="${step.node_index}"]`);
+            if (!parent) {
+              parent = document.createElement("section");
+              parent.className = "node"; parent.dataset.node = step.node_index;
+              parent.setAttribute("aria-label", "node " + step.node_index);
+              parent.innerHTML = `<h2>Node ${step.node_index}</h2>`;
+              steps.appendChild(parent);
+            }
           }
-          const decoder = new TextDecoder();
+          box = document.createElement("details");
+          box.className = "step"; box.open = true; box.dataset.key = key; box.dataset.index = step.index; box.dataset.node = step.node_index;
+          const output = `${document.getElementById("main").dataset.liveJob}/steps/${step.index}/output?node_index=${step.node_index}`;
+          box.innerHTML = `<summary><span class="status"></span><span class="name"></span><span class="meta"></span></summary>` +
+            `<p class="earlier-bar" hidden><button type="button" class="earlier">Load earlier output</button> ` +
+            `<span class="muted earlier-note"></span> · <a href="${output}">the whole log</a></p>` +
+            `<pre class="log" tabindex="0" data-output="${output}" data-start="0" data-bytes="0"></pre>`;
+          box.querySelector(".name").textContent = step.name;
+          box.querySelector("pre.log").setAttribute("aria-label", "output of " + step.name);
+          parent.appendChild(box);
+          return box;
+        }
+        function showStep(box, step) {
+          box.dataset.status = step.status;
+          const badge = box.querySelector("summary .status");
+          badge.textContent = step.status; badge.className = "status s-" + step.status; badge.dataset.status = step.status;
+          const exit = step.exit_code === null || step.exit_code === undefined ? "" : "exit " + step.exit_code;
+          box.querySelector(".meta").textContent = [exit, step.duration || ""].join(" ").trim();
+        }
+        // Appends bytes [offset, end) of a step's log; a gap (the page was sent the tail only) starts the window again.
+        function appendLog(box, text, offset, end) {
+          const pre = box.querySelector("pre.log");
+          let have = Number(pre.dataset.bytes || 0);
+          if (end <= have) return;
+          if (offset !== have) { pre.textContent = ""; pre.dataset.start = offset; have = offset; }
+          const atEnd = pre.scrollTop + pre.clientHeight >= pre.scrollHeight - 4;
+          pre.insertAdjacentHTML("beforeend", chunkHTML(text, end - offset));
+          pre.dataset.bytes = end;
+          let start = Number(pre.dataset.start || 0);
+          while (end - start > maxLogBytes && pre.firstElementChild) {
+            start += Number(pre.firstElementChild.dataset.bytes || 0);
+            pre.firstElementChild.remove();
+          }
+          pre.dataset.start = start;
+          earlierBar(box);
+          if (atEnd) pre.scrollTop = pre.scrollHeight;
+        }
+        function showJob(status) {
+          const badge = document.getElementById("job-status");
+          badge.textContent = status; badge.dataset.status = status; badge.className = "status s-" + status;
+          if (final.has(status)) document.getElementById("cancel-job")?.remove();
+        }
+
+        // Live updates over the job's WebSocket; if it cannot be opened, the steps API is polled instead.
+        function followJob(main) {
+          let failures = 0, done = false;
+          const connect = () => {
+            const have = [...document.querySelectorAll(".step")].map(box =>
+              `${box.dataset.node || 0}.${box.dataset.index}.${box.querySelector("pre.log").dataset.bytes || 0}`).join(",");
+            const url = `${location.protocol === "https:" ? "wss:" : "ws:"}//${location.host}${main.dataset.liveSocket}?have=${have}`;
+            let socket, heard = false;
+            try { socket = new WebSocket(url); } catch (error) { pollJob(main); return; }
+            socket.onmessage = event => {
+              heard = true; failures = 0;
+              const update = JSON.parse(event.data);
+              showJob(update.status);
+              for (const step of update.steps) showStep(stepBox(step), step);
+              for (const chunk of update.chunks) {
+                const [node, index] = chunk.key.split(":");
+                appendLog(stepBox({node_index: Number(node), index: Number(index), name: ""}), chunk.text, chunk.offset, chunk.end);
+              }
+              if (update.final) done = true;
+              main.dataset.liveState = "socket";
+            };
+            socket.onclose = () => {
+              if (done) return;
+              if (!heard && ++failures >= 3) { pollJob(main); return; }
+              setTimeout(connect, heard ? 250 : 1000);
+            };
+          };
+          connect();
+        }
+
+        // How many bytes hold whole UTF-8 characters (a sequence cut at the end waits for the rest).
+        function wholeChars(bytes) {
+          for (let i = bytes.length - 1; i >= 0 && i >= bytes.length - 4; i--) {
+            const b = bytes[i];
+            if ((b & 0xC0) === 0x80) continue;
+            const length = b >= 0xF0 ? 4 : b >= 0xE0 ? 3 : b >= 0xC0 ? 2 : 1;
+            return length > bytes.length - i ? i : bytes.length;
+          }
+          return bytes.length;
+        }
+
+        async function pollJob(main) {
+          main.dataset.liveState = "polling";
+          const api = main.dataset.liveJob;
           for (;;) {
             try {
               const job = await (await fetch(api)).json();
-              const status = document.getElementById("job-status");
-              status.textContent = job.status; status.dataset.status = job.status; status.className = "status s-" + job.status;
+              showJob(job.status);
               const list = (await (await fetch(api + "/steps?output=false")).json()).items || [];
               for (const step of list) {
-                const key = step.node_index + ":" + step.index;
-                let box = steps.querySelector(`.step[data-key="${key}"]`);
-                if (!box) {
-                  box = document.createElement("details");
-                  box.className = "step"; box.open = true; box.dataset.key = key; box.dataset.index = step.index;
-                  box.innerHTML = `<summary><span class="status"></span><span class="name"></span><span class="meta"></span></summary>` +
-                                  `<pre class="log" tabindex="0"></pre>`;
-                  box.querySelector(".name").textContent = step.name;
-                  steps.appendChild(box);
-                }
-                box.dataset.status = step.status;
-                const badge = box.querySelector("summary .status");
-                badge.textContent = step.status; badge.className = "status s-" + step.status;
-                if (step.exit_code !== null && step.exit_code !== undefined) box.querySelector(".meta").textContent = "exit " + step.exit_code;
-                const have = loaded.get(key) || 0;
+                const box = stepBox(step);
+                showStep(box, step);
+                const pre = box.querySelector("pre.log");
+                let have = Number(pre.dataset.bytes || 0);
                 if (step.output_bytes > have) {
-                  const answer = await fetch(`${api}/steps/${step.index}/output?node_index=${step.node_index}&offset=${have}`);
+                  if (step.output_bytes - have > 2 * earlierBytes * 4) have = step.output_bytes - earlierBytes;
+                  const answer = await fetch(`${pre.dataset.output}&offset=${have}&limit=${earlierBytes}`);
                   const bytes = new Uint8Array(await answer.arrayBuffer());
-                  const pre = box.querySelector("pre.log");
-                  const atEnd = pre.scrollTop + pre.clientHeight >= pre.scrollHeight - 4;
-                  pre.insertAdjacentHTML("beforeend", ansi(decoder.decode(bytes, {stream: true})));
-                  if (atEnd) pre.scrollTop = pre.scrollHeight;
-                  loaded.set(key, have + bytes.length);
+                  const cut = have + bytes.length < step.output_bytes ? wholeChars(bytes) : bytes.length;
+                  if (cut > 0) appendLog(box, new TextDecoder().decode(bytes.subarray(0, cut)), have, have + cut);
                 }
               }
-              if (final.has(job.status)) { document.getElementById("cancel-job")?.remove(); return; }
+              if (final.has(job.status)) return;
             } catch (error) { console.warn(error); }
             await new Promise(resolve => setTimeout(resolve, 250));
           }
         }
+
+        // Earlier output of a step, loaded on demand and put before what the page shows.
+        document.addEventListener("click", async event => {
+          const button = event.target.closest("button.earlier");
+          if (!button) return;
+          const box = button.closest(".step"), pre = box.querySelector("pre.log");
+          const start = Number(pre.dataset.start || 0);
+          const from = Math.max(0, start - earlierBytes);
+          button.disabled = true;
+          const bytes = new Uint8Array(await (await fetch(`${pre.dataset.output}&offset=${from}&limit=${start - from}`)).arrayBuffer());
+          button.disabled = false;
+          let skip = 0;
+          while (from > 0 && skip < 4 && skip < bytes.length && (bytes[skip] & 0xC0) === 0x80) skip++;
+          pre.insertAdjacentHTML("afterbegin", chunkHTML(new TextDecoder().decode(bytes.subarray(skip)), bytes.length));
+          pre.dataset.start = from;
+          earlierBar(box);
+          button.focus();
+        });
 
         // Lists and the pipeline page: refreshed in place while something is still moving.
         async function refresh(main) {
@@ -172,6 +287,45 @@ enum Assets {
           location.reload();
         });
 
+        // Search whole logs on the server (a long log is only partly in the page): the matching lines, by step.
+        document.addEventListener("submit", async event => {
+          const form = event.target.closest("#log-search-form");
+          if (!form) return;
+          event.preventDefault();
+          const term = document.getElementById("log-search").value;
+          const results = document.getElementById("search-results");
+          results.textContent = "";
+          if (!term) return;
+          let total = 0;
+          for (const box of document.querySelectorAll(".step")) {
+            const pre = box.querySelector("pre.log");
+            const answer = await fetch(`${pre.dataset.output}&search=${encodeURIComponent(term)}`);
+            if (!answer.ok) continue;
+            const found = await answer.json();
+            if (!found.items.length) continue;
+            total += found.items.length;
+            const section = document.createElement("section");
+            section.className = "search-step";
+            const title = document.createElement("h3");
+            title.textContent = `${box.querySelector(".name").textContent}: ${found.items.length}${found.truncated ? "+" : ""} lines`;
+            section.appendChild(title);
+            const list = document.createElement("ol");
+            for (const item of found.items) {
+              const entry = document.createElement("li");
+              const link = document.createElement("a");
+              link.href = `${pre.dataset.output}&offset=${item.offset}&limit=65536`;
+              link.textContent = `line ${item.line}`;
+              const text = document.createElement("code");
+              text.textContent = item.text;
+              entry.append(link, " ", text);
+              list.appendChild(entry);
+            }
+            section.appendChild(list);
+            results.appendChild(section);
+          }
+          document.getElementById("log-matches").textContent = `${total} matching line${total === 1 ? "" : "s"} in the whole logs`;
+        });
+
         // Find in the logs: matching lines highlighted, their count shown, the first one scrolled to.
         document.addEventListener("input", event => {
           if (event.target.id !== "log-search") return;
@@ -199,7 +353,10 @@ enum Assets {
 
         document.addEventListener("DOMContentLoaded", () => {
           const main = document.getElementById("main");
-          for (const pre of document.querySelectorAll("pre.log")) pre.innerHTML = ansi(pre.textContent);
+          for (const pre of document.querySelectorAll("pre.log")) {
+            pre.innerHTML = chunkHTML(pre.textContent, Number(pre.dataset.bytes || 0) - Number(pre.dataset.start || 0));
+            pre.scrollTop = pre.scrollHeight;
+          }
           if (main.dataset.liveJob) followJob(main); else if (main.dataset.refresh) refresh(main);
         });
         """#

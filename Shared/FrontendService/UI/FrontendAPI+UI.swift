@@ -25,6 +25,15 @@ extension FrontendAPI {
         router.get("pipelines/:vcs/:org/:repo/jobs/:number") { _, context in
             try await uiPage(context) { try await jobPage(context) }
         }
+        // The live job socket's path, reached here only when the upgrade was not made: say why.
+        router.get("ws/jobs/:vcs/:org/:repo/:number") { request, context -> Response in
+            _ = try await job(context)
+            guard LiveJobSocket.sameOrigin(request.head) else {
+                throw APIError(.forbidden, "a WebSocket opened from a page of another site is refused")
+            }
+            throw APIError.badRequest("this is the job's live WebSocket: connect with `Upgrade: websocket` "
+                                      + "(the job page does); ?have=N.I.B,... names the bytes of each step the page shows")
+        }
         registerSettingsUI(on: router)
         registerBadges(on: router)
     }
@@ -242,37 +251,93 @@ extension FrontendAPI {
     func jobPage(_ context: Context) async throws -> Response {
         let (slug, job) = try await job(context)
         let steps = try await guarded { try await store.nodeSteps(job: job) }
-        var boxes: [String] = []
         let api = "/api/v2/project/\(slug)/job/\(job.number)"
+        var nodes: [Int: [String]] = [:]
         for (run, step) in steps {
-            let finished = step.status != .running
-            // A long finished log shows its tail (the end is where the error is); the whole log is a link away.
-            let start = finished && step.bytes > Self.pageLogBytes ? UInt64(step.bytes - Self.pageLogBytes) : 0
-            let output = await output(job: run, step: step, offset: start)
-            let skipped = start > 0
-                ? "<p class=\"muted\">The first \(start) bytes are not shown: <a href=\"\(api)/steps/\(step.index)/output?node_index="
-                    + "\(step.nodeIndex)\">the whole log</a>.</p>" : ""
-            // Finished steps start collapsed (failed ones open); the page streams the rest.
-            let open = !finished || step.status != .success ? " open" : ""
-            let exit = step.exitCode.map { "exit \($0)" } ?? ""
-            boxes.append("""
-                <details class="step" data-key="\(step.nodeIndex):\(step.index)" data-index="\(step.index)" data-status="\(step.status.rawValue)"\(open)>
-                <summary>\(HTML.status(step.status.rawValue))<span class="name">\(HTML.escape(step.name))</span>
-                <span class="meta">\(exit) \(HTML.duration(from: step.startedAt, to: step.stoppedAt))\(job.parallelism > 1 ? " node \(step.nodeIndex)" : "")</span></summary>
-                \(skipped)<pre class="log" tabindex="0" data-bytes="\(start + UInt64(output.count))">\(HTML.escape(String(decoding: output, as: UTF8.self)))</pre>
-                </details>
-                """)
+            nodes[step.nodeIndex, default: []].append(await stepBox(run: run, step: step, api: api))
         }
+        // A parallel job's nodes side by side, each with its steps.
+        let stepsHTML = job.parallelism > 1
+            ? nodes.keys.sorted().map { node in
+                "<section class=\"node\" data-node=\"\(node)\" aria-label=\"node \(node)\"><h2>Node \(node)</h2>"
+                    + nodes[node, default: []].joined(separator: "\n") + "</section>"
+            }.joined()
+            : nodes[0, default: []].joined(separator: "\n")
+        let (artifacts, tests) = try await jobFiles(slug: slug, job: job)
+        let live = job.status.isFinal ? ""
+            : " data-live-job=\"\(api)\" data-live-socket=\"/ws/jobs/\(slug)/\(job.number)\""
         let body = """
             <h1><a href="/pipelines/\(slug)">\(HTML.escape(slug.description))</a> · \(HTML.escape(job.name)) #\(job.number)</h1>
             <p>\(HTML.status(job.status.rawValue, id: "job-status")) <span class="muted">workflow \(HTML.escape(job.workflowName))</span>
             \(job.status.isFinal ? "" : "<button class=\"action cancel\" id=\"cancel-job\" data-url=\"\(api)/cancel\">Cancel job</button>")
             \(job.message.map { "<span class=\"muted\">\(HTML.escape($0))</span>" } ?? "")</p>
-            <p class="inline"><label for="log-search">Find in the logs</label> <input id="log-search" type="search">
-            <span id="log-matches" class="muted" aria-live="polite"></span></p>
-            <div id="steps" aria-live="polite">\(boxes.joined(separator: "\n"))</div>
+            <form class="inline" id="log-search-form" role="search" data-api="\(api)">
+            <label for="log-search">Find in the logs</label> <input id="log-search" type="search">
+            <button type="submit" id="log-search-all">Search whole logs</button>
+            <span id="log-matches" class="muted" aria-live="polite"></span></form>
+            <div id="search-results"></div>
+            <div id="steps" class="\(job.parallelism > 1 ? "nodes" : "")" data-parallel="\(job.parallelism > 1 ? 1 : 0)">\(stepsHTML)</div>
+            \(tests)\(artifacts)
             """
-        let live = job.status.isFinal ? "" : " data-live-job=\"\(api)\""
         return HTML.page(title: "\(job.name) #\(job.number)", caller: context.caller, body: body, main: live)
+    }
+
+    /// One step: collapsed when it succeeded, its log's last ``pageLogBytes`` shown (the end is where the error is),
+    /// with a button that loads earlier output on demand.
+    func stepBox(run: JobRecord, step: StepRecord, api: String) async -> String {
+        let finished = step.status != .running
+        let size = finished ? UInt64(max(step.bytes, 0))
+            : UInt64(max(step.bytes, logs.size(job: run.id, attempt: run.attempt, step: step.index)))
+        let start = size > UInt64(Self.pageLogBytes) ? size - UInt64(Self.pageLogBytes) : 0
+        let output = await output(job: run, step: step, offset: start, limit: Int(Self.pageLogBytes))
+        let whole = "\(api)/steps/\(step.index)/output?node_index=\(step.nodeIndex)"
+        let earlier = """
+            <p class="earlier-bar"\(start > 0 ? "" : " hidden")><button type="button" class="earlier">Load earlier output</button>
+            <span class="muted earlier-note">\(start > 0 ? "\(start) earlier bytes not shown" : "")</span>
+            · <a href="\(whole)">the whole log</a></p>
+            """
+        let open = !finished || step.status != .success ? " open" : ""
+        let exit = step.exitCode.map { "exit \($0)" } ?? ""
+        return """
+            <details class="step" data-key="\(step.nodeIndex):\(step.index)" data-index="\(step.index)" data-node="\(step.nodeIndex)" data-status="\(step.status.rawValue)"\(open)>
+            <summary>\(HTML.status(step.status.rawValue))<span class="name">\(HTML.escape(step.name))</span>
+            <span class="meta">\(exit) \(HTML.duration(from: step.startedAt, to: step.stoppedAt))</span></summary>
+            \(earlier)<pre class="log" tabindex="0" aria-label="output of \(HTML.escape(step.name))" data-output="\(whole)" data-start="\(start)" data-bytes="\(start + UInt64(output.count))">\(HTML.escape(String(decoding: output, as: UTF8.self)))</pre>
+            </details>
+            """
+    }
+
+    /// A job's test results (failed first, with their messages) and artifacts (links), as page sections.
+    func jobFiles(slug: ProjectSlug, job: JobRecord) async throws -> (artifacts: String, tests: String) {
+        let results = try await guarded { try await storage.tests(job: job.id) }
+        let artifacts = try await guarded { try await storage.artifacts(job: job.id) }
+        var tests = ""
+        if !results.isEmpty {
+            let failed = results.filter { $0.result == "failure" || $0.result == "error" }
+            let order: [String: Int] = ["failure": 0, "error": 0, "skipped": 2]
+            let rows = results.sorted { (order[$0.result] ?? 1, $0.classname, $0.name) < (order[$1.result] ?? 1, $1.classname, $1.name) }
+                .prefix(500).map { test in
+                    """
+                    <tr class="test" data-result="\(HTML.escape(test.result))"><td>\(HTML.status(test.result == "failure" ? "failed" : test.result))</td>
+                    <td>\(HTML.escape(test.classname))<br><strong>\(HTML.escape(test.name))</strong>\(test.message.map { "<pre class=\"message\">\(HTML.escape(String($0.prefix(4000))))</pre>" } ?? "")</td>
+                    <td class="optional">\(String(format: "%.2fs", test.runTime))</td><td class="optional">\(test.node)</td></tr>
+                    """
+                }.joined()
+            tests = """
+                <section aria-labelledby="tests"><h2 id="tests">Tests <span class="muted">\(results.count) run, \(failed.count) failed</span></h2>
+                <table><caption class="muted">Failed tests first</caption><thead><tr><th scope="col">Result</th><th scope="col">Test</th>
+                <th scope="col" class="optional">Time</th><th scope="col" class="optional">Node</th></tr></thead><tbody>\(rows)</tbody></table></section>
+                """
+        }
+        var files = ""
+        if !artifacts.isEmpty {
+            let base = Self.externalURL ?? ""
+            let items = artifacts.prefix(1000).map { artifact in
+                "<li><a class=\"artifact\" href=\"\(HTML.escape(Self.artifactURL(base: base, slug: slug, number: job.number, artifact)))\">"
+                    + "\(HTML.escape(artifact.path))</a>\(job.parallelism > 1 ? " <span class=\"muted\">node \(artifact.node)</span>" : "")</li>"
+            }.joined()
+            files = "<section aria-labelledby=\"artifacts\"><h2 id=\"artifacts\">Artifacts</h2><ul class=\"artifacts\">\(items)</ul></section>"
+        }
+        return (files, tests)
     }
 }
