@@ -38,6 +38,79 @@ extension EndToEnd {
         return (code, String(decoding: body, as: UTF8.self))
     }
 
+    @Test func jobPageShowsFailedTestsFirstArtifactsAndSearchesWholeLogs() async throws {
+        let system = try fixture
+        let script = #"""
+            mkdir -p results out
+            echo 'log head: NEEDLE-AT-THE-START'
+            i=0; while [ $i -lt 30000 ]; do echo "filler line $i of a long log"; i=$((i+1)); done
+            echo 'the end: NEEDLE-AT-THE-END'
+            printf '%s' '<testsuite><testcase classname="calc" name="adds" time="0.1"/><testcase classname="calc" name="divides" time="0.2"><failure message="divided by zero">expected 2, got NaN</failure></testcase></testsuite>' > results/unit.xml
+            echo report > out/report.txt
+            """#
+        let slug = try await system.project("ui-job-page", config: """
+            version: 2.1
+            jobs:
+              build:
+                machine: true
+                resource_class: gyre/host
+                steps:
+                  - run: |
+            \(script.split(separator: "\n").map { "              " + $0 }.joined(separator: "\n"))
+                  - store_test_results: {path: results}
+                  - store_artifacts: {path: out}
+            """)
+        let outcome = try await system.client.wait(for: try await system.client.trigger(slug).id)
+        #expect(outcome.status == "success", "\(system.logs())")
+        let number = try #require(outcome.workflows.first?.jobs.first?.job_number)
+        let probe = system.http
+        let base = system.system.apiURL
+
+        // The page: the failed test before the passing one, with its message; the artifact as a link; the log's tail.
+        let (code, page) = await probe.get(base.appendingPathComponent("pipelines/\(slug)/jobs/\(number)"))
+        #expect(code == 200)
+        let failed = try #require(page.range(of: "divides"))
+        let passed = try #require(page.range(of: "adds"))
+        #expect(failed.lowerBound < passed.lowerBound, "failed tests come first")
+        #expect(page.contains("divided by zero"))
+        #expect(page.contains("2 run, 1 failed"))
+        #expect(page.contains("/artifacts/0/out/report.txt\""), "artifact link")
+        #expect(page.contains("NEEDLE-AT-THE-END"))
+        #expect(!page.contains("NEEDLE-AT-THE-START"), "a long log opens on its tail")
+        #expect(page.contains("earlier bytes not shown"))
+
+        // Search of the whole log, and a byte range of it.
+        let output = "api/v2/project/\(slug)/job/\(number)/steps/1/output"
+        var search = URLComponents(url: base.appendingPathComponent(output), resolvingAgainstBaseURL: false)!
+        search.queryItems = [URLQueryItem(name: "search", value: "needle-at-the")]
+        let (searched, found) = await probe.get(search.url!)
+        #expect(searched == 200)
+        struct Found: Decodable { struct Item: Decodable { var offset: Int; var line: Int; var text: String }; var items: [Item]; var truncated: Bool }
+        let hits = try JSONDecoder().decode(Found.self, from: Data(found.utf8))
+        #expect(hits.items.map(\.line) == [1, 30002], "\(found)")
+        #expect(hits.items.first?.offset == 0)
+        #expect(hits.items.last?.text == "the end: NEEDLE-AT-THE-END")
+        let last = try #require(hits.items.last)
+        var range = URLComponents(url: base.appendingPathComponent(output), resolvingAgainstBaseURL: false)!
+        range.queryItems = [URLQueryItem(name: "offset", value: String(last.offset)), URLQueryItem(name: "limit", value: "9")]
+        let (_, piece) = await probe.get(range.url!)
+        #expect(piece == "the end: ")
+        for bad in ["limit=0", "limit=x", "search="] {
+            let (status, body) = await probe.get(URL(string: base.appendingPathComponent(output).absoluteString + "?" + bad)!)
+            #expect(status == 400, "\(bad): \(body)")
+            #expect(body.contains("\"message\""))
+        }
+
+        // The live socket's path over plain HTTP: who may follow the job, and why no upgrade happened.
+        let socket = base.appendingPathComponent("ws/jobs/\(slug)/\(number)")
+        #expect(await HTTPProbe().get(socket).0 == 401)
+        let (plain, why) = await probe.get(socket)
+        #expect(plain == 400 && why.contains("WebSocket"), "\(why)")
+        #expect(await probe.get(base.appendingPathComponent("ws/jobs/\(slug)/999999")).0 == 404)
+        let (foreign, refusal) = await probe.send("GET", socket, body: nil, headers: ["Origin": "http://evil.example"])
+        #expect(foreign == 403, "\(String(decoding: refusal, as: UTF8.self))")
+    }
+
     @Test func settingsOrganisationAndAdminPagesListWhatTheAPIHoldsAndRespectRoles() async throws {
         let system = try fixture
         let slug = try await system.project("ui-settings", config: "version: 2.1\njobs:\n  build:\n\(hostJob("true"))\n")

@@ -307,7 +307,7 @@ enum Assets {
             const section = document.createElement("section");
             section.className = "search-step";
             const title = document.createElement("h3");
-            title.textContent = `${box.querySelector(".name").textContent}: ${found.items.length}${found.truncated ? "+" : ""} lines`;
+            title.textContent = `${box.querySelector(".name").textContent}: ${found.items.length}${found.truncated ? "+" : ""} line${found.items.length === 1 ? "" : "s"}`;
             section.appendChild(title);
             const list = document.createElement("ol");
             for (const item of found.items) {
