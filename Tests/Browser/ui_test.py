@@ -527,6 +527,15 @@ class UITest:
             raise AssertionError("the audit CSV records no user.logged_in event, though users signed in")
         self.ok(f"downloaded {name}: {len(lines) - 1} events, {actions} sign-ins")
         self.shot("11-admin")
+        # The settings pages, as an admin sees them (every form labelled).
+        slug = a.slug
+        org = "/".join(slug.split("/")[:2])
+        for path, shot_name in ((f"/settings/project/{slug}", "12-project-settings"),
+                                (f"/settings/organization/{org}", "13-organization-settings")):
+            self.d.get(self.url(path))
+            wait_for(self.d, "h1")
+            self.a11y(path)
+            self.shot(shot_name)
 
     def sign_out(self):
         self.stage = "g. sign-out"
