@@ -220,8 +220,16 @@ class UITest:
             overflow = self.d.execute_script("return document.documentElement.scrollWidth - window.innerWidth;")
             if overflow > 1:
                 raise AssertionError(f"at 390 px the job page is {overflow}px wider than the screen")
-            self.ok("job page at 390 px: no sideways scrolling")
             self.shot("08-job-phone")
+            job_url = self.d.current_url
+            self.d.get(self.url(f"/pipelines/{self.args.slug}"))
+            wait_for(self.d, "tr.pipeline")
+            overflow = self.d.execute_script("return document.documentElement.scrollWidth - window.innerWidth;")
+            if overflow > 1:
+                raise AssertionError(f"at 390 px the pipelines page is {overflow}px wider than the screen")
+            self.shot("08-pipelines-phone")
+            self.d.get(job_url)
+            self.ok("job and pipelines pages at 390 px: no sideways scrolling")
         finally:
             from gyre_browser import WINDOW
             self.d.set_window_size(*WINDOW)

@@ -101,6 +101,20 @@ extension EndToEnd {
             #expect(body.contains("\"message\""))
         }
 
+        // The project's pipelines by branch, and the organisation's pipelines across its projects.
+        let (_, onMain) = await probe.get(URL(string: base.appendingPathComponent("pipelines/\(slug)").absoluteString + "?branch=main")!)
+        #expect(onMain.contains("data-number=\"1\""), "the pipeline on main is listed")
+        let (_, elsewhere) = await probe.get(URL(string: base.appendingPathComponent("pipelines/\(slug)").absoluteString + "?branch=nowhere")!)
+        #expect(!elsewhere.contains("class=\"pipeline\""))
+        #expect(elsewhere.contains("No pipelines on branch nowhere yet."))
+        let (orgCode, orgPage) = await probe.get(base.appendingPathComponent("pipelines/gh/acme"))
+        #expect(orgCode == 200)
+        #expect(orgPage.contains("<th scope=\"col\">Project</th>"))
+        #expect(orgPage.contains("href=\"/pipelines/\(slug)/1\""), "the organisation's page lists this project's pipeline")
+        let outsider = try system.user("ui-outsider")
+        #expect(await HTTPProbe.authenticated(outsider).get(base.appendingPathComponent("pipelines/gh/acme")).0 == 403,
+                "someone outside the organisation may not list its pipelines")
+
         // The live socket's path over plain HTTP: who may follow the job, and why no upgrade happened.
         let socket = base.appendingPathComponent("ws/jobs/\(slug)/\(number)")
         #expect(await HTTPProbe().get(socket).0 == 401)

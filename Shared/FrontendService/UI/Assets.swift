@@ -42,7 +42,8 @@ enum Assets {
         .node h2 { margin: .2rem 0; } .earlier-bar { margin: 0; padding: .3rem .6rem; font-size: .85rem; }
         pre.message { background: #fef2f2; color: var(--bad); padding: .4rem; white-space: pre-wrap; margin: .3rem 0 0; }
         #search-results code { white-space: pre-wrap; word-break: break-all; } .artifacts { background: #fff; padding: .6rem 2rem; }
-        @media (max-width: 40rem) { th.optional, td.optional { display: none; } .column { min-width: 100%; } }
+        @media (max-width: 40rem) { th.optional, td.optional { display: none; } .column { min-width: 100%; }
+          table { display: block; overflow-x: auto; } main { padding: .6rem; } }
         """
 
     static let script = #"""

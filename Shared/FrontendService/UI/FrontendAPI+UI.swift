@@ -16,6 +16,9 @@ extension FrontendAPI {
         router.get("assets/gyre.css") { _, _ in Assets.response(Assets.css, type: "text/css; charset=utf-8") }
         router.get("assets/gyre.js") { _, _ in Assets.response(Assets.script, type: "text/javascript; charset=utf-8") }
         router.get("/") { _, context in try await uiPage(context) { try await projectsPage(context) } }
+        router.get("pipelines/:vcs/:org") { request, context in
+            try await uiPage(context) { try await organizationPipelinesPage(request, context) }
+        }
         router.get("pipelines/:vcs/:org/:repo") { request, context in
             try await uiPage(context) { try await pipelinesPage(request, context) }
         }
@@ -104,7 +107,9 @@ extension FrontendAPI {
     func projectsPage(_ context: Context) async throws -> Response {
         let projects = try await readableProjects(context)
         let rows = projects.map { project in
-            "<li><a class=\"project\" href=\"/pipelines/\(project.slug.description)\">\(HTML.escape(project.slug.description))</a></li>"
+            "<li><a class=\"project\" href=\"/pipelines/\(project.slug.description)\">\(HTML.escape(project.slug.description))</a>"
+                + " <span class=\"muted\">in <a class=\"organization\" href=\"/pipelines/\(project.slug.organization)\">"
+                + "\(HTML.escape(project.slug.organization))</a></span></li>"
         }.joined(separator: "\n")
         let body = projects.isEmpty
             ? "<h1>Projects</h1><p class=\"muted\">No projects you may see yet. Follow one with "
@@ -116,35 +121,25 @@ extension FrontendAPI {
     func pipelinesPage(_ request: Request, _ context: Context) async throws -> Response {
         let slug = try await slug(context, may: .viewBuilds)
         let offset = try offset(request)
+        let branch = request.uri.queryParameters.get("branch").flatMap { $0.isEmpty ? nil : String($0) }
         let pipelines = try await guarded {
-            try await store.pipelines(project: slug.description, offset: offset, limit: Self.pageSize + 1)
+            try await store.pipelines(project: slug.description, branch: branch, offset: offset, limit: Self.pageSize + 1)
         }
         var rows: [String] = []
         for pipeline in pipelines.prefix(Self.pageSize) {
-            let workflows = try await guarded { try await store.workflows(pipeline: pipeline.id) }
-            let status = Self.pipelineStatus(pipeline, workflows)
-            let links = workflows.map { workflow in
-                "<a class=\"workflow\" href=\"/pipelines/\(slug)/\(pipeline.number)#w-\(workflow.id.uuidString.lowercased())\">"
-                    + "\(HTML.escape(workflow.name))</a> \(HTML.status(workflow.status.rawValue))"
-            }.joined(separator: "<br>")
-            rows.append("""
-                <tr class="pipeline" data-number="\(pipeline.number)">
-                  <td><a class="pipeline-link" href="/pipelines/\(slug)/\(pipeline.number)">#\(pipeline.number)</a></td>
-                  <td class="status-cell">\(HTML.status(status))</td>
-                  <td>\(HTML.escape(pipeline.tag.map { "tag \($0)" } ?? pipeline.branch ?? ""))</td>
-                  <td>\(links)</td>
-                  <td class="optional">\(HTML.escape(String((pipeline.revision ?? "").prefix(8))))</td>
-                  <td class="optional">\(HTML.time(pipeline.createdAt))</td>
-                </tr>
-                """)
+            rows.append(try await pipelineRow(pipeline, project: nil))
         }
+        let filter = branch.map { "&branch=\(HTML.component($0))" } ?? ""
         let more = pipelines.count > Self.pageSize
-            ? "<p><a rel=\"next\" href=\"/pipelines/\(slug)?page-token=\(offset + Self.pageSize)\">Older pipelines</a></p>" : ""
-        let table = rows.isEmpty ? "<p class=\"muted\">No pipelines yet.</p>" : """
-            <table><caption class="muted">Newest first</caption>
-            <thead><tr><th scope="col">Pipeline</th><th scope="col">Status</th><th scope="col">Branch</th>
-            <th scope="col">Workflows</th><th scope="col" class="optional">Revision</th><th scope="col" class="optional">Created</th></tr></thead>
-            <tbody>\(rows.joined(separator: "\n"))</tbody></table>
+            ? "<p><a rel=\"next\" href=\"/pipelines/\(slug)?page-token=\(offset + Self.pageSize)\(filter)\">Older pipelines</a></p>" : ""
+        let table = rows.isEmpty ? "<p class=\"muted\">No pipelines\(branch.map { " on branch \(HTML.escape($0))" } ?? "") yet.</p>"
+            : Self.pipelinesTable(rows, project: false)
+        let branchForm = """
+            <form class="inline" method="get" action="/pipelines/\(slug)" role="search">
+              <label for="branch-filter">Branch</label>
+              <input id="branch-filter" name="branch" value="\(HTML.escape(branch ?? ""))" placeholder="all branches">
+              <button type="submit">Show</button>\(branch == nil ? "" : " <a href=\"/pipelines/\(slug)\">all branches</a>")
+            </form>
             """
         let trigger = """
             <form id="trigger-form" class="inline" data-url="/api/v2/project/\(slug)/pipeline">
@@ -160,7 +155,64 @@ extension FrontendAPI {
                          body: "<h1>\(HTML.escape(slug.description))</h1>"
                              + "<p><a id=\"project-settings\" href=\"/settings/project/\(slug)\">Project settings</a> · "
                              + "<a id=\"organization-settings\" href=\"/settings/organization/\(slug.organization)\">Organisation</a></p>"
-                             + "\(trigger)\(table)\(more)", main: " data-refresh=\"1\"")
+                             + "\(trigger)\(branchForm)\(table)\(more)", main: " data-refresh=\"1\"")
+    }
+
+    /// One pipeline as a row of a list (with its project's column on an organisation's list).
+    func pipelineRow(_ pipeline: PipelineRecord, project: ProjectSlug?) async throws -> String {
+        let slug = ProjectSlug(pipeline.projectSlug).map(\.description) ?? pipeline.projectSlug
+        let workflows = try await guarded { try await store.workflows(pipeline: pipeline.id) }
+        let status = Self.pipelineStatus(pipeline, workflows)
+        let links = workflows.map { workflow in
+            "<a class=\"workflow-link\" href=\"/pipelines/\(slug)/\(pipeline.number)#w-\(workflow.id.uuidString.lowercased())\">"
+                + "\(HTML.escape(workflow.name))</a> \(HTML.status(workflow.status.rawValue))"
+        }.joined(separator: "<br>")
+        let ref = pipeline.tag.map { HTML.escape("tag \($0)") }
+            ?? pipeline.branch.map { "<a class=\"branch\" href=\"/pipelines/\(slug)?branch=\(HTML.component($0))\">\(HTML.escape($0))</a>" } ?? ""
+        let projectCell = project == nil ? "" : "<td><a href=\"/pipelines/\(slug)\">\(HTML.escape(slug))</a></td>"
+        return """
+            <tr class="pipeline" data-number="\(pipeline.number)">\(projectCell)
+              <td><a class="pipeline-link" href="/pipelines/\(slug)/\(pipeline.number)">#\(pipeline.number)</a></td>
+              <td class="status-cell">\(HTML.status(status))</td>
+              <td>\(ref)</td>
+              <td>\(links)</td>
+              <td class="optional">\(HTML.escape(String((pipeline.revision ?? "").prefix(8))))</td>
+              <td class="optional">\(HTML.time(pipeline.createdAt))</td>
+            </tr>
+            """
+    }
+
+    static func pipelinesTable(_ rows: [String], project: Bool) -> String {
+        """
+        <table><caption class="muted">Newest first</caption>
+        <thead><tr>\(project ? "<th scope=\"col\">Project</th>" : "")<th scope="col">Pipeline</th><th scope="col">Status</th><th scope="col">Branch</th>
+        <th scope="col">Workflows</th><th scope="col" class="optional">Revision</th><th scope="col" class="optional">Created</th></tr></thead>
+        <tbody>\(rows.joined(separator: "\n"))</tbody></table>
+        """
+    }
+
+    /// An organisation's pipelines across its projects, newest first (its members see them).
+    func organizationPipelinesPage(_ request: Request, _ context: Context) async throws -> Response {
+        guard let vcs = context.parameters.get("vcs"), let org = context.parameters.get("org"),
+              let probe = ProjectSlug(vcs: vcs, org: org, repo: "x") else {
+            throw APIError.badRequest("an organisation looks like gh/{org}")
+        }
+        let organization = "\(probe.vcs)/\(probe.org)"
+        try await authorizeOrganization(context, organization, manage: false)
+        let offset = try offset(request)
+        let pipelines = try await guarded {
+            try await store.pipelines(organization: organization, offset: offset, limit: Self.pageSize + 1)
+        }
+        var rows: [String] = []
+        for pipeline in pipelines.prefix(Self.pageSize) {
+            rows.append(try await pipelineRow(pipeline, project: ProjectSlug(pipeline.projectSlug)))
+        }
+        let more = pipelines.count > Self.pageSize
+            ? "<p><a rel=\"next\" href=\"/pipelines/\(organization)?page-token=\(offset + Self.pageSize)\">Older pipelines</a></p>" : ""
+        let body = "<h1>\(HTML.escape(organization)) · pipelines</h1>"
+            + "<p><a href=\"/settings/organization/\(organization)\">Organisation settings</a></p>"
+            + (rows.isEmpty ? "<p class=\"muted\">No pipelines yet.</p>" : Self.pipelinesTable(rows, project: true)) + more
+        return HTML.page(title: organization, caller: context.caller, body: body, main: " data-refresh=\"1\"")
     }
 
     /// A pipeline's status as a list shows it: errored, setup, or its workflows' (the first not successful).
