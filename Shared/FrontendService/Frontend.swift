@@ -37,10 +37,14 @@ public enum Frontend {
                                                        perSecond: Double(environment.int("GYRE_RATE_LIMIT_PER_SECOND", default: 150, range: 0...1_000_000)),
                                                        burst: environment.int("GYRE_RATE_LIMIT_BURST", default: 300, range: 0...1_000_000)))
         // Job pages follow their job over a WebSocket (announcements through Redis pub/sub).
-        let live = LiveJobSocket(api: api, auth: auth,
-                                 subscriber: RedisSubscriber(config: app.redisConfig(), logger: app.logger))
+        let subscriber = RedisSubscriber(config: app.redisConfig(), logger: app.logger)
+        let liveJobs = LiveJobSocket(api: api, auth: auth, subscriber: subscriber)
+        let livePages = LivePageSocket(api: api, auth: auth, subscriber: subscriber)
         app.server(.http1WebSocketUpgrade { head, channel, logger in
-            await live.shouldUpgrade(head, channel: channel, logger: logger)
+            if head.path?.hasPrefix(LivePageSocket.prefix) == true {
+                return await livePages.shouldUpgrade(head, channel: channel, logger: logger)
+            }
+            return await liveJobs.shouldUpgrade(head, channel: channel, logger: logger)
         })
         app.routes { router in
             router.add(middleware: auth)

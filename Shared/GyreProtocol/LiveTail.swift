@@ -13,6 +13,11 @@ public enum LiveTail {
         "\(namespace):live:\(job.uuidString.lowercased())"
     }
 
+    /// Pub/sub channel announcing that a job's steps or status changed (committed).
+    public static func statusChannel(namespace: String, job: UUID) -> String {
+        channel(namespace: namespace, job: job) + ":status"
+    }
+
     public static let expirySeconds = 3600
 
     /// Only a step's first bytes go to Redis: readers that share the storage directory read a running step's

@@ -123,7 +123,7 @@ struct OutputIngest: Sendable {
         guard !jobs.isEmpty else { return }
         do {
             _ = try await redis.pipeline(jobs.map { job in
-                [Array("PUBLISH".utf8), Array(LiveTail.channel(namespace: namespace, job: job).utf8), Array("status".utf8)]
+                [Array("PUBLISH".utf8), Array(LiveTail.statusChannel(namespace: namespace, job: job).utf8), Array("status".utf8)]
             })
         } catch {
             logger.warning("job status not announced", metadata: ["error": "\(error)"])

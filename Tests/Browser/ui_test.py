@@ -183,13 +183,13 @@ class UITest:
         """Presses Tab from the top of the page until the element matching css has the focus; returns the count."""
         from selenium.webdriver.common.action_chains import ActionChains
         from selenium.webdriver.common.keys import Keys
-        target = wait_for(self.d, css)
-        self.d.execute_script("document.activeElement && document.activeElement.blur(); window.scrollTo(0, 0);")
-        body = self.d.find_element(By.TAG_NAME, "body")
-        self.d.execute_script("arguments[0].setAttribute('tabindex', '-1'); arguments[0].focus();", body)
+        wait_for(self.d, css)
+        # The page may reload its content meanwhile (a status changed): compare by selector, not by node.
+        self.d.execute_script("document.activeElement && document.activeElement.blur(); window.scrollTo(0, 0);"
+                              "document.body.setAttribute('tabindex', '-1'); document.body.focus();")
         for count in range(1, limit + 1):
             ActionChains(self.d).send_keys(Keys.TAB).perform()
-            if self.d.execute_script("return document.activeElement === arguments[0];", target):
+            if self.d.execute_script("return document.activeElement && document.activeElement.matches(arguments[0]);", css):
                 return count
         raise AssertionError(f"{css} was not reached with {limit} presses of Tab")
 
@@ -319,6 +319,9 @@ class UITest:
             raise AssertionError("the pipeline page shows .job elements but no section.workflow")
         self.sign_out_present()
         self.ok(f"pipeline #{number} page: " + "; ".join(summary))
+        wait_until(self.d, lambda: self.d.execute_script("return document.getElementById('main').dataset.liveState;") == "socket",
+                   "the pipeline page to follow its pipeline over its WebSocket", 10)
+        self.ok("the pipeline page follows its statuses over its WebSocket")
         self.shot("04-pipeline")
 
     def job(self, slug):

@@ -62,6 +62,8 @@ extension EndToEnd {
         #expect(output.contains("(running) log shows 'LIVE-LINE-42': arrived live"),
                 "the line must reach the open job page while its step still runs: \(output)")
         #expect(output.contains("the job page follows the job over its WebSocket"), "\(output)")
+        #expect(output.contains("the pipeline page follows its statuses over its WebSocket"), "\(output)")
+        #expect(output.contains("workflow success (live)"), "the approved workflow's page updated itself: \(output)")
         #expect(output.contains("by keyboard"), "\(output)")
         #expect(output.contains("50 MB log followed live"), "\(output)")
         #expect(output.contains("searching the whole log found the head line"), "\(output)")

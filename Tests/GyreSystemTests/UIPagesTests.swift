@@ -123,6 +123,12 @@ extension EndToEnd {
         #expect(await probe.get(base.appendingPathComponent("ws/jobs/\(slug)/999999")).0 == 404)
         let (foreign, refusal) = await probe.send("GET", socket, body: nil, headers: ["Origin": "http://evil.example"])
         #expect(foreign == 403, "\(String(decoding: refusal, as: UTF8.self))")
+        for path in ["ws/pages/\(slug)", "ws/pages/\(slug)/1"] {
+            #expect(await HTTPProbe().get(base.appendingPathComponent(path)).0 == 401)
+            let (code, why) = await probe.get(base.appendingPathComponent(path))
+            #expect(code == 400 && why.contains("WebSocket"), "\(path): \(why)")
+        }
+        #expect(await HTTPProbe.authenticated(outsider).get(base.appendingPathComponent("ws/pages/\(slug)")).0 == 403)
     }
 
     @Test func settingsOrganisationAndAdminPagesListWhatTheAPIHoldsAndRespectRoles() async throws {

@@ -226,17 +226,42 @@ enum Assets {
           button.focus();
         });
 
-        // Lists and the pipeline page: refreshed in place while something is still moving.
-        async function refresh(main) {
+        // Lists and the pipeline page: their content reloaded in place when a status they show changes (told by
+        // the page's WebSocket), or, without one, every 1.5 s while something moves. Not while a control has the focus.
+        async function reloadMain(main) {
+          if (main.contains(document.activeElement) && document.activeElement !== document.body) {
+            setTimeout(() => reloadMain(main), 1500);
+            return;
+          }
+          try {
+            const html = await (await fetch(location.href, {headers: {"Accept": "text/html"}})).text();
+            const next = new DOMParser().parseFromString(html, "text/html").getElementById("main");
+            if (next) main.innerHTML = next.innerHTML;
+          } catch (error) { console.warn(error); }
+        }
+        function refresh(main) {
+          if (!main.dataset.liveSocket || !("WebSocket" in window)) { pollPage(main); return; }
+          let failures = 0;
+          const connect = () => {
+            const socket = new WebSocket(`${location.protocol === "https:" ? "wss:" : "ws:"}//${location.host}${main.dataset.liveSocket}${location.search}`);
+            let heard = false;
+            socket.onmessage = event => {
+              heard = true; failures = 0; main.dataset.liveState = "socket";
+              if (JSON.parse(event.data).type === "changed") reloadMain(main);
+            };
+            socket.onclose = () => {
+              if (!heard && ++failures >= 3) { pollPage(main); return; }
+              setTimeout(connect, 1000);
+            };
+          };
+          connect();
+        }
+        async function pollPage(main) {
+          main.dataset.liveState = "polling";
           for (;;) {
             await new Promise(resolve => setTimeout(resolve, 1500));
             const moving = [...main.querySelectorAll("[data-status]")].some(e => !final.has(e.dataset.status) && e.dataset.status !== "on_hold");
-            if (!moving) continue;
-            try {
-              const html = await (await fetch(location.href, {headers: {"Accept": "text/html"}})).text();
-              const next = new DOMParser().parseFromString(html, "text/html").getElementById("main");
-              if (next && !main.contains(document.activeElement)) main.innerHTML = next.innerHTML;
-            } catch (error) { console.warn(error); }
+            if (moving) await reloadMain(main);
           }
         }
 

@@ -37,6 +37,15 @@ extension FrontendAPI {
             throw APIError.badRequest("this is the job's live WebSocket: connect with `Upgrade: websocket` "
                                       + "(the job page does); ?have=N.I.B,... names the bytes of each step the page shows")
         }
+        for path in ["ws/pages/:vcs/:org/:repo", "ws/pages/:vcs/:org/:repo/:number"] {
+            router.get(RouterPath(path)) { request, context -> Response in
+                _ = try await slug(context, may: .viewBuilds)
+                guard LiveJobSocket.sameOrigin(request.head) else {
+                    throw APIError(.forbidden, "a WebSocket opened from a page of another site is refused")
+                }
+                throw APIError.badRequest("this is the pipelines page's live WebSocket: connect with `Upgrade: websocket`")
+            }
+        }
         registerSettingsUI(on: router)
         registerBadges(on: router)
     }
@@ -155,7 +164,8 @@ extension FrontendAPI {
                          body: "<h1>\(HTML.escape(slug.description))</h1>"
                              + "<p><a id=\"project-settings\" href=\"/settings/project/\(slug)\">Project settings</a> · "
                              + "<a id=\"organization-settings\" href=\"/settings/organization/\(slug.organization)\">Organisation</a></p>"
-                             + "\(trigger)\(branchForm)\(table)\(more)", main: " data-refresh=\"1\"")
+                             + "\(trigger)\(branchForm)\(table)\(more)",
+                         main: " data-refresh=\"1\" data-live-socket=\"/ws/pages/\(slug)\"")
     }
 
     /// One pipeline as a row of a list (with its project's column on an organisation's list).
@@ -244,7 +254,8 @@ extension FrontendAPI {
             \(errors)
             \(sections.joined(separator: "\n"))
             """
-        return HTML.page(title: "\(slug) #\(number)", caller: context.caller, body: body, main: " data-refresh=\"1\"")
+        return HTML.page(title: "\(slug) #\(number)", caller: context.caller, body: body,
+                         main: " data-refresh=\"1\" data-live-socket=\"/ws/pages/\(slug)/\(number)\"")
     }
 
     /// A workflow as a graph: jobs in columns by their depth in `requires`.

@@ -47,14 +47,8 @@ struct LiveJobSocket: Sendable {
         guard Self.sameOrigin(head) else { return .dontUpgrade }
         let request = Request(head: head, body: .init(buffer: ByteBuffer()))
         guard let target = Self.target(request) else { return .dontUpgrade }
-        let context = GyreRequestContext(source: ApplicationRequestContextSource(channel: channel, logger: logger))
-        var signed: GyreRequestContext?
         do {
-            _ = try await auth.handle(request, context: context) { _, context in
-                signed = context
-                return Response(status: .ok)
-            }
-            guard let signed else { return .dontUpgrade }
+            guard let signed = try await Self.caller(request, auth: auth, channel: channel, logger: logger) else { return .dontUpgrade }
             try await api.authorize(signed, .viewBuilds, project: target.slug)
             guard try await api.store.job(project: target.slug, number: target.number) != nil else { return .dontUpgrade }
         } catch {
@@ -63,6 +57,18 @@ struct LiveJobSocket: Sendable {
         return .upgrade([:]) { inbound, outbound, _ in
             try await follow(target, inbound: inbound, outbound: outbound, logger: logger)
         }
+    }
+
+    /// The request's caller as the HTTP routes would see it (session cookie or API token, rate-limited), or nil.
+    static func caller(_ request: Request, auth: AuthMiddleware, channel: any Channel,
+                       logger: Logger) async throws -> GyreRequestContext? {
+        let context = GyreRequestContext(source: ApplicationRequestContextSource(channel: channel, logger: logger))
+        var signed: GyreRequestContext?
+        _ = try await auth.handle(request, context: context) { _, context in
+            signed = context
+            return Response(status: .ok)
+        }
+        return signed
     }
 
     /// A browser sends its page's origin: a page of another site may not open a socket with this site's cookie.
@@ -146,8 +152,11 @@ struct LiveJobSocket: Sendable {
                 // Subscribe to every run (a parallel job's nodes are jobs of their own).
                 for run in Set(steps.map(\.run.id)).union([job.id]) where !followed.contains(run) {
                     followed.insert(run)
-                    let stream = subscriber.stream(channel: LiveTail.channel(namespace: api.namespace, job: run))
-                    group.addTask { for await _ in stream { wake.yield() } }
+                    for channel in [LiveTail.channel(namespace: api.namespace, job: run),
+                                    LiveTail.statusChannel(namespace: api.namespace, job: run)] {
+                        let stream = subscriber.stream(channel: channel)
+                        group.addTask { for await _ in stream { wake.yield() } }
+                    }
                 }
                 // A new attempt of a run starts its logs again.
                 for (run, _) in steps where attempts[run.id] != run.attempt {
