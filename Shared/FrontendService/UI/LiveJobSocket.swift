@@ -131,17 +131,7 @@ struct LiveJobSocket: Sendable {
                 logger: Logger) async throws {
         let (wakes, wake) = AsyncStream.makeStream(of: Void.self, bufferingPolicy: .bufferingNewest(1))
         try await withThrowingDiscardingTaskGroup { group in
-            // The page closing the socket ends everything.
-            group.addTask {
-                for try await _ in inbound {}
-                wake.finish()
-            }
-            group.addTask {
-                while true {
-                    try await Task.sleep(for: Self.quietInterval)
-                    wake.yield()
-                }
-            }
+            Self.startWakes(&group, inbound: inbound, wake: wake)
             var have = target.have
             var attempts: [UUID: Int] = [:]
             var followed = Set<UUID>()
@@ -175,6 +165,22 @@ struct LiveJobSocket: Sendable {
                 guard await iterator.next() != nil else { break }
             }
             group.cancelAll()
+        }
+    }
+
+    /// What wakes a socket's loop besides announcements: the page closing the socket (ends the wake-ups, so the
+    /// loop) and a timer every ``quietInterval``.
+    static func startWakes(_ group: inout ThrowingDiscardingTaskGroup<any Error>, inbound: WebSocketInboundStream,
+                           wake: AsyncStream<Void>.Continuation) {
+        group.addTask {
+            for try await _ in inbound {}
+            wake.finish()
+        }
+        group.addTask {
+            while true {
+                try await Task.sleep(for: quietInterval)
+                wake.yield()
+            }
         }
     }
 

@@ -67,16 +67,7 @@ struct LivePageSocket: Sendable {
     func follow(_ target: Target, inbound: WebSocketInboundStream, outbound: WebSocketOutboundWriter) async throws {
         let (wakes, wake) = AsyncStream.makeStream(of: Void.self, bufferingPolicy: .bufferingNewest(1))
         try await withThrowingDiscardingTaskGroup { group in
-            group.addTask {
-                for try await _ in inbound {}
-                wake.finish()
-            }
-            group.addTask {
-                while true {
-                    try await Task.sleep(for: LiveJobSocket.quietInterval)
-                    wake.yield()
-                }
-            }
+            LiveJobSocket.startWakes(&group, inbound: inbound, wake: wake)
             var last = try await state(target)
             var followed = Set<UUID>()
             try await outbound.write(.text(#"{"type":"watching"}"#))
