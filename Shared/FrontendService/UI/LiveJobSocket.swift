@@ -208,24 +208,12 @@ struct LiveJobSocket: Sendable {
             var bytes = await api.output(job: run, step: step, offset: from, limit: Self.chunkBytes)
             guard !bytes.isEmpty else { continue }
             // Whole characters only: a UTF-8 sequence cut at the end waits for the next message.
-            if from + UInt64(bytes.count) < size { bytes.removeLast(Self.incompleteTail(bytes)) }
+            if from + UInt64(bytes.count) < size { bytes.removeLast(UTF8Boundary.incompleteTail(bytes)) }
             guard !bytes.isEmpty else { continue }
             chunks.append(Chunk(key: key, offset: from, end: from + UInt64(bytes.count), text: String(decoding: bytes, as: UTF8.self), skipped: skipped))
             have[key] = from + UInt64(bytes.count)
             if from + UInt64(bytes.count) < size { more = true }
         }
         return (Update(status: job.status.rawValue, steps: states, chunks: chunks, final: job.status.isFinal), more)
-    }
-
-    /// How many bytes at the end of `bytes` begin a UTF-8 sequence that is not complete.
-    static func incompleteTail(_ bytes: [UInt8]) -> Int {
-        var count = 0
-        for byte in bytes.reversed().prefix(4) {
-            count += 1
-            if byte & 0xC0 == 0x80 { continue } // a continuation byte: look further back
-            let length = byte >= 0xF0 ? 4 : byte >= 0xE0 ? 3 : byte >= 0xC0 ? 2 : 1
-            return length > count ? count : 0
-        }
-        return 0
     }
 }
