@@ -27,6 +27,7 @@ extension FrontendAPI {
         insights.get(":vcs/:org/:repo/workflows/:workflow/test-metrics") { request, context in
             try await insightsTestMetrics(request, context)
         }
+        registerInsightsUI(on: router)
     }
 
     var insights: InsightsStore { InsightsStore(database: store.database) }
