@@ -27,12 +27,10 @@ extension FrontendAPI {
             let query = InsightsQuery(request)
             window = try query.reportingWindow()
             branch = query.text("branch")
-            if let branch, !Self.isSafeBranch(branch) {
+            if let branch, !FrontendAPI.isSafeRef(branch) {
                 throw APIError.badRequest("\"\(branch)\" is not a branch name")
             }
         }
-
-        static func isSafeBranch(_ branch: String) -> Bool { FrontendAPI.isSafeRef(branch) }
 
         var caption: String {
             "\(window.label), " + (branch.map { "branch \($0)" } ?? "all branches")
