@@ -23,7 +23,8 @@ struct AuthMiddleware: RouterMiddleware {
     static func isPage(_ request: Request) -> Bool {
         let path = request.uri.path
         return [.get, .head].contains(request.method)
-            && (path == "/" || path == "/admin" || path.hasPrefix("/pipelines/") || path.hasPrefix("/settings/"))
+            && (path == "/" || path == "/admin" || path.hasPrefix("/pipelines/") || path.hasPrefix("/settings/")
+                || path.hasPrefix("/insights/"))
     }
 
     static func signInRedirect(_ request: Request) -> Response {

@@ -58,6 +58,7 @@ struct FrontendAPI: Sendable {
         registerAudit(on: router)
         registerContexts(on: router)
         registerEnvVars(on: router)
+        registerInsights(on: router)
         registerUI(on: router)
     }
 

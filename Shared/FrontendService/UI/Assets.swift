@@ -44,6 +44,7 @@ enum Assets {
         #search-results code { white-space: pre-wrap; word-break: break-all; } .artifacts { background: #fff; padding: .6rem 2rem; }
         @media (max-width: 40rem) { th.optional, td.optional { display: none; } .column { min-width: 100%; }
           table { display: block; overflow-x: auto; } main { padding: .6rem; } }
+        th.num, td.num { text-align: right; font-variant-numeric: tabular-nums; }
         """
 
     static let script = #"""

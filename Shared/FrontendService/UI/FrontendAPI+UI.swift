@@ -163,6 +163,7 @@ extension FrontendAPI {
         return HTML.page(title: slug.description, caller: context.caller,
                          body: "<h1>\(HTML.escape(slug.description))</h1>"
                              + "<p><a id=\"project-settings\" href=\"/settings/project/\(slug)\">Project settings</a> · "
+                             + "<a id=\"insights\" href=\"/insights/\(slug)\">Insights</a> · "
                              + "<a id=\"organization-settings\" href=\"/settings/organization/\(slug.organization)\">Organisation</a></p>"
                              + "\(trigger)\(branchForm)\(table)\(more)",
                          main: " data-refresh=\"1\" data-live-socket=\"/ws/pages/\(slug)\"")
