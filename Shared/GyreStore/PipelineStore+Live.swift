@@ -9,6 +9,16 @@ extension PipelineStore {
     public struct LiveState: Sendable, Equatable {
         public var fingerprint: String
         public var moving: [UUID]
+
+        /// The fingerprint's FNV-1a hash in hex: the same on every replica, for a page to say what it shows.
+        public var version: String {
+            var hash: UInt64 = 0xcbf2_9ce4_8422_2325
+            for byte in fingerprint.utf8 {
+                hash ^= UInt64(byte)
+                hash = hash &* 0x100_0000_01b3
+            }
+            return String(hash, radix: 16)
+        }
     }
 
     /// The state of a project's pipelines page (`offset`, `limit`, `branch` as the page lists them), or of one

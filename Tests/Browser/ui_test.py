@@ -146,6 +146,7 @@ class UITest:
             self.approve(a.approve_slug)
         if a.big_slug:
             self.big_log(a.big_slug)
+        self.insights(a.slug)
         self.sign_out()
         if a.admin_login:
             self.admin()
@@ -508,6 +509,19 @@ class UITest:
         hit = wait_for(self.d, "#search-results li", text=a.big_head, timeout=30)
         self.ok(f"searching the whole log found the head line: {' '.join(text_of(hit).split())[:60]!r}")
         self.shot("10-big-log")
+
+    def insights(self, slug):
+        self.stage = f"h. Insights of {slug}"
+        self.d.get(self.url(f"/pipelines/{slug}"))
+        self.click(wait_for(self.d, "#insights"))
+        self.wait_path(f"/insights/{slug}", f"the Insights page of {slug}")
+        table = wait_for(self.d, "#insights-workflows")
+        rows = table.find_elements(By.CSS_SELECTOR, "tbody tr")
+        if not rows:
+            raise AssertionError("the Insights page lists no workflow, though the project ran pipelines")
+        self.a11y(f"/insights/{slug}")
+        self.ok(f"Insights of {slug}: {len(rows)} workflow(s): {' '.join(text_of(rows[0]).split())[:80]!r}")
+        self.shot("14-insights")
 
     def admin(self):
         a = self.args

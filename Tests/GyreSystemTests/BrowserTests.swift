@@ -70,7 +70,7 @@ extension EndToEnd {
         #expect(output.contains("sign-ins"), "the audit CSV was downloaded: \(output)")
         for name in ["01-sign-in-error", "02-projects", "03-pipelines", "04-pipeline", "05-job-live", "06-job-done",
                      "07-approved", "08-job-phone", "09-big-log-live", "10-big-log", "11-admin", "12-project-settings",
-                     "13-organization-settings"] {
+                     "13-organization-settings", "14-insights"] {
             #expect(FileManager.default.fileExists(atPath: "\(screenshots)/\(name).png"), "\(name).png")
         }
         // The approval made in the browser counted.

@@ -237,14 +237,17 @@ enum Assets {
           try {
             const html = await (await fetch(location.href, {headers: {"Accept": "text/html"}})).text();
             const next = new DOMParser().parseFromString(html, "text/html").getElementById("main");
-            if (next) main.innerHTML = next.innerHTML;
+            if (next) { main.innerHTML = next.innerHTML; if (next.dataset.liveVersion) main.dataset.liveVersion = next.dataset.liveVersion; }
           } catch (error) { console.warn(error); }
         }
         function refresh(main) {
           if (!main.dataset.liveSocket || !("WebSocket" in window)) { pollPage(main); return; }
           let failures = 0;
           const connect = () => {
-            const socket = new WebSocket(`${location.protocol === "https:" ? "wss:" : "ws:"}//${location.host}${main.dataset.liveSocket}${location.search}`);
+            // The page's own query (page, branch) and the version of what it shows: a change before the socket opened is told at once.
+            const query = new URLSearchParams(location.search);
+            query.set("version", main.dataset.liveVersion || "");
+            const socket = new WebSocket(`${location.protocol === "https:" ? "wss:" : "ws:"}//${location.host}${main.dataset.liveSocket}?${query}`);
             let heard = false;
             socket.onmessage = event => {
               heard = true; failures = 0; main.dataset.liveState = "socket";

@@ -138,6 +138,10 @@ extension FrontendAPI {
         for pipeline in pipelines.prefix(Self.pageSize) {
             rows.append(try await pipelineRow(pipeline, project: nil))
         }
+        // What the page shows, for its live socket to compare with (a change before it connects is not lost).
+        let version = try await guarded {
+            try await store.liveState(project: slug.description, branch: branch, offset: offset, limit: Self.pageSize).version
+        }
         let filter = branch.map { "&branch=\(HTML.component($0))" } ?? ""
         let more = pipelines.count > Self.pageSize
             ? "<p><a rel=\"next\" href=\"/pipelines/\(slug)?page-token=\(offset + Self.pageSize)\(filter)\">Older pipelines</a></p>" : ""
@@ -166,7 +170,7 @@ extension FrontendAPI {
                              + "<a id=\"insights\" href=\"/insights/\(slug)\">Insights</a> · "
                              + "<a id=\"organization-settings\" href=\"/settings/organization/\(slug.organization)\">Organisation</a></p>"
                              + "\(trigger)\(branchForm)\(table)\(more)",
-                         main: " data-refresh=\"1\" data-live-socket=\"/ws/pages/\(slug)\"")
+                         main: " data-refresh=\"1\" data-live-socket=\"/ws/pages/\(slug)\" data-live-version=\"\(version)\"")
     }
 
     /// One pipeline as a row of a list (with its project's column on an organisation's list).
@@ -255,8 +259,9 @@ extension FrontendAPI {
             \(errors)
             \(sections.joined(separator: "\n"))
             """
+        let version = try await guarded { try await store.liveState(project: slug.description, number: number).version }
         return HTML.page(title: "\(slug) #\(number)", caller: context.caller, body: body,
-                         main: " data-refresh=\"1\" data-live-socket=\"/ws/pages/\(slug)/\(number)\"")
+                         main: " data-refresh=\"1\" data-live-socket=\"/ws/pages/\(slug)/\(number)\" data-live-version=\"\(version)\"")
     }
 
     /// A workflow as a graph: jobs in columns by their depth in `requires`.

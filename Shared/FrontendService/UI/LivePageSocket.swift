@@ -25,6 +25,8 @@ struct LivePageSocket: Sendable {
         var number: Int?
         var branch: String?
         var offset: Int
+        /// The version of the state the page was rendered from (`LiveState.version`), if it says.
+        var version: String?
     }
 
     static func target(_ request: Request) -> Target? {
@@ -38,7 +40,8 @@ struct LivePageSocket: Sendable {
         }
         let offset = Int(request.uri.queryParameters.get("page-token") ?? "0") ?? 0
         let branch = request.uri.queryParameters.get("branch").flatMap { $0.isEmpty ? nil : String($0) }
-        return Target(slug: slug, number: number, branch: branch, offset: max(0, min(offset, 1_000_000)))
+        let version = request.uri.queryParameters.get("version").flatMap { $0.isEmpty ? nil : String($0) }
+        return Target(slug: slug, number: number, branch: branch, offset: max(0, min(offset, 1_000_000)), version: version)
     }
 
     func shouldUpgrade(_ head: HTTPRequest, channel: any Channel, logger: Logger) async -> ShouldUpgradeResult<
@@ -71,6 +74,10 @@ struct LivePageSocket: Sendable {
             var last = try await state(target)
             var followed = Set<UUID>()
             try await outbound.write(.text(#"{"type":"watching"}"#))
+            // Something changed between the page's rendering and this socket: say so at once.
+            if let version = target.version, version != last.version {
+                try await outbound.write(.text(#"{"type":"changed"}"#))
+            }
             var iterator = wakes.makeAsyncIterator()
             while true {
                 for job in last.moving where !followed.contains(job) {
