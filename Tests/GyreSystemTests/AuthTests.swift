@@ -52,7 +52,7 @@ extension EndToEnd {
                 // A page of the web UI sends a visitor without a session to the sign-in page (the probe follows it).
                 if probe.defaultHeaders.isEmpty && route.method == "GET"
                     && (route.path == "/" || route.path == "/admin" || route.path.hasPrefix("/pipelines/")
-                        || route.path.hasPrefix("/settings/")) {
+                        || route.path.hasPrefix("/settings/") || route.path.hasPrefix("/insights/")) {
                     #expect(status == 200 && String(decoding: answer, as: UTF8.self).contains("id=\"sign-in-form\""),
                             "\(route.method) \(route.path) with \(what): \(status)")
                     continue
