@@ -36,9 +36,13 @@ public final class RedisSubscriber: Sendable {
         let (stream, continuation) = AsyncStream.makeStream(of: Void.self, bufferingPolicy: .bufferingNewest(1))
         let (id, start) = state.withLock { s -> (UInt64, Bool) in
             s.next += 1
-            s.listeners[channel, default: [:]][s.next] = continuation
-            defer { s.started = true }
-            return (s.next, !s.started)
+            let id = s.next
+            var listeners = s.listeners[channel] ?? [:]
+            listeners[id] = continuation
+            s.listeners[channel] = listeners
+            let start = !s.started
+            s.started = true
+            return (id, start)
         }
         continuation.onTermination = { [weak self] _ in self?.remove(channel: channel, id: id) }
         if start {
@@ -58,18 +62,28 @@ public final class RedisSubscriber: Sendable {
 
     private func remove(channel: String, id: UInt64) {
         state.withLock { s in
-            s.listeners[channel]?[id] = nil
-            if s.listeners[channel]?.isEmpty == true { s.listeners[channel] = nil }
+            guard var listeners = s.listeners[channel] else { return }
+            listeners[id] = nil
+            s.listeners[channel] = listeners.isEmpty ? nil : listeners
         }
         gyre_wakefd_signal(wakeFD)
     }
 
     private func wakeAll() {
-        for continuation in state.withLock({ $0.listeners.values.flatMap(\.values) }) { continuation.yield() }
+        let all: [AsyncStream<Void>.Continuation] = state.withLock { s in
+            var found: [AsyncStream<Void>.Continuation] = []
+            for listeners in s.listeners.values { found.append(contentsOf: listeners.values) }
+            return found
+        }
+        for continuation in all { continuation.yield() }
     }
 
     private func wake(channel: String) {
-        for continuation in state.withLock({ $0.listeners[channel].map { Array($0.values) } ?? [] }) { continuation.yield() }
+        let some: [AsyncStream<Void>.Continuation] = state.withLock { s in
+            guard let listeners = s.listeners[channel] else { return [] }
+            return Array(listeners.values)
+        }
+        for continuation in some { continuation.yield() }
     }
 
     // MARK: the connection's thread
@@ -98,39 +112,60 @@ public final class RedisSubscriber: Sendable {
     }
 
     /// Keeps the subscriptions in step with the listeners and dispatches messages until the connection fails.
+    /// (This loop and its two steps stay out of line: inlined into each other, Swift 6.3.1's release-mode
+    /// optimizer never finishes compiling them.)
+    @inline(never)
     private func serve(_ c: UnsafeMutablePointer<redisContext>) -> String {
-        var subscribed = Set<String>()
+        var subscribed: [String] = []
         // Listeners that arrived before the connection was up may have missed messages.
         wakeAll()
-        while true {
-            let wanted = Set(state.withLock { $0.listeners.keys })
-            let add = wanted.subtracting(subscribed), drop = subscribed.subtracting(wanted)
-            if !add.isEmpty || !drop.isEmpty {
-                if !add.isEmpty { append(c, ["SUBSCRIBE"] + add.sorted()) }
-                if !drop.isEmpty { append(c, ["UNSUBSCRIBE"] + drop.sorted()) }
-                var done: Int32 = 0
-                while done == 0 {
-                    guard redisBufferWrite(c, &done) == REDIS_OK else { return "writing: " + RedisSession.errorText(c) }
-                }
-                subscribed = wanted
-            }
-            let ready = gyre_poll2(c.pointee.fd, wakeFD, 5_000)
-            if ready < 0 { return "poll failed" }
-            if ready & 2 != 0 { gyre_wakefd_drain(wakeFD) }
-            guard ready & 1 != 0 else { continue }
-            guard redisBufferRead(c) == REDIS_OK else { return "reading: " + RedisSession.errorText(c) }
-            while true {
-                var raw: UnsafeMutableRawPointer?
-                guard redisGetReplyFromReader(c, &raw) == REDIS_OK else { return "protocol: " + RedisSession.errorText(c) }
-                guard let raw else { break }
-                let value = RedisSession.value(raw.assumingMemoryBound(to: redisReply.self))
-                freeReplyObject(raw)
+        var problem: String?
+        repeat {
+            problem = synchronize(c, &subscribed)
+            if problem == nil { problem = dispatch(c) }
+        } while problem == nil
+        return problem ?? ""
+    }
+
+    /// Subscribes to the channels that gained listeners and unsubscribes from those that lost them all.
+    @inline(never)
+    private func synchronize(_ c: UnsafeMutablePointer<redisContext>, _ subscribed: inout [String]) -> String? {
+        let wanted: [String] = state.withLock { s in Array(s.listeners.keys) }.sorted()
+        let add = wanted.filter { !subscribed.contains($0) }
+        let drop = subscribed.filter { !wanted.contains($0) }
+        if add.isEmpty && drop.isEmpty { return nil }
+        if !add.isEmpty { append(c, ["SUBSCRIBE"] + add) }
+        if !drop.isEmpty { append(c, ["UNSUBSCRIBE"] + drop) }
+        var done: Int32 = 0
+        while done == 0 {
+            if redisBufferWrite(c, &done) != REDIS_OK { return "writing: " + RedisSession.errorText(c) }
+        }
+        subscribed = wanted
+        return nil
+    }
+
+    /// Waits (at most 5 s) for messages or a change of listeners; wakes the listeners of each message's channel.
+    @inline(never)
+    private func dispatch(_ c: UnsafeMutablePointer<redisContext>) -> String? {
+        let ready = gyre_poll2(c.pointee.fd, wakeFD, 5_000)
+        if ready < 0 { return "poll failed" }
+        if ready & 2 != 0 { gyre_wakefd_drain(wakeFD) }
+        if ready & 1 == 0 { return nil }
+        if redisBufferRead(c) != REDIS_OK { return "reading: " + RedisSession.errorText(c) }
+        var raw: UnsafeMutableRawPointer?
+        repeat {
+            raw = nil
+            if redisGetReplyFromReader(c, &raw) != REDIS_OK { return "protocol: " + RedisSession.errorText(c) }
+            if let reply = raw {
+                let value = RedisSession.value(reply.assumingMemoryBound(to: redisReply.self))
+                freeReplyObject(reply)
                 // ["message", channel, payload]; subscribe/unsubscribe confirmations are ignored.
                 if case .array(let parts) = value, parts.count == 3, parts[0].string == "message", let channel = parts[1].string {
                     wake(channel: channel)
                 }
             }
-        }
+        } while raw != nil
+        return nil
     }
 
     private func append(_ c: UnsafeMutablePointer<redisContext>, _ args: [String]) {
