@@ -54,6 +54,7 @@ struct FrontendAPI: Sendable {
         registerSessions(on: router)
         registerRoles(on: router)
         registerAdmin(on: router)
+        registerAgents(on: router)
         registerAccount(on: router)
         registerAudit(on: router)
         registerContexts(on: router)
