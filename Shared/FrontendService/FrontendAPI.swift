@@ -27,6 +27,8 @@ struct FrontendAPI: Sendable {
     let externalURL: String
     /// Secrets at rest (nil without a key-encryption key: /status says so).
     let secrets: SecretKeys?
+    /// The ready-agent's report, for the admin page's system health (GYRE_READY_URL).
+    let systemHealth: SystemHealth
 
     typealias Context = GyreRequestContext
 
