@@ -38,7 +38,7 @@ public enum Frontend {
             directory: LDAPDirectory.fromEnvironment(environment, logger: app.logger),
             externalURL: environment.string("GYRE_EXTERNAL_URL", default: "http://localhost"),
             secrets: app.secretKeys(database: database),
-            systemHealth: SystemHealth(url: readyURL))
+            systemHealth: SystemHealthMonitor(health: SystemHealth(url: readyURL)))
         let auth = AuthMiddleware(identity: IdentityStore(database: database),
                                   adminToken: environment.optionalString("GYRE_ADMIN_TOKEN"), cache: tokens,
                                   limiter: RateLimiter(redis: redis, namespace: environment.namespace,

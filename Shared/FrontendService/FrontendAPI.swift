@@ -28,7 +28,7 @@ struct FrontendAPI: Sendable {
     /// Secrets at rest (nil without a key-encryption key: /status says so).
     let secrets: SecretKeys?
     /// The ready-agent's report, for the admin page's system health (GYRE_READY_URL).
-    let systemHealth: SystemHealth
+    let systemHealth: SystemHealthMonitor
 
     typealias Context = GyreRequestContext
 

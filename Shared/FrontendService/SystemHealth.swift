@@ -55,3 +55,46 @@ struct SystemHealth: Sendable {
         }
     }
 }
+
+/// The last system-health reading, so the admin page never waits for the
+/// ready-agent (which asks every service in turn, tens of milliseconds):
+/// a page gets the last reading at once and, when it is older than
+/// `freshFor`, starts a new one for the next page. Only the first page
+/// after a start waits for a reading.
+actor SystemHealthMonitor {
+    let health: SystemHealth
+    let freshFor: Duration
+    private var last: (reading: SystemHealth.Reading, at: Date, clock: ContinuousClock.Instant)?
+    private var refreshing: Task<Void, Never>?
+
+    init(health: SystemHealth, freshFor: Duration = .seconds(2)) {
+        self.health = health
+        self.freshFor = freshFor
+    }
+
+    /// The latest reading and when it was taken.
+    func current() async -> (SystemHealth.Reading, Date) {
+        if health.url == nil { return (.notConfigured, Date()) }
+        if let last, ContinuousClock.now - last.clock < freshFor { return (last.reading, last.at) }
+        let task = refreshing ?? startRefresh()
+        if let last { return (last.reading, last.at) }
+        await task.value
+        return last.map { ($0.reading, $0.at) } ?? (.unavailable("no reading yet"), Date())
+    }
+
+    private func startRefresh() -> Task<Void, Never> {
+        let health = self.health
+        // Outlives the page that started it: the next page gets its result.
+        let task = Task {
+            let reading = await health.read()
+            self.store(reading)
+        }
+        refreshing = task
+        return task
+    }
+
+    private func store(_ reading: SystemHealth.Reading) {
+        last = (reading, Date(), .now)
+        refreshing = nil
+    }
+}

@@ -153,8 +153,8 @@ extension FrontendAPI {
                 </td></tr>
                 """
         }.joined()
-        // The ready-agent is asked while the database is read.
-        async let health = systemHealth.read()
+        // The last reading of the ready-agent's (a new one is asked for when it is older than 2 s).
+        async let health = systemHealth.current()
         let operations = OperationsStore(database: store.database)
         let agents = try await guarded { try await operations.agents() }
         let queue = try await guarded { try await operations.queue() }
@@ -181,6 +181,7 @@ extension FrontendAPI {
             "<tr><td>\(HTML.time(event.occurredAt))</td><td>\(HTML.escape(event.action))</td><td>\(HTML.escape(event.actor.name ?? event.actor.id))</td>"
                 + "<td>\(HTML.escape(event.target.name ?? event.target.id))</td><td>\(event.success ? "" : "refused")</td></tr>"
         }.joined()
+        let (healthReading, healthAt) = await health
         let body = """
             <h1>Administration</h1>
             <section aria-labelledby="users"><h2 id="users">Users</h2>
@@ -197,7 +198,7 @@ extension FrontendAPI {
             <tbody>\(queueRows)</tbody></table>
             """)
             </section>
-            \(Self.healthSection(await health))
+            \(Self.healthSection(healthReading, at: healthAt))
             <section aria-labelledby="audit"><h2 id="audit">Audit log <span class="muted">(the last hour, 50 events)</span></h2>
             <form class="inline" method="get" action="/admin"><label for="audit-action">Action</label>
             <input id="audit-action" name="action" value="\(HTML.escape(action ?? ""))" placeholder="e.g. user.logged_in">
@@ -210,7 +211,7 @@ extension FrontendAPI {
     }
 
     /// The ready-agent's view of every service: ready or not, why, and how long its `/status` took.
-    static func healthSection(_ reading: SystemHealth.Reading) -> String {
+    static func healthSection(_ reading: SystemHealth.Reading, at: Date) -> String {
         let content: String
         switch reading {
         case .notConfigured:
@@ -226,8 +227,8 @@ extension FrontendAPI {
                     + "<td>\(HTML.escape(check.ready ? status : (check.error ?? status)))</td><td>\(time)</td></tr>"
             }.joined()
             let summary = ready ? "Every service is ready." : "<strong>Not every service is ready.</strong>"
-            content = "<p id=\"health-summary\">\(summary) <span class=\"muted\">(the ready-agent answered in "
-                + "\(String(format: "%.0f", milliseconds)) ms)</span></p>"
+            content = "<p id=\"health-summary\">\(summary) <span class=\"muted\">(checked \(HTML.time(at)); the ready-agent "
+                + "answered in \(String(format: "%.0f", milliseconds)) ms)</span></p>"
                 + "<table><thead><tr><th scope=\"col\">Service</th><th scope=\"col\">Ready</th><th scope=\"col\">Status</th>"
                 + "<th scope=\"col\">Response time</th></tr></thead><tbody id=\"health-services\">\(rows)</tbody></table>"
         }
