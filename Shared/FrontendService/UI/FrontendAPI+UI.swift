@@ -110,9 +110,12 @@ extension FrontendAPI {
         let pipelines = try await guarded {
             try await store.pipelines(project: slug.description, offset: offset, limit: Self.pageSize + 1)
         }
+        let shown = Array(pipelines.prefix(Self.pageSize))
+        // One query for the page's workflows, not one per pipeline.
+        let workflowsByPipeline = try await guarded { try await store.workflows(pipelines: shown.map(\.id)) }
         var rows: [String] = []
-        for pipeline in pipelines.prefix(Self.pageSize) {
-            let workflows = try await guarded { try await store.workflows(pipeline: pipeline.id) }
+        for pipeline in shown {
+            let workflows = workflowsByPipeline[pipeline.id] ?? []
             let status = Self.pipelineStatus(pipeline, workflows)
             let links = workflows.map { workflow in
                 "<a class=\"workflow\" href=\"/pipelines/\(slug)/\(pipeline.number)#w-\(workflow.id.uuidString.lowercased())\">"
