@@ -9,9 +9,9 @@ import Logging
 /// directly so it works on a fresh system before anyone can sign in.
 struct Admin: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
-        abstract: "Users and API tokens: create, promote, demote, deactivate, delete, statistics (talks to Postgres directly, so it works on a fresh installation).",
+        abstract: "Users and API tokens: create, promote, demote, deactivate, delete, statistics; drain or undrain a build agent (talks to Postgres directly, so it works on a fresh installation).",
         subcommands: [CreateUser.self, CreateToken.self, Promote.self, Demote.self, Deactivate.self, Activate.self,
-                       DeleteUser.self, Stats.self, RotateKEK.self])
+                       DeleteUser.self, Stats.self, RotateKEK.self, Drain.self, Undrain.self])
 
     /// How `gyre admin` appears in the audit log: Gyre itself, from the command line (no HTTP request).
     static let cause = AuditCause(actor: AuditEvent.Entity(id: AuditEvent.Entity.system.id, type: "system", name: "gyre admin"),

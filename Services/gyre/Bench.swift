@@ -31,12 +31,44 @@ struct Bench: AsyncParsableCommand {
     @Option(help: "Megabytes of step output per ingest run (1 MB and 80-byte lines, with 100 secrets and with none); 0 skips it.")
     var ingestMB: Int = 100
 
+    @Option(help: "Pipelines put into one project before every web UI page is timed over HTTP; 0 (the default) skips it.")
+    var pagePipelines: Int = 0
+
+    @Option(help: "Timed requests per page for the page-load figures.")
+    var pageSamples: Int = 30
+
     func run() async throws {
         let system = try options.system()
         let client = APIClient(base: system.apiURL, token: try system.adminToken())
         let repos = URL(fileURLWithPath: options.runDir).standardizedFileURL.path + "/bench-repos"
         let idle = system.memory()
 
+        if latencyPipelines > 0 { try await latency(client, repos: repos) }
+        if fanPipelines > 0 { try await fanOutFanIn(client, repos: repos) }
+        if throughputPipelines > 0 { try await throughput(client, system: system, repos: repos) }
+
+        if latencyPipelines > 0 || fanPipelines > 0 || throughputPipelines > 0 { Self.printMemory(idle: idle, loaded: system.memory()) }
+        if ingestMB > 0 { try await ingest(client, system: system, repos: repos) }
+        if pagePipelines > 0 { try await pages(client, token: try system.adminToken(), repos: repos) }
+    }
+
+    static func printMemory(idle: [String: LocalSystem.MemoryUse], loaded: [String: LocalSystem.MemoryUse]) {
+        print("\nmemory (MB): resident (RSS) / proportional (PSS: shared pages counted once) / own heap (anonymous)")
+        print("  service              idle before            after the runs")
+        for entry in ServiceCatalog.all {
+            print("  \(entry.name.padding(toLength: 18, withPad: " ", startingAt: 0)) \(Self.mb(idle[entry.name]))   \(Self.mb(loaded[entry.name]))")
+        }
+        func total(_ all: [String: LocalSystem.MemoryUse]) -> LocalSystem.MemoryUse {
+            all.values.reduce(LocalSystem.MemoryUse(resident: 0, proportional: 0, anonymous: 0)) {
+                .init(resident: $0.resident + $1.resident, proportional: $0.proportional + $1.proportional,
+                      anonymous: $0.anonymous + $1.anonymous)
+            }
+        }
+        print("  \("all services".padding(toLength: 18, withPad: " ", startingAt: 0)) \(Self.mb(total(idle)))   \(Self.mb(total(loaded)))")
+    }
+
+    /// Pipelines of one trivial job, one at a time: trigger → picked up, first step, finished.
+    func latency(_ client: APIClient, repos: String) async throws {
         let latencySlug = "gh/bench/latency-\(executor)"
         try await prepare(client, slug: latencySlug, repos: repos, jobs: 1)
         print("latency: \(latencyPipelines) pipelines of one trivial \(executor) job, one at a time")
@@ -58,9 +90,10 @@ struct Bench: AsyncParsableCommand {
         print(Self.row("trigger → job picked up (setup step)", toJobStart))
         print(Self.row("trigger → first step running", toFirstStep))
         print(Self.row("trigger → job finished", toFinish))
+    }
 
-        if fanPipelines > 0 { try await fanOutFanIn(client, repos: repos) }
-
+    /// Many pipelines at once: jobs per second and CPU per job.
+    func throughput(_ client: APIClient, system: LocalSystem, repos: String) async throws {
         let throughputSlug = "gh/bench/throughput-\(executor)"
         try await prepare(client, slug: throughputSlug, repos: repos, jobs: jobsPerPipeline)
         let jobs = throughputPipelines * jobsPerPipeline
@@ -94,22 +127,6 @@ struct Bench: AsyncParsableCommand {
             let used = seconds - (cpuBefore[name] ?? 0)
             if used > 0.001 { print("    \(name): \(String(format: "%.2f", used * 1000 / Double(max(jobs, 1)))) ms/job") }
         }
-
-        let loaded = system.memory()
-        print("\nmemory (MB): resident (RSS) / proportional (PSS: shared pages counted once) / own heap (anonymous)")
-        print("  service              idle before            after the runs")
-        for entry in ServiceCatalog.all {
-            print("  \(entry.name.padding(toLength: 18, withPad: " ", startingAt: 0)) \(Self.mb(idle[entry.name]))   \(Self.mb(loaded[entry.name]))")
-        }
-        func total(_ all: [String: LocalSystem.MemoryUse]) -> LocalSystem.MemoryUse {
-            all.values.reduce(LocalSystem.MemoryUse(resident: 0, proportional: 0, anonymous: 0)) {
-                .init(resident: $0.resident + $1.resident, proportional: $0.proportional + $1.proportional,
-                      anonymous: $0.anonymous + $1.anonymous)
-            }
-        }
-        print("  \("all services".padding(toLength: 18, withPad: " ", startingAt: 0)) \(Self.mb(total(idle)))   \(Self.mb(total(loaded)))")
-
-        if ingestMB > 0 { try await ingest(client, system: system, repos: repos) }
     }
 
     /// A `start` job, `fanWidth` jobs that require it, and an `end` job that

@@ -13,6 +13,9 @@ struct LocalOptions: ParsableArguments {
     @Option(help: "Use consecutive ports from here instead of the documented ones.")
     var portBase: Int?
 
+    @Option(help: "Queue namespace (GYRE_NAMESPACE): give every installation sharing a RabbitMQ its own.")
+    var namespace: String = ProcessInfo.processInfo.environment["GYRE_NAMESPACE"] ?? "gyre"
+
     @Option(help: "Self-hosted runner resource classes the local build agent offers (namespace/name).")
     var runnerClass: [String] = ["gyre/host"]
 
@@ -32,6 +35,7 @@ struct LocalOptions: ParsableArguments {
             vcsBase: value("GYRE_VCS_BASE", "file://\(runDir)/repos"))
         configuration.agentRunnerClasses = runnerClass
         configuration.agentCapacity = capacity
+        configuration.namespace = namespace
         return LocalSystem(configuration: configuration)
     }
 

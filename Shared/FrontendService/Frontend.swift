@@ -14,6 +14,14 @@ public enum Frontend {
         let relay = app.outboxRelay(database: database, gate: gate, publisher: app.amqpPublisher())
         let redis = app.redis()
         let tokens = TokenCache(redis: redis, namespace: environment.namespace)
+        var readyURL: URL?
+        if let text = environment.optionalString("GYRE_READY_URL") {
+            readyURL = URL(string: text)
+            if readyURL?.scheme?.hasPrefix("http") != true || readyURL?.host == nil {
+                environment.problem("GYRE_READY_URL: \"\(text)\" is not an http(s) URL")
+                readyURL = nil
+            }
+        }
         let api = FrontendAPI(
             store: PipelineStore(database: database, topology: app.topology),
             logs: StepLogStorage(root: environment.storageDirectory),
@@ -30,7 +38,8 @@ public enum Frontend {
             signInLimiter: SignInLimiter(redis: redis, namespace: environment.namespace),
             directory: LDAPDirectory.fromEnvironment(environment, logger: app.logger),
             externalURL: environment.string("GYRE_EXTERNAL_URL", default: "http://localhost"),
-            secrets: app.secretKeys(database: database))
+            secrets: app.secretKeys(database: database),
+            systemHealth: SystemHealthMonitor(health: SystemHealth(url: readyURL)))
         let auth = AuthMiddleware(identity: IdentityStore(database: database),
                                   adminToken: environment.optionalString("GYRE_ADMIN_TOKEN"), cache: tokens,
                                   limiter: RateLimiter(redis: redis, namespace: environment.namespace,

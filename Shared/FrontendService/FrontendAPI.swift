@@ -27,6 +27,8 @@ struct FrontendAPI: Sendable {
     let externalURL: String
     /// Secrets at rest (nil without a key-encryption key: /status says so).
     let secrets: SecretKeys?
+    /// The ready-agent's report, for the admin page's system health (GYRE_READY_URL).
+    let systemHealth: SystemHealthMonitor
 
     typealias Context = GyreRequestContext
 
@@ -54,6 +56,7 @@ struct FrontendAPI: Sendable {
         registerSessions(on: router)
         registerRoles(on: router)
         registerAdmin(on: router)
+        registerAgents(on: router)
         registerAccount(on: router)
         registerAudit(on: router)
         registerContexts(on: router)

@@ -91,6 +91,7 @@ public final class LocalSystem: Sendable {
         env["GYRE_AGENT_CAPACITY"] = String(configuration.agentCapacity)
         env["GYRE_AGENT_NAME"] = "local-\(service)"
         env["GYRE_EXTERNAL_URL"] = "http://127.0.0.1:\(port(of: "frontend"))"
+        env["GYRE_READY_URL"] = "http://127.0.0.1:\(port(of: "ready-agent"))/ready"
         env["GYRE_READY_SERVICES"] = ServiceCatalog.all.filter { $0.name != "ready-agent" }
             .map { "\($0.name)=http://127.0.0.1:\(port(of: $0.name))/status" }.joined(separator: ",")
         for (key, value) in configuration.extraEnvironment { env[key] = value }

@@ -444,6 +444,10 @@ public enum Migrations {
         CREATE UNIQUE INDEX pipelines_continuation_key_hash ON pipelines (continuation_key_hash)
             WHERE continuation_key_hash IS NOT NULL
         """,
+        // 18: an installation admin's drain of a build agent, kept apart from the agent's own `accepting`.
+        """
+        ALTER TABLE agents ADD COLUMN drained boolean NOT NULL DEFAULT false
+        """,
     ]
 
     /// Applies the steps not yet applied, in order, in one transaction.

@@ -11,12 +11,18 @@ public struct OperationsStore: Sendable {
     }
 
     public struct AgentRow: Sendable, Equatable {
+        public var id: UUID
         public var name: String
         public var capabilities: [String]
         public var capacity: Int
         public var running: Int
+        /// The agent's own word (false once it is shutting down).
         public var accepting: Bool
+        /// The installation admin's drain.
+        public var drained: Bool
         public var lastSeen: Date
+
+        public var availability: AgentAvailability { AgentAvailability(accepting: accepting, drained: drained) }
     }
 
     public struct QueueRow: Sendable, Equatable {
@@ -28,14 +34,44 @@ public struct OperationsStore: Sendable {
 
     public func agents() async throws -> [AgentRow] {
         var result: [AgentRow] = []
-        for try await (name, capabilities, capacity, running, accepting, seen) in try await database.query("""
-            SELECT name, capabilities::text, capacity, jsonb_array_length(running), accepting, last_seen FROM agents
-            ORDER BY last_seen DESC, name
-            """).decode((String, String, Int, Int, Bool, Date).self) {
-            result.append(AgentRow(name: name, capabilities: (try? JSON.decode([String].self, capabilities)) ?? [],
-                                   capacity: capacity, running: running, accepting: accepting, lastSeen: seen))
+        for try await row in try await database.query("""
+            SELECT \(unescaped: Self.agentColumns) FROM agents ORDER BY last_seen DESC, name
+            """).decode((UUID, String, String, Int, Int, Bool, Bool, Date).self) {
+            result.append(Self.agent(row))
         }
         return result
+    }
+
+    static let agentColumns = "id, name, capabilities::text, capacity, jsonb_array_length(running), accepting, drained, last_seen"
+
+    static func agent(_ row: (UUID, String, String, Int, Int, Bool, Bool, Date)) -> AgentRow {
+        AgentRow(id: row.0, name: row.1, capabilities: (try? JSON.decode([String].self, row.2)) ?? [], capacity: row.3,
+                 running: row.4, accepting: row.5, drained: row.6, lastSeen: row.7)
+    }
+
+    /// Drains (or undrains) the registered agents called `name`: the
+    /// scheduler places no new job on a drained agent; the jobs it runs
+    /// finish and it keeps heartbeating. Recorded as `agent.drain` or
+    /// `agent.undrain` in the same transaction. Throws `.notFound` when no
+    /// agent of that name is registered.
+    public func setDrained(_ name: String, _ drained: Bool, cause: AuditCause) async throws -> [AgentRow] {
+        try await database.transaction { connection in
+            var rows: [AgentRow] = []
+            for try await row in try await connection.run("""
+                UPDATE agents SET drained = \(drained) WHERE name = \(name)
+                RETURNING \(unescaped: Self.agentColumns)
+                """, database.logger).decode((UUID, String, String, Int, Int, Bool, Bool, Date).self) {
+                rows.append(Self.agent(row))
+            }
+            guard let first = rows.first else { throw StoreError(.notFound, "no build agent \(name) is registered") }
+            try await AuditEvents.record(AuditEvent(
+                action: drained ? "agent.drain" : "agent.undrain", actor: cause.actor,
+                target: AuditEvent.Entity(id: first.id, type: "agent", name: name),
+                payload: ["agent_name": .string(name), "drained": .bool(drained),
+                          "running": .int(rows.map(\.running).reduce(0, +))],
+                request: cause.request), on: connection, logger: database.logger)
+            return rows
+        }
     }
 
     /// Jobs waiting for an agent, per capability, with the oldest one's queue time.

@@ -35,15 +35,19 @@ extension PipelineStore {
                 facts.agentName = facts.agentName ?? "\(agent)"
             }
             let seconds = Double(liveWithin.components.seconds)
+            // Agents that take new jobs count; drained ones are named (shutting-down ones are leaving).
             let agents = try await database.query("""
-                SELECT count(*)::int, COALESCE(sum(a.capacity - (SELECT count(*) FROM jobs j
-                    WHERE j.agent_id = a.id AND j.status IN ('queued', 'running'))), 0)::int
+                SELECT count(*) FILTER (WHERE NOT a.drained)::int,
+                       COALESCE(sum(a.capacity - (SELECT count(*) FROM jobs j
+                           WHERE j.agent_id = a.id AND j.status IN ('queued', 'running'))) FILTER (WHERE NOT a.drained), 0)::int,
+                       COALESCE(array_agg(DISTINCT a.name) FILTER (WHERE a.drained), '{}')
                 FROM agents a
                 WHERE a.accepting AND a.last_seen > now() - make_interval(secs => \(seconds)) AND a.capabilities ? \(capability)
                 """)
-            for try await (count, free) in agents.decode((Int, Int).self) {
+            for try await (count, free, drained) in agents.decode((Int, Int, [String]).self) {
                 facts.liveAgents = count
                 facts.freeSlots = free
+                facts.drainedAgents = drained.sorted()
             }
             let queuedAt = job.queuedAt ?? Date()
             let ahead = try await database.query("""

@@ -140,6 +140,21 @@ public struct PipelineStore: Sendable {
         return result
     }
 
+    /// The workflows of several pipelines in one query (a page of pipelines), each pipeline's in its order.
+    public func workflows(pipelines ids: [UUID]) async throws -> [UUID: [WorkflowRecord]] {
+        guard !ids.isEmpty else { return [:] }
+        let rows = try await database.query("""
+            SELECT \(unescaped: Self.workflowColumns) FROM workflows w JOIN pipelines p ON p.id = w.pipeline_id
+            WHERE w.pipeline_id = ANY(\(ids)) ORDER BY w.pipeline_id, w.position, w.created_at
+            """)
+        var result: [UUID: [WorkflowRecord]] = [:]
+        for try await row in rows {
+            let workflow = try Self.decodeWorkflow(row)
+            result[workflow.pipelineId, default: []].append(workflow)
+        }
+        return result
+    }
+
     public func workflow(_ id: UUID) async throws -> WorkflowRecord? {
         let rows = try await database.query("""
             SELECT \(unescaped: Self.workflowColumns) FROM workflows w JOIN pipelines p ON p.id = w.pipeline_id

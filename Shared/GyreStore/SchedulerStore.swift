@@ -27,10 +27,13 @@ public struct SchedulerStore: Sendable {
     public func recordHeartbeat(_ heartbeat: AgentHeartbeat, grace: Duration = .seconds(5)) async throws -> Int {
         try await database.transaction { connection in
             let agent = heartbeat.agentId
+            // The heartbeat never touches `drained` (the admin's decision); an agent
+            // that comes back under a new id while its old row is still there stays drained.
             try await connection.run("""
-                INSERT INTO agents (id, name, capabilities, capacity, accepting, running, last_seen)
+                INSERT INTO agents (id, name, capabilities, capacity, accepting, running, last_seen, drained)
                 VALUES (\(agent), \(heartbeat.name), \(JSON.encode(heartbeat.capabilities))::jsonb,
-                        \(heartbeat.capacity), \(heartbeat.accepting), \(JSON.encode(heartbeat.running))::jsonb, now())
+                        \(heartbeat.capacity), \(heartbeat.accepting), \(JSON.encode(heartbeat.running))::jsonb, now(),
+                        EXISTS (SELECT 1 FROM agents d WHERE d.name = \(heartbeat.name) AND d.drained))
                 ON CONFLICT (id) DO UPDATE SET capabilities = EXCLUDED.capabilities, capacity = EXCLUDED.capacity,
                     accepting = EXCLUDED.accepting, running = EXCLUDED.running, last_seen = now()
                 """, logger)
@@ -164,17 +167,21 @@ public struct SchedulerStore: Sendable {
             // Locking the agents serialises placement across scheduler replicas.
             let agentRows = try await connection.run("""
                 SELECT a.id, a.capabilities::text, a.capacity - (
-                    SELECT count(*) FROM jobs j WHERE j.agent_id = a.id AND j.status IN ('queued', 'running'))::int
+                    SELECT count(*) FROM jobs j WHERE j.agent_id = a.id AND j.status IN ('queued', 'running'))::int,
+                    a.accepting, a.drained
                 FROM agents a
-                WHERE a.accepting AND a.last_seen > now() - make_interval(secs => \(seconds))
+                WHERE a.last_seen > now() - make_interval(secs => \(seconds))
                 ORDER BY a.id FOR UPDATE OF a
                 """, logger)
             var agents: [Placement.Agent] = []
-            for try await (id, capabilities, free) in agentRows.decode((UUID, String, Int).self) where free > 0 {
-                agents.append(.init(id: id, capabilities: Set(try JSON.decode([String].self, capabilities)), free: free))
+            for try await (id, capabilities, free, accepting, drained) in
+                agentRows.decode((UUID, String, Int, Bool, Bool).self) where free > 0 {
+                agents.append(.init(id: id, capabilities: Set(try JSON.decode([String].self, capabilities)), free: free,
+                                    availability: AgentAvailability(accepting: accepting, drained: drained)))
             }
-            guard !agents.isEmpty else { return 0 }
-            let capabilities = Array(Set(agents.flatMap(\.capabilities)))
+            // Which agents take new jobs is `Placement`'s rule (`AgentAvailability`).
+            guard agents.contains(where: \.availability.takesNewJobs) else { return 0 }
+            let capabilities = Array(Set(agents.filter(\.availability.takesNewJobs).flatMap(\.capabilities)))
             let waiting = try await connection.run("""
                 SELECT id, capability, project_slug, queued_at, attempt FROM jobs
                 WHERE status = 'queued' AND agent_id IS NULL AND capability = ANY(\(capabilities))

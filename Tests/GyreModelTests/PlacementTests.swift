@@ -52,6 +52,30 @@ struct PlacementTests {
         #expect(Placement.choose(jobs: [], agents: [agent(1, free: 3)]).isEmpty)
     }
 
+    @Test func drainedAndShuttingDownAgentsGetNoNewJobs() {
+        var drained = agent(1, free: 5)
+        drained.availability = AgentAvailability(accepting: true, drained: true)
+        var leaving = agent(2, free: 5)
+        leaving.availability = AgentAvailability(accepting: false, drained: false)
+        #expect(Placement.choose(jobs: [job(1), job(2)], agents: [drained, leaving]).isEmpty)
+        // With one accepting agent beside them, it takes everything it has room for.
+        let open = agent(3, free: 1)
+        #expect(Placement.choose(jobs: [job(1), job(2)], agents: [drained, leaving, open])
+            == [Placement.Choice(job: job(1).id, agent: open.id)])
+        // Undrained, it takes jobs again.
+        drained.availability = AgentAvailability(accepting: true, drained: false)
+        #expect(Placement.choose(jobs: [job(1), job(2)], agents: [drained]).count == 2)
+    }
+
+    @Test func theAgentsWordComesBeforeTheAdminsDrain() {
+        #expect(AgentAvailability(accepting: true, drained: false) == .accepting)
+        #expect(AgentAvailability(accepting: true, drained: true) == .drained)
+        #expect(AgentAvailability(accepting: false, drained: true) == .shuttingDown)
+        #expect(AgentAvailability(accepting: false, drained: false) == .shuttingDown)
+        #expect(AgentAvailability.allCases.filter(\.takesNewJobs) == [.accepting])
+        #expect(AgentAvailability.shuttingDown.label == "shutting down")
+    }
+
     @Test func everyAgentSlotIsUsedAndNoJobTwice() {
         let jobs = (1...50).map { job($0, $0 % 3 == 0 ? "machine:x/y" : "docker", project: "p\($0 % 4)") }
         let agents = [agent(1, free: 7), agent(2, ["docker", "machine:x/y"], free: 9), agent(3, ["machine:x/y"], free: 4)]
@@ -98,6 +122,18 @@ struct WaitReasonTests {
         serial.serialGroup = ("prod-deploy", 1)
         #expect(WaitReason.explain(serial)?.message == "waiting for its serial group prod-deploy: 1 job ahead")
         #expect(WaitReason.explain(serial)?.code == "serial_group")
+        var drained = F(status: .queued, capability: "machine:gyre/host")
+        drained.drainedAgents = ["builder-1"]
+        #expect(WaitReason.explain(drained) == .drained(capability: "machine:gyre/host", agents: ["builder-1"]))
+        #expect(WaitReason.explain(drained)?.code == "drained")
+        #expect(WaitReason.explain(drained)?.message
+            == "waiting for an agent with resource class gyre/host: agent builder-1 is drained by an admin")
+        drained.drainedAgents = ["a", "b"]
+        #expect(WaitReason.explain(drained)?.message
+            == "waiting for an agent with resource class gyre/host: agents a, b are drained by an admin")
+        // An accepting agent beside a drained one: the job waits for that one's slots, not for the drain.
+        drained.liveAgents = 1
+        #expect(WaitReason.explain(drained)?.code == "agents_busy")
         #expect(WaitReason.explain(F(status: .running, capability: "docker")) == nil)
         #expect(WaitReason.explain(F(status: .success, capability: "docker")) == nil)
     }

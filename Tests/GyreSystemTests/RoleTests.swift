@@ -142,12 +142,23 @@ extension EndToEnd {
         // The installation keeps an admin: the last one cannot be demoted or deleted.
         let (_, users) = await system.http.get(api.appendingPathComponent("api/gyre/users"))
         struct Users: Decodable { struct User: Decodable { var login: String; var admin: Bool; var active: Bool }; var items: [User] }
-        let admins = try JSONDecoder().decode(Users.self, from: Data(users.utf8)).items.filter { $0.admin && $0.active }
+        var admins = try JSONDecoder().decode(Users.self, from: Data(users.utf8)).items.filter { $0.admin && $0.active }
+        // Other suites' admins step aside while this checks the last one (and come back at the end).
+        let others = admins.map(\.login).filter { $0 != "admin" }
+        for login in others {
+            #expect(await system.http.send("PATCH", api.appendingPathComponent("api/gyre/users/\(login)"),
+                                           body: Data(#"{"active": false}"#.utf8)).0 == 200)
+        }
+        admins.removeAll { others.contains($0.login) }
         #expect(admins.count == 1)
         let last = try #require(admins.first?.login)
         let demoteLast = await system.http.send("PATCH", api.appendingPathComponent("api/gyre/users/\(last)"), body: Data(#"{"admin": false}"#.utf8))
         #expect(demoteLast.0 == 409 && Self.text(demoteLast.1).contains("last active admin"), "\(Self.text(demoteLast.1))")
         #expect(await system.http.send("DELETE", api.appendingPathComponent("api/gyre/users/\(last)"), body: nil).0 == 409)
+        for login in others {
+            #expect(await system.http.send("PATCH", api.appendingPathComponent("api/gyre/users/\(login)"),
+                                           body: Data(#"{"active": true}"#.utf8)).0 == 200)
+        }
         // Statistics: all time lists everyone with the seed's fields; the CLI prints the same.
         let (code, stats) = await system.http.get(URL(string: api.absoluteString + "/api/gyre/users/statistics?period=all")!)
         #expect(code == 200 && stats.contains(#""login":"dana""#) && stats.contains("sign_in_count")

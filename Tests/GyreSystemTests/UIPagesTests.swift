@@ -170,6 +170,13 @@ extension EndToEnd {
         #expect(before == 200 && empty.hasPrefix("<svg") && empty.contains("no builds"))
         #expect(try await system.client.wait(for: try await system.client.trigger(slug).id).status == "success")
         #expect(await badge().1.contains("passing"))
+        // The pipelines page lists it with its workflow (the page's workflows come from one query).
+        _ = try await system.client.wait(for: try await system.client.trigger(slug).id)
+        let (listCode, list) = await Self.page(system, "pipelines/\(slug)", cookie: adminCookie)
+        let rows = list.components(separatedBy: "<tr class=\"pipeline\"").dropFirst()
+        #expect(listCode == 200 && rows.count == 2
+                && rows.allSatisfy { $0.contains("class=\"workflow-link\"") && $0.contains("success") },
+                "\(list.suffix(1500))")
         #expect(settings.contains("id=\"badge-markdown\""))
 
         // A member sees the organisation's contexts (no changes offered), not the project settings or the admin pages.

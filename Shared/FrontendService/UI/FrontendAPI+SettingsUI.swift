@@ -153,13 +153,20 @@ extension FrontendAPI {
                 </td></tr>
                 """
         }.joined()
+        // The last reading of the ready-agent's (a new one is asked for when it is older than 2 s).
+        async let health = systemHealth.current()
         let operations = OperationsStore(database: store.database)
         let agents = try await guarded { try await operations.agents() }
         let queue = try await guarded { try await operations.queue() }
         let agentRows = agents.map { agent in
-            "<tr class=\"agent\"><td>\(HTML.escape(agent.name))</td><td>\(HTML.escape(agent.capabilities.joined(separator: ", ")))</td>"
-                + "<td>\(agent.running) / \(agent.capacity)</td><td>\(agent.accepting ? "accepting" : "draining")</td>"
-                + "<td>\(HTML.time(agent.lastSeen))</td></tr>"
+            let verb = agent.drained ? "Undrain" : "Drain"
+            let url = "/api/gyre/agents/\(HTML.component(agent.name))/\(verb.lowercased())"
+            let button = "<button class=\"action\(agent.drained ? "" : " cancel")\" data-method=\"POST\" data-url=\"\(HTML.escape(url))\" "
+                + "aria-label=\"\(verb) \(HTML.escape(agent.name))\">\(verb)</button>"
+            return "<tr class=\"agent\" data-name=\"\(HTML.escape(agent.name))\" data-state=\"\(agent.availability.rawValue)\">"
+                + "<td>\(HTML.escape(agent.name))</td><td>\(HTML.escape(agent.capabilities.joined(separator: ", ")))</td>"
+                + "<td>\(agent.running) / \(agent.capacity)</td><td>\(agent.availability.label)</td>"
+                + "<td>\(HTML.time(agent.lastSeen))</td><td>\(button)</td></tr>"
         }.joined()
         let queueRows = queue.map { row in
             "<tr class=\"queue\"><td>\(HTML.escape(row.capability))</td><td>\(row.depth)</td><td>\(HTML.time(row.oldest))</td></tr>"
@@ -174,6 +181,7 @@ extension FrontendAPI {
             "<tr><td>\(HTML.time(event.occurredAt))</td><td>\(HTML.escape(event.action))</td><td>\(HTML.escape(event.actor.name ?? event.actor.id))</td>"
                 + "<td>\(HTML.escape(event.target.name ?? event.target.id))</td><td>\(event.success ? "" : "refused")</td></tr>"
         }.joined()
+        let (healthReading, healthAt) = await health
         let body = """
             <h1>Administration</h1>
             <section aria-labelledby="users"><h2 id="users">Users</h2>
@@ -181,13 +189,16 @@ extension FrontendAPI {
             <th scope="col">Change</th></tr></thead><tbody>\(userRows)</tbody></table></section>
             <section aria-labelledby="agents"><h2 id="agents">Build agents</h2>
             <table><thead><tr><th scope="col">Agent</th><th scope="col">Offers</th><th scope="col">Running / capacity</th>
-            <th scope="col">State</th><th scope="col">Last heartbeat</th></tr></thead><tbody>\(agentRows)</tbody></table>
+            <th scope="col">State</th><th scope="col">Last heartbeat</th><th scope="col">Change</th></tr></thead>
+            <tbody>\(agentRows)</tbody></table>
+            <p class="muted">A drained agent gets no new jobs; the ones it runs finish. An agent shutting down said so itself.</p>
             <h3>Queue</h3>
             \(queueRows.isEmpty ? "<p class=\"muted\" id=\"queue-empty\">No job is waiting for an agent.</p>" : """
             <table><thead><tr><th scope="col">Needs</th><th scope="col">Waiting jobs</th><th scope="col">Oldest since</th></tr></thead>
             <tbody>\(queueRows)</tbody></table>
             """)
             </section>
+            \(Self.healthSection(healthReading, at: healthAt))
             <section aria-labelledby="audit"><h2 id="audit">Audit log <span class="muted">(the last hour, 50 events)</span></h2>
             <form class="inline" method="get" action="/admin"><label for="audit-action">Action</label>
             <input id="audit-action" name="action" value="\(HTML.escape(action ?? ""))" placeholder="e.g. user.logged_in">
@@ -197,5 +208,30 @@ extension FrontendAPI {
             <th scope="col"></th></tr></thead><tbody id="audit-events">\(eventRows)</tbody></table></section>
             """
         return HTML.page(title: "Administration", caller: context.caller, body: body)
+    }
+
+    /// The ready-agent's view of every service: ready or not, why, and how long its `/status` took.
+    static func healthSection(_ reading: SystemHealth.Reading, at: Date) -> String {
+        let content: String
+        switch reading {
+        case .notConfigured:
+            content = "<p class=\"muted\" id=\"health-unconfigured\">Not configured: set GYRE_READY_URL to the ready-agent's /ready.</p>"
+        case .unavailable(let why):
+            content = "<p role=\"status\" id=\"health-unavailable\">\(HTML.escape(why)).</p>"
+        case .answered(let ready, let checks, let milliseconds):
+            let rows = checks.map { check in
+                let status = check.status.map { "HTTP \($0)" } ?? "no answer"
+                let time = check.response_ms.map { String(format: "%.1f ms", $0) } ?? ""
+                return "<tr class=\"service\" data-name=\"\(HTML.escape(check.name))\" data-ready=\"\(check.ready)\">"
+                    + "<td>\(HTML.escape(check.name))</td><td>\(check.ready ? "ready" : "<strong>not ready</strong>")</td>"
+                    + "<td>\(HTML.escape(check.ready ? status : (check.error ?? status)))</td><td>\(time)</td></tr>"
+            }.joined()
+            let summary = ready ? "Every service is ready." : "<strong>Not every service is ready.</strong>"
+            content = "<p id=\"health-summary\">\(summary) <span class=\"muted\">(checked \(HTML.time(at)); the ready-agent "
+                + "answered in \(String(format: "%.0f", milliseconds)) ms)</span></p>"
+                + "<table><thead><tr><th scope=\"col\">Service</th><th scope=\"col\">Ready</th><th scope=\"col\">Status</th>"
+                + "<th scope=\"col\">Response time</th></tr></thead><tbody id=\"health-services\">\(rows)</tbody></table>"
+        }
+        return "<section aria-labelledby=\"health\"><h2 id=\"health\">System health</h2>\(content)</section>"
     }
 }

@@ -134,9 +134,12 @@ extension FrontendAPI {
         let pipelines = try await guarded {
             try await store.pipelines(project: slug.description, branch: branch, offset: offset, limit: Self.pageSize + 1)
         }
+        let shown = Array(pipelines.prefix(Self.pageSize))
+        // One query for the page's workflows, not one per pipeline.
+        let workflowsByPipeline = try await guarded { try await store.workflows(pipelines: shown.map(\.id)) }
         var rows: [String] = []
-        for pipeline in pipelines.prefix(Self.pageSize) {
-            rows.append(try await pipelineRow(pipeline, project: nil))
+        for pipeline in shown {
+            rows.append(pipelineRow(pipeline, workflows: workflowsByPipeline[pipeline.id] ?? [], project: nil))
         }
         // What the page shows, for its live socket to compare with (a change before it connects is not lost).
         let version = try await guarded {
@@ -174,9 +177,8 @@ extension FrontendAPI {
     }
 
     /// One pipeline as a row of a list (with its project's column on an organisation's list).
-    func pipelineRow(_ pipeline: PipelineRecord, project: ProjectSlug?) async throws -> String {
+    func pipelineRow(_ pipeline: PipelineRecord, workflows: [WorkflowRecord], project: ProjectSlug?) -> String {
         let slug = ProjectSlug(pipeline.projectSlug).map(\.description) ?? pipeline.projectSlug
-        let workflows = try await guarded { try await store.workflows(pipeline: pipeline.id) }
         let status = Self.pipelineStatus(pipeline, workflows)
         let links = workflows.map { workflow in
             "<a class=\"workflow-link\" href=\"/pipelines/\(slug)/\(pipeline.number)#w-\(workflow.id.uuidString.lowercased())\">"
@@ -218,9 +220,10 @@ extension FrontendAPI {
         let pipelines = try await guarded {
             try await store.pipelines(organization: organization, offset: offset, limit: Self.pageSize + 1)
         }
-        var rows: [String] = []
-        for pipeline in pipelines.prefix(Self.pageSize) {
-            rows.append(try await pipelineRow(pipeline, project: ProjectSlug(pipeline.projectSlug)))
+        let shown = Array(pipelines.prefix(Self.pageSize))
+        let workflowsByPipeline = try await guarded { try await store.workflows(pipelines: shown.map(\.id)) }
+        let rows = shown.map { pipeline in
+            pipelineRow(pipeline, workflows: workflowsByPipeline[pipeline.id] ?? [], project: ProjectSlug(pipeline.projectSlug))
         }
         let more = pipelines.count > Self.pageSize
             ? "<p><a rel=\"next\" href=\"/pipelines/\(organization)?page-token=\(offset + Self.pageSize)\">Older pipelines</a></p>" : ""

@@ -9,7 +9,9 @@ import Foundation
 /// waited longest first), so one project's burst does not starve the others;
 /// within a project the oldest job goes first. A job that no agent can take
 /// now does not hold back the jobs behind it. Among the agents that can take
-/// a job, the one with the most free slots gets it (spreads the load).
+/// a job, the one with the most free slots gets it (spreads the load). Only
+/// agents that take new jobs (`AgentAvailability`: not drained by an admin,
+/// not shutting down) are given any.
 public enum Placement {
     public struct WaitingJob: Sendable, Equatable {
         public var id: UUID
@@ -30,11 +32,13 @@ public enum Placement {
         public var id: UUID
         public var capabilities: Set<String>
         public var free: Int
+        public var availability: AgentAvailability
 
-        public init(id: UUID, capabilities: Set<String>, free: Int) {
+        public init(id: UUID, capabilities: Set<String>, free: Int, availability: AgentAvailability = .accepting) {
             self.id = id
             self.capabilities = capabilities
             self.free = free
+            self.availability = availability
         }
     }
 
@@ -50,7 +54,7 @@ public enum Placement {
 
     /// The placements for this round, in the order they were chosen.
     public static func choose(jobs: [WaitingJob], agents: [Agent]) -> [Choice] {
-        var agents = agents.filter { $0.free > 0 }
+        var agents = agents.filter { $0.free > 0 && $0.availability.takesNewJobs }
         guard !agents.isEmpty, !jobs.isEmpty else { return [] }
         // Each project's jobs, oldest first (ties by id, so the choice is stable).
         let ordered = jobs.sorted { ($0.queuedAt, $0.id.uuidString) < ($1.queuedAt, $1.id.uuidString) }

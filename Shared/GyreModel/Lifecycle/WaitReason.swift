@@ -10,6 +10,8 @@ public enum WaitReason: Sendable, Equatable {
     case approval
     /// No live agent offers what the job needs.
     case noAgent(capability: String)
+    /// The only live agents that offer it were drained by an admin (their names).
+    case drained(capability: String, agents: [String])
     /// Agents offer it, but all their slots are taken; `ahead` jobs of the same kind wait before it.
     case agentsBusy(capability: String, agents: Int, ahead: Int)
     /// Placed on an agent that has not reported the start yet.
@@ -26,8 +28,10 @@ public enum WaitReason: Sendable, Equatable {
         /// Names of the jobs it requires that have not finished.
         public var unfinishedRequirements: [String]
         public var approval: Bool
-        /// Live agents that offer `capability`, and how many of their slots are free.
+        /// Live agents that offer `capability` and take new jobs, and how many of their slots are free.
         public var liveAgents: Int
+        /// Names of the live agents that offer `capability` but were drained by an admin.
+        public var drainedAgents: [String] = []
         public var freeSlots: Int
         /// Waiting jobs of the same capability queued before this one.
         public var ahead: Int
@@ -58,7 +62,10 @@ public enum WaitReason: Sendable, Equatable {
             return facts.approval ? .approval : .upstream(facts.unfinishedRequirements)
         case .queued, .notRunning:
             if let agent = facts.agentName { return .starting(agent: agent) }
-            if facts.liveAgents == 0 { return .noAgent(capability: facts.capability) }
+            if facts.liveAgents == 0 {
+                if !facts.drainedAgents.isEmpty { return .drained(capability: facts.capability, agents: facts.drainedAgents) }
+                return .noAgent(capability: facts.capability)
+            }
             return .agentsBusy(capability: facts.capability, agents: facts.liveAgents, ahead: facts.ahead)
         default:
             return nil
@@ -71,6 +78,7 @@ public enum WaitReason: Sendable, Equatable {
         case .upstream: return "upstream"
         case .approval: return "approval"
         case .noAgent: return "no_agent"
+        case .drained: return "drained"
         case .agentsBusy: return "agents_busy"
         case .starting: return "starting"
         case .serialGroup: return "serial_group"
@@ -86,6 +94,9 @@ public enum WaitReason: Sendable, Equatable {
             return "waiting for approval"
         case .noAgent(let capability):
             return "waiting for an agent with \(Self.describe(capability)): none is registered"
+        case .drained(let capability, let agents):
+            let which = agents.count == 1 ? "agent \(agents[0]) is" : "agents \(agents.joined(separator: ", ")) are"
+            return "waiting for an agent with \(Self.describe(capability)): \(which) drained by an admin"
         case .agentsBusy(let capability, let agents, let ahead):
             let count = agents == 1 ? "the 1 agent" : "all \(agents) agents"
             let line = ahead == 0 ? "it is next in line" : "\(ahead) job\(ahead == 1 ? "" : "s") ahead"
