@@ -124,6 +124,10 @@ def wait_until(d, condition, what, timeout=20):
                 return result
         except StaleElementReferenceException:
             pass
+        except WebDriverException as e:
+            # A node replaced while it was being read (live pages reload their content): "not yet" too.
+            if "does not belong to the document" not in str(e):
+                raise
         if time.monotonic() >= deadline:
             raise AssertionError(
                 f"timed out after {timeout}s waiting for {what} on {d.current_url}; "

@@ -205,10 +205,10 @@ class UITest:
         ActionChains(self.d).send_keys(Keys.ENTER).perform()
 
         def newer():
-            rows = self.d.find_elements(By.CSS_SELECTOR, "tr.pipeline")
-            return rows and int(rows[0].get_attribute("data-number") or 0) > number
+            return int(self.d.execute_script(
+                'const row = document.querySelector("tr.pipeline"); return row ? row.getAttribute("data-number") : 0;') or 0) > number
         wait_until(self.d, newer, f"a pipeline newer than #{number} after pressing Enter on #trigger", 30)
-        newest = int(self.d.find_elements(By.CSS_SELECTOR, "tr.pipeline")[0].get_attribute("data-number"))
+        newest = self.newest_number()
         self.ok(f"triggered pipeline #{newest} by keyboard: Tab x{tabs} to the branch field, Tab x{more} to the button, Enter")
         return newest
 
@@ -277,18 +277,23 @@ class UITest:
         self.stage = f"c. pipelines of {slug}"
         self.wait_path(f"/pipelines/{slug}", f"the project page /pipelines/{slug}")
         wait_for(self.d, "tr.pipeline")
-        rows = self.d.find_elements(By.CSS_SELECTOR, "tr.pipeline")
+        # One snapshot in the page (it reloads its content live).
+        rows = self.d.execute_script("""
+            return [...document.querySelectorAll("tr.pipeline")].map(row => ({
+              number: row.getAttribute("data-number"), link: !!row.querySelector("a.pipeline-link"),
+              status: (row.querySelector(".status") || {}).textContent || null}));
+        """)
         numbers = []
         for row in rows:
-            n = row.get_attribute("data-number")
+            n = row["number"]
             if n is None or not n.strip().isdigit():
                 raise AssertionError(f"tr.pipeline with data-number={n!r} (expected a pipeline number)")
             numbers.append(int(n))
-            row.find_element(By.CSS_SELECTOR, "a.pipeline-link")
-            row.find_element(By.CSS_SELECTOR, ".status")
+            if not row["link"] or row["status"] is None:
+                raise AssertionError(f"pipeline #{n} has no a.pipeline-link or no .status")
         if numbers != sorted(numbers, reverse=True):
             raise AssertionError(f"pipelines not newest first: data-number order {numbers}")
-        status = text_of(rows[0].find_element(By.CSS_SELECTOR, ".status")).strip()
+        status = rows[0]["status"].strip()
         self.sign_out_present()
         self.ok(f"/pipelines/{slug} lists {len(rows)} pipeline(s) newest first: {numbers[:10]}; "
                 f"newest #{numbers[0]} is {status!r}")
@@ -296,26 +301,45 @@ class UITest:
         return numbers[0]
 
     def open_newest_pipeline(self, slug, number):
-        row = self.d.find_elements(By.CSS_SELECTOR, "tr.pipeline")[0]
-        self.click(row.find_element(By.CSS_SELECTOR, "a.pipeline-link"))
+        # Pressed in the page in one go (a live list may replace its rows between two WebDriver calls).
+        self.d.execute_script('document.querySelector("tr.pipeline a.pipeline-link").click();')
         self.wait_path(f"/pipelines/{slug}/{number}", f"the pipeline page /pipelines/{slug}/{number}")
+
+    def newest_number(self):
+        wait_for(self.d, "tr.pipeline")
+        return int(self.d.execute_script('return document.querySelector("tr.pipeline").getAttribute("data-number");'))
+
+    def open_first_job(self):
+        """Opens the pipeline page's first job (found and pressed in one go); returns its name."""
+        wait_for(self.d, ".job a.job-link")
+        return self.d.execute_script("""
+            const job = document.querySelector(".job"); job.querySelector("a.job-link").click();
+            return job.getAttribute("data-name");
+        """)
 
     def pipeline(self, slug, number):
         self.stage = f"d. pipeline {slug} #{number}"
         self.open_newest_pipeline(slug, number)
         wait_for(self.d, ".job")
+        # One snapshot in the page (it reloads its content live; elements found one by one may be replaced meanwhile).
+        snapshot = self.d.execute_script("""
+            return [...document.querySelectorAll("section.workflow")].map(wf => ({
+              status: wf.getAttribute("data-status"),
+              jobs: [...wf.querySelectorAll(".job")].map(job => ({
+                name: job.getAttribute("data-name"), status: job.getAttribute("data-status"),
+                link: !!job.querySelector("a.job-link"), text: job.textContent.trim().slice(0, 80)}))}));
+        """)
         summary = []
-        for wf in self.d.find_elements(By.CSS_SELECTOR, "section.workflow"):
-            if wf.get_attribute("data-status") is None:
+        for wf in snapshot:
+            if wf["status"] is None:
                 raise AssertionError("a section.workflow has no data-status")
-            jobs = wf.find_elements(By.CSS_SELECTOR, ".job")
-            for job in jobs:
-                for attr in ("data-name", "data-status"):
-                    if job.get_attribute(attr) is None:
-                        raise AssertionError(f"a .job has no {attr}: {text_of(job).strip()[:80]!r}")
-                job.find_element(By.CSS_SELECTOR, "a.job-link")
-            summary.append(f"workflow {wf.get_attribute('data-status')}: "
-                           + ", ".join(f"{j.get_attribute('data-name')}={j.get_attribute('data-status')}" for j in jobs))
+            for job in wf["jobs"]:
+                for attr in ("name", "status"):
+                    if job[attr] is None:
+                        raise AssertionError(f"a .job has no data-{attr}: {job['text']!r}")
+                if not job["link"]:
+                    raise AssertionError(f"job {job['name']!r} has no a.job-link")
+            summary.append(f"workflow {wf['status']}: " + ", ".join(f"{j['name']}={j['status']}" for j in wf["jobs"]))
         if not summary:
             raise AssertionError("the pipeline page shows .job elements but no section.workflow")
         self.sign_out_present()
@@ -328,9 +352,7 @@ class UITest:
     def job(self, slug):
         a = self.args
         self.stage = "e. job page"
-        job = wait_for(self.d, ".job")
-        name = job.get_attribute("data-name")
-        self.click(job.find_element(By.CSS_SELECTOR, "a.job-link"))
+        name = self.open_first_job()
         job_path = self.wait_path(re.compile(re.escape(f"{self.prefix}/pipelines/{slug}/jobs/") + r"\d+"),
                                   f"the page of job {name!r} (/pipelines/{slug}/jobs/N)")
         status_el = wait_for(self.d, "#job-status")
@@ -395,19 +417,22 @@ class UITest:
         a = self.args
         self.stage = f"f. approval in {slug}"
         self.d.get(self.url(f"/pipelines/{slug}"))
-        wait_for(self.d, "tr.pipeline")
-        number = int(self.d.find_elements(By.CSS_SELECTOR, "tr.pipeline")[0].get_attribute("data-number"))
+        number = self.newest_number()
         self.open_newest_pipeline(slug, number)
         pipeline_url = self.d.current_url
         # The hold may not have been reached yet: reload the page every few seconds if it doesn't update itself.
-        button = self.wait_reloading(pipeline_url, lambda: self.d.find_elements(By.CSS_SELECTOR, "button.approve")[:1],
-                                     f"a 'button.approve' on pipeline #{number}", a.approve_timeout)[0][0]
-        section = button.find_element(
-            By.XPATH, "./ancestor::section[contains(concat(' ', normalize-space(@class), ' '), ' workflow ')][1]")
-        index = self.d.find_elements(By.CSS_SELECTOR, "section.workflow").index(section)
-        job = button.find_element(By.XPATH, "./ancestor::*[contains(concat(' ', normalize-space(@class), ' '), ' job ')][1]")
-        job_name = job.get_attribute("data-name")
-        self.click(button)
+        self.wait_reloading(pipeline_url, lambda: self.d.find_elements(By.CSS_SELECTOR, "button.approve")[:1],
+                            f"a 'button.approve' on pipeline #{number}", a.approve_timeout)
+        # Found and pressed in one go: the page may reload its content between two WebDriver calls.
+        index, job_name = self.d.execute_script("""
+            const button = document.querySelector("button.approve");
+            const sections = [...document.querySelectorAll("section.workflow")];
+            const index = sections.indexOf(button.closest("section.workflow"));
+            const name = button.closest(".job").getAttribute("data-name");
+            button.scrollIntoView({block: "center"});
+            button.click();
+            return [index, name];
+        """)
         try:  # a confirmation dialog, if the page asks
             self.d.switch_to.alert.accept()
         except NoAlertPresentException:
@@ -457,11 +482,9 @@ class UITest:
         a = self.args
         self.stage = f"h. a 50 MB log ({slug})"
         self.d.get(self.url(f"/pipelines/{slug}"))
-        wait_for(self.d, "tr.pipeline")
-        number = int(self.d.find_elements(By.CSS_SELECTOR, "tr.pipeline")[0].get_attribute("data-number"))
+        number = self.newest_number()
         self.open_newest_pipeline(slug, number)
-        job = wait_for(self.d, ".job")
-        self.click(job.find_element(By.CSS_SELECTOR, "a.job-link"))
+        self.open_first_job()
         wait_for(self.d, "#job-status")
         if a.big_go_file:  # the job starts printing once the page is open
             wait_for(self.d, ".step", timeout=60)
