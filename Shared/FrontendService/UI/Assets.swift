@@ -141,34 +141,42 @@ enum Assets {
           if (final.has(status)) document.getElementById("cancel-job")?.remove();
         }
 
-        // Live updates over the job's WebSocket; if it cannot be opened, the steps API is polled instead.
-        function followJob(main) {
+        // A page's live socket: `query()` gives the query string of each (re)connection; `onMessage` gets each
+        // message and returns true once nothing more will come. After three failed attempts in a row (no
+        // message heard), `fallback` takes over.
+        function live(main, query, onMessage, fallback) {
+          if (!("WebSocket" in window)) { fallback(main); return; }
           let failures = 0, done = false;
           const connect = () => {
-            const have = [...document.querySelectorAll(".step")].map(box =>
-              `${box.dataset.node || 0}.${box.dataset.index}.${box.querySelector("pre.log").dataset.bytes || 0}`).join(",");
-            const url = `${location.protocol === "https:" ? "wss:" : "ws:"}//${location.host}${main.dataset.liveSocket}?have=${have}`;
             let socket, heard = false;
-            try { socket = new WebSocket(url); } catch (error) { pollJob(main); return; }
+            const url = `${location.protocol === "https:" ? "wss:" : "ws:"}//${location.host}${main.dataset.liveSocket}?${query()}`;
+            try { socket = new WebSocket(url); } catch (error) { fallback(main); return; }
             socket.onmessage = event => {
-              heard = true; failures = 0;
-              const update = JSON.parse(event.data);
-              showJob(update.status);
-              for (const step of update.steps) showStep(stepBox(step), step);
-              for (const chunk of update.chunks) {
-                const [node, index] = chunk.key.split(":");
-                appendLog(stepBox({node_index: Number(node), index: Number(index), name: ""}), chunk.text, chunk.offset, chunk.end);
-              }
-              if (update.final) done = true;
-              main.dataset.liveState = "socket";
+              heard = true; failures = 0; main.dataset.liveState = "socket";
+              done = onMessage(JSON.parse(event.data)) || done;
             };
             socket.onclose = () => {
               if (done) return;
-              if (!heard && ++failures >= 3) { pollJob(main); return; }
+              if (!heard && ++failures >= 3) { fallback(main); return; }
               setTimeout(connect, heard ? 250 : 1000);
             };
           };
           connect();
+        }
+
+        // Live updates over the job's WebSocket (saying which bytes of each step the page has); else the steps API is polled.
+        function followJob(main) {
+          const have = () => "have=" + [...document.querySelectorAll(".step")].map(box =>
+            `${box.dataset.node || 0}.${box.dataset.index}.${box.querySelector("pre.log").dataset.bytes || 0}`).join(",");
+          live(main, have, update => {
+            showJob(update.status);
+            for (const step of update.steps) showStep(stepBox(step), step);
+            for (const chunk of update.chunks) {
+              const [node, index] = chunk.key.split(":");
+              appendLog(stepBox({node_index: Number(node), index: Number(index), name: ""}), chunk.text, chunk.offset, chunk.end);
+            }
+            return update.final;
+          }, pollJob);
         }
 
         // How many bytes hold whole UTF-8 characters (a sequence cut at the end waits for the rest).
@@ -241,24 +249,14 @@ enum Assets {
           } catch (error) { console.warn(error); }
         }
         function refresh(main) {
-          if (!main.dataset.liveSocket || !("WebSocket" in window)) { pollPage(main); return; }
-          let failures = 0;
-          const connect = () => {
-            // The page's own query (page, branch) and the version of what it shows: a change before the socket opened is told at once.
+          if (!main.dataset.liveSocket) { pollPage(main); return; }
+          // The page's own query (page, branch) and the version of what it shows: a change before the socket opened is told at once.
+          const query = () => {
             const query = new URLSearchParams(location.search);
             query.set("version", main.dataset.liveVersion || "");
-            const socket = new WebSocket(`${location.protocol === "https:" ? "wss:" : "ws:"}//${location.host}${main.dataset.liveSocket}?${query}`);
-            let heard = false;
-            socket.onmessage = event => {
-              heard = true; failures = 0; main.dataset.liveState = "socket";
-              if (JSON.parse(event.data).type === "changed") reloadMain(main);
-            };
-            socket.onclose = () => {
-              if (!heard && ++failures >= 3) { pollPage(main); return; }
-              setTimeout(connect, 1000);
-            };
+            return query.toString();
           };
-          connect();
+          live(main, query, message => { if (message.type === "changed") reloadMain(main); return false; }, pollPage);
         }
         async function pollPage(main) {
           main.dataset.liveState = "polling";

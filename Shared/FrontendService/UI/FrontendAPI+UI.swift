@@ -31,19 +31,12 @@ extension FrontendAPI {
         // The live job socket's path, reached here only when the upgrade was not made: say why.
         router.get("ws/jobs/:vcs/:org/:repo/:number") { request, context -> Response in
             _ = try await job(context)
-            guard LiveJobSocket.sameOrigin(request.head) else {
-                throw APIError(.forbidden, "a WebSocket opened from a page of another site is refused")
-            }
-            throw APIError.badRequest("this is the job's live WebSocket: connect with `Upgrade: websocket` "
-                                      + "(the job page does); ?have=N.I.B,... names the bytes of each step the page shows")
+            throw LiveJobSocket.refusal(request, what: "the job's live WebSocket (?have=N.I.B,... names the bytes of each step the page shows)")
         }
         for path in ["ws/pages/:vcs/:org/:repo", "ws/pages/:vcs/:org/:repo/:number"] {
             router.get(RouterPath(path)) { request, context -> Response in
                 _ = try await slug(context, may: .viewBuilds)
-                guard LiveJobSocket.sameOrigin(request.head) else {
-                    throw APIError(.forbidden, "a WebSocket opened from a page of another site is refused")
-                }
-                throw APIError.badRequest("this is the pipelines page's live WebSocket: connect with `Upgrade: websocket`")
+                throw LiveJobSocket.refusal(request, what: "the pipelines page's live WebSocket")
             }
         }
         registerSettingsUI(on: router)

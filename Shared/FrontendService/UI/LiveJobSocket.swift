@@ -43,45 +43,53 @@ struct LiveJobSocket: Sendable {
     func shouldUpgrade(_ head: HTTPRequest, channel: any Channel, logger: Logger) async -> ShouldUpgradeResult<
         WebSocketDataHandler<HTTP1WebSocketUpgradeChannel.Context>
     > {
-        guard let path = head.path, path.hasPrefix(Self.prefix) else { return .dontUpgrade }
-        guard Self.sameOrigin(head) else { return .dontUpgrade }
         let request = Request(head: head, body: .init(buffer: ByteBuffer()))
-        guard let target = Self.target(request) else { return .dontUpgrade }
-        do {
-            guard let signed = try await Self.caller(request, auth: auth, channel: channel, logger: logger) else { return .dontUpgrade }
-            try await api.authorize(signed, .viewBuilds, project: target.slug)
-            guard try await api.store.job(project: target.slug, number: target.number) != nil else { return .dontUpgrade }
-        } catch {
-            return .dontUpgrade
-        }
+        guard let target = Self.target(request),
+              await Self.mayFollow(request, project: target.slug, auth: auth, api: api, channel: channel, logger: logger),
+              (try? await api.store.job(project: target.slug, number: target.number)) != nil
+        else { return .dontUpgrade }
         return .upgrade([:]) { inbound, outbound, _ in
             try await follow(target, inbound: inbound, outbound: outbound, logger: logger)
         }
     }
 
-    /// The request's caller as the HTTP routes would see it (session cookie or API token, rate-limited), or nil.
-    static func caller(_ request: Request, auth: AuthMiddleware, channel: any Channel,
-                       logger: Logger) async throws -> GyreRequestContext? {
-        let context = GyreRequestContext(source: ApplicationRequestContextSource(channel: channel, logger: logger))
+    /// Whether an upgrade request comes from a page of this site (or a non-browser client) and a caller — as the
+    /// HTTP routes would see it: session cookie or API token, rate-limited — who may see the project's builds.
+    static func mayFollow(_ request: Request, project: ProjectSlug, auth: AuthMiddleware, api: FrontendAPI,
+                          channel: any Channel, logger: Logger) async -> Bool {
+        guard sameOrigin(request.head) else { return false }
         var signed: GyreRequestContext?
-        _ = try await auth.handle(request, context: context) { _, context in
-            signed = context
-            return Response(status: .ok)
+        do {
+            let context = GyreRequestContext(source: ApplicationRequestContextSource(channel: channel, logger: logger))
+            _ = try await auth.handle(request, context: context) { _, context in
+                signed = context
+                return Response(status: .ok)
+            }
+            guard let signed else { return false }
+            try await api.authorize(signed, .viewBuilds, project: project)
+            return true
+        } catch {
+            return false
         }
-        return signed
     }
 
     /// A browser sends its page's origin: a page of another site may not open a socket with this site's cookie.
     static func sameOrigin(_ head: HTTPRequest) -> Bool {
-        guard let origin = head.headerFields[.origin] else { return true }
-        guard let host = URL(string: origin)?.host, let authority = head.authority else { return false }
-        let expected = authority.split(separator: ":").first.map(String.init) ?? authority
-        let port = URL(string: origin)?.port.map { ":\($0)" } ?? ""
-        return host == expected && (origin.hasSuffix(authority) || port.isEmpty || authority.hasSuffix(port))
+        guard let text = head.headerFields[.origin] else { return true }
+        guard let origin = URL(string: text), let host = origin.host, let authority = head.authority else { return false }
+        return host + (origin.port.map { ":\($0)" } ?? "") == authority
+    }
+
+    /// The HTTP answer on a live socket's path when no upgrade was made: why not.
+    static func refusal(_ request: Request, what: String) -> APIError {
+        sameOrigin(request.head)
+            ? APIError.badRequest("this is \(what): connect with `Upgrade: websocket` (the page does)")
+            : APIError(.forbidden, "a WebSocket opened from a page of another site is refused")
     }
 
     /// The project, job number and what the page has, from the path and query.
     static func target(_ request: Request) -> Target? {
+        guard request.uri.path.hasPrefix(prefix) else { return nil }
         let parts = request.uri.path.dropFirst(prefix.count).split(separator: "/").map(String.init)
         guard parts.count == 4, let slug = ProjectSlug(vcs: parts[0], org: parts[1], repo: parts[2]),
               let number = Int(parts[3]), number >= 0 else { return nil }

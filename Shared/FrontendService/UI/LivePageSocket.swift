@@ -30,6 +30,7 @@ struct LivePageSocket: Sendable {
     }
 
     static func target(_ request: Request) -> Target? {
+        guard request.uri.path.hasPrefix(prefix) else { return nil }
         let parts = request.uri.path.dropFirst(prefix.count).split(separator: "/").map(String.init)
         guard parts.count == 3 || parts.count == 4,
               let slug = ProjectSlug(vcs: parts[0], org: parts[1], repo: parts[2]) else { return nil }
@@ -47,16 +48,10 @@ struct LivePageSocket: Sendable {
     func shouldUpgrade(_ head: HTTPRequest, channel: any Channel, logger: Logger) async -> ShouldUpgradeResult<
         WebSocketDataHandler<HTTP1WebSocketUpgradeChannel.Context>
     > {
-        guard LiveJobSocket.sameOrigin(head) else { return .dontUpgrade }
         let request = Request(head: head, body: .init(buffer: ByteBuffer()))
-        guard let target = Self.target(request) else { return .dontUpgrade }
-        do {
-            guard let signed = try await LiveJobSocket.caller(request, auth: auth, channel: channel, logger: logger)
-            else { return .dontUpgrade }
-            try await api.authorize(signed, .viewBuilds, project: target.slug)
-        } catch {
-            return .dontUpgrade
-        }
+        guard let target = Self.target(request),
+              await LiveJobSocket.mayFollow(request, project: target.slug, auth: auth, api: api, channel: channel, logger: logger)
+        else { return .dontUpgrade }
         return .upgrade([:]) { inbound, outbound, _ in
             try await follow(target, inbound: inbound, outbound: outbound)
         }
